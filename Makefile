@@ -1,0 +1,132 @@
+# xdp-pcscf build. Everything lands in $(BUILD) (default build/).
+#
+#   make            build the XDP object, its skeleton, pcscfd, pcscfctl, imsue
+#   make deps       install the Debian packages the build and the tests need
+#   make test       build (plus an ASan/UBSan copy and the fuzzers), run every test
+#   make demo       the registration lab (network namespaces)
+#   make bench      benchmarks, each next to a same-run baseline
+#   make fuzz       build the libFuzzer harnesses (clang)
+#
+# New sources are picked up by directory: userspace/<module>/*.c go into
+# libpcscf.a, tests/unit/test_*.c become one test binary each, and so on.
+
+BUILD	?= build
+CC	?= gcc
+CLANG	?= clang
+BPFTOOL	?= bpftool
+ARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS	?= -O2 -g
+CFLAGS	+= $(WARN) -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) -pthread
+LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lsodium -lcrypto -lelf -lz -lpthread
+
+ifeq ($(SAN),1)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+MODULES	:= common xdp esp sip aka reg
+LIB_SRCS := $(foreach m,$(MODULES),$(wildcard userspace/$(m)/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB	:= $(BUILD)/libpcscf.a
+
+BPF_OBJ	:= $(BUILD)/pcscf.bpf.o
+BPF_SKEL := $(BUILD)/pcscf.skel.h
+BARE_OBJ := $(BUILD)/bare_pass.bpf.o
+BPF_HDRS := $(wildcard bpf/*.h bpf/lib/*.h) include/pcscf_maps.h
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ibpf \
+	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+
+BINS	:= $(foreach p,pcscfd pcscfctl imsue,$(if $(wildcard userspace/$(p)/*.c),$(BUILD)/$(p)))
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TESTS	:= $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCHES	:= $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOLS	:= $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+HDRS	:= $(wildcard include/*.h userspace/*/*.h)
+
+.PHONY: all deps test demo bench fuzz tests benches clean format
+
+all: $(BPF_OBJ) $(BPF_SKEL) $(BARE_OBJ) $(BINS)
+
+tests: all $(TESTS) $(TOOLS)
+benches: all $(BENCHES) $(TOOLS)
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BARE_OBJ): tests/bench/bare_pass.bpf.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BPF_SKEL): $(BPF_OBJ)
+	$(BPFTOOL) gen skeleton $< name pcscf_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/userspace/%.o: userspace/%.c $(HDRS) $(BPF_SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+define prog
+$(BUILD)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard userspace/$(1)/*.c)) $(LIB)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,pcscfd pcscfctl imsue,$(eval $(call prog,$(p))))
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(HDRS) $(BPF_SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIB) $(HDRS) $(BPF_SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB) $(HDRS) $(BPF_SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# libFuzzer harnesses: the library is rebuilt with clang and the sanitizers.
+fuzz:
+	$(MAKE) BUILD=$(BUILD)/fuzz CC=$(CLANG) \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		$(BUILD)/fuzz/libpcscf.a $(BUILD)/fuzz/pcscf.skel.h
+	@mkdir -p $(BUILD)/fuzz/bin
+	set -e; for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+		$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined $(WARN) -D_GNU_SOURCE \
+		-Iinclude -Iuserspace -I$(BUILD)/fuzz -o $(BUILD)/fuzz/bin/$$n $$f \
+		$(BUILD)/fuzz/libpcscf.a $(LDLIBS); done
+
+deps:
+	bash .ci/install-deps.sh
+
+# make test: build normal + sanitized + fuzzers, then the runner prints "N passed, N failed".
+test:
+	@bash .ci/install-deps.sh --if-missing
+	$(MAKE) all
+	$(MAKE) SAN=1 BUILD=$(BUILD)/san tests
+	$(MAKE) fuzz
+	bash tests/run.sh
+
+demo:
+	@bash .ci/install-deps.sh --if-missing
+	$(MAKE) all
+	bash tests/demo.sh
+
+bench:
+	@bash .ci/install-deps.sh --if-missing
+	$(MAKE) benches
+	bash tests/bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types shared by the XDP classifier (bpf/) and userspace (pcscfd, pcscfctl).
+ * Only what both sides must agree on lives here: map keys and values, the
+ * per-frame metadata the classifier hands to the AF_XDP workers, and the
+ * verdict counters. Every address is kept as 16 bytes; IPv4 is stored
+ * v4-mapped (::ffff:a.b.c.d) so one key type serves both families.
+ */
+#ifndef PCSCF_MAPS_H
+#define PCSCF_MAPS_H
+
+#include <linux/types.h>
+
+#define PCSCF_MAX_ADDRS	   16
+#define PCSCF_MAX_SAS	   262144
+#define PCSCF_MAX_QUEUES   64
+#define PCSCF_RL_ENTRIES   65536
+#define PCSCF_DEF_SIP_PORT 5060
+
+/* Map names: pinned by these names, looked up by these names. */
+#define PCSCF_MAP_ADDRS "pcscf_addrs"
+#define PCSCF_MAP_SA	"pcscf_sa"
+#define PCSCF_MAP_CFG	"pcscf_cfg"
+#define PCSCF_MAP_STATS "pcscf_stats"
+#define PCSCF_MAP_RL	"pcscf_ratelimit"
+#define PCSCF_MAP_XSKS	"pcscf_xsks"
+#define PCSCF_PROG_NAME "pcscf_xdp"
+
+struct pcscf_addr {
+	__u8 a[16];
+};
+
+/* Value of pcscf_addrs: which of our addresses this is (for logs). */
+struct pcscf_addr_info {
+	__u32 index;
+	__u32 flags;
+};
+
+/* Key of pcscf_sa: an inbound SA is found by SPI and our address (RFC 4303 2.1). */
+struct pcscf_sa_key {
+	__u32 spi; /* network byte order, as on the wire */
+	__u32 pad;
+	struct pcscf_addr daddr;
+};
+
+enum pcscf_sa_state {
+	PCSCF_SA_TEMPORARY = 1,
+	PCSCF_SA_NEW = 2,
+	PCSCF_SA_OLD = 3,
+};
+
+/*
+ * Value of pcscf_sa. The classifier only needs liveness; slot and generation
+ * go to the worker in the frame metadata so it finds its ESP state without a
+ * second hash lookup, and can tell a reused slot from the SA it expected.
+ */
+struct pcscf_sa_value {
+	__u64 expires_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns); 0: no expiry */
+	__u32 slot;	  /* index into the daemon's SA table */
+	__u32 generation; /* bumped whenever the slot is reused */
+	__u8 state;	  /* enum pcscf_sa_state, for bpftool readers */
+	__u8 pad[3];
+	__u32 ue_port; /* UE protected port bound to this SA (host order) */
+};
+
+/* Single entry of pcscf_cfg (array, key 0). Zero fields take the defaults below. */
+struct pcscf_config {
+	__u16 sip_port;	     /* unprotected SIP port, default 5060 */
+	__u16 prot_port_lo;  /* protected port range, inclusive; 0 disables */
+	__u16 prot_port_hi;
+	__u16 pad;
+	__u32 rl_rate_pps;   /* per source token refill, 0: default */
+	__u32 rl_burst;	     /* per source bucket size, 0: default */
+};
+
+#define PCSCF_DEF_RL_RATE  200
+#define PCSCF_DEF_RL_BURST 400
+
+/* Value of pcscf_ratelimit (LRU hash keyed by source address). */
+struct pcscf_bucket {
+	__u64 last_ns;
+	__u64 tokens_milli; /* tokens * 1000, so small rates refill smoothly */
+};
+
+/*
+ * Verdict counters: one per-CPU array entry (key 0) holding named fields so
+ * `bpftool map dump` prints them by name. PCSCF_STAT_* index the same fields
+ * as an array of __u64; the order below is the ABI.
+ */
+struct pcscf_xdp_stats {
+	__u64 sip_unprotected;		     /* UDP to the SIP port, redirected */
+	__u64 esp;			     /* ESP for a live SA, redirected */
+	__u64 esp_unknown_spi;		     /* dropped */
+	__u64 esp_expired;		     /* dropped */
+	__u64 unprotected_on_protected_port; /* dropped (TS 33.203 7.1) */
+	__u64 rate_limited;		     /* dropped */
+	__u64 malformed;		     /* truncated or bad headers, dropped */
+	__u64 pass;			     /* not ours: to the kernel */
+	__u64 pass_fragment;		     /* IP fragments to us: kernel reassembles */
+	__u64 no_worker;		     /* ours, but no AF_XDP socket on the queue */
+};
+
+enum pcscf_stat {
+	PCSCF_STAT_SIP_UNPROTECTED,
+	PCSCF_STAT_ESP,
+	PCSCF_STAT_ESP_UNKNOWN_SPI,
+	PCSCF_STAT_ESP_EXPIRED,
+	PCSCF_STAT_UNPROT_ON_PROT_PORT,
+	PCSCF_STAT_RATE_LIMITED,
+	PCSCF_STAT_MALFORMED,
+	PCSCF_STAT_PASS,
+	PCSCF_STAT_PASS_FRAGMENT,
+	PCSCF_STAT_NO_WORKER,
+	PCSCF_STAT_MAX,
+};
+
+/*
+ * Metadata written in front of every redirected frame (bpf_xdp_adjust_meta);
+ * AF_XDP copies it into the UMEM just before the packet data.
+ */
+#define PCSCF_META_MAGIC 0x50435343u /* "PCSC" */
+
+enum pcscf_meta_kind {
+	PCSCF_META_SIP = 1,
+	PCSCF_META_ESP = 2,
+};
+
+struct pcscf_xdp_meta {
+	__u32 sa_slot;
+	__u32 sa_generation;
+	__u16 l3_off; /* offset of the IP header from the frame start */
+	__u8 kind;    /* enum pcscf_meta_kind */
+	__u8 family;  /* 4 or 6 */
+	__u32 magic;  /* last, adjacent to the packet: PCSCF_META_MAGIC */
+};
+
+#endif /* PCSCF_MAPS_H */

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run one libFuzzer harness over its seed corpus, then fuzz for a short bounded
+# time (FUZZ_SECONDS, default 20) in a scratch corpus. A crash fails the case.
+set -uo pipefail
+bin=$1
+seeds=$2
+name=$(basename "$bin")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$seeds"
+if "$bin" -runs=0 "$seeds" >"$work/replay.log" 2>&1; then
+	echo "ok - $name replays its seed corpus ($(ls "$seeds" | wc -l) inputs)"
+else
+	tail -n 30 "$work/replay.log"
+	echo "not ok - $name replays its seed corpus"
+	exit 1
+fi
+cp -r "$seeds"/. "$work/" 2>/dev/null
+if "$bin" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 -print_final_stats=1 \
+	-artifact_prefix="$work/" "$work" >"$work/fuzz.log" 2>&1; then
+	runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/fuzz.log" | grep -o '[0-9]*$')
+	echo "ok - $name fuzzed ${FUZZ_SECONDS:-20}s without a crash (${runs:-?} executions)"
+else
+	tail -n 40 "$work/fuzz.log"
+	echo "not ok - $name found a crash"
+	exit 1
+fi
