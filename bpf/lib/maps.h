@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Map definitions of the classifier. Pinned by name (LIBBPF_PIN_BY_NAME) so
+ * that `ip link ... xdp obj`, libxdp and pcscfd all meet on the same maps; the
+ * key and value types come from include/pcscf_maps.h and carry BTF, so
+ * `bpftool map dump name pcscf_sa` prints named fields.
+ */
+#ifndef PCSCF_BPF_MAPS_H
+#define PCSCF_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "pcscf_maps.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PCSCF_MAX_ADDRS);
+	__type(key, struct pcscf_addr);
+	__type(value, struct pcscf_addr_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pcscf_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PCSCF_MAX_SAS);
+	__type(key, struct pcscf_sa_key);
+	__type(value, struct pcscf_sa_value);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pcscf_sa SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pcscf_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pcscf_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pcscf_xdp_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pcscf_stats SEC(".maps");
+
+/* Per-source token buckets for the unprotected port; LRU so a spoofed-source
+ * flood evicts old buckets instead of failing inserts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PCSCF_RL_ENTRIES);
+	__type(key, struct pcscf_addr);
+	__type(value, struct pcscf_bucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pcscf_ratelimit SEC(".maps");
+
+/* One AF_XDP socket per rx queue, indexed by queue id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, PCSCF_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pcscf_xsks SEC(".maps");
+
+#endif

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcscfctl: the operator's view of pcscfd. Asks the daemon over its control
+ * socket; for `stats`, when no daemon answers, reads the pinned maps itself.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "xdp/xdp_loader.h"
+#include "xdp/xdp_stats.h"
+
+#define DEF_CTL	     "/run/pcscf/ctl.sock"
+#define REPLY_MAX    (1 << 20)
+
+static const char *const pin_dirs[] = { "/sys/fs/bpf/pcscf", "/sys/fs/bpf/tc/globals" };
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pcscfctl [--ctl PATH] [--pin-dir DIR] COMMAND [--json]\n"
+		   "commands:\n"
+		   "  stats [--json]   XDP verdicts (all CPUs) and per-worker counters\n"
+		   "  ping             is pcscfd answering\n");
+}
+
+/* Sends one request line; returns 0 and prints the reply, or -errno if no daemon. */
+static int ask_daemon(const char *path, const char *req)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *buf;
+	ssize_t r;
+	int fd, err = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (dprintf(fd, "%s\n", req) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	shutdown(fd, SHUT_WR);
+	buf = malloc(REPLY_MAX);
+	while (buf && (r = read(fd, buf, REPLY_MAX)) > 0)
+		fwrite(buf, 1, r, stdout);
+	free(buf);
+	close(fd);
+	return 0;
+}
+
+static int stats_from_pins(const char *pin_dir, bool json)
+{
+	struct pcscf_bpf_handles h;
+	struct pcscf_xdp_stats xs;
+	static char out[16384];
+	int err = -ENOENT;
+
+	for (size_t i = 0; i < sizeof(pin_dirs) / sizeof(pin_dirs[0]) && err; i++) {
+		const char *dir = pin_dir ? pin_dir : pin_dirs[i];
+
+		pcscf_handles_init(&h);
+		err = pcscf_maps_open_pinned(&h, dir);
+		if (err)
+			pcscf_xdp_release(&h);
+		if (pin_dir)
+			break;
+	}
+	if (err) {
+		fprintf(stderr, "pcscfctl: pcscfd is not running and no pinned maps found (%s)\n",
+			pin_dir ? pin_dir : "/sys/fs/bpf/pcscf, /sys/fs/bpf/tc/globals");
+		return err;
+	}
+	err = xdp_stats_read(h.stats_fd, &xs);
+	if (!err)
+		err = stats_render(&xs, NULL, 0, json, out, sizeof(out));
+	pcscf_xdp_release(&h);
+	if (err < 0) {
+		fprintf(stderr, "pcscfctl: reading stats: %s\n", strerror(-err));
+		return err;
+	}
+	fputs(out, stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ctl", required_argument, NULL, 'c' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *ctl = DEF_CTL, *pin_dir = NULL, *cmd;
+	bool json = false;
+	char req[256];
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			ctl = optarg;
+			break;
+		case 'p':
+			pin_dir = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	if (strcmp(cmd, "stats") && strcmp(cmd, "ping")) {
+		fprintf(stderr, "pcscfctl: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	snprintf(req, sizeof(req), "%s%s", cmd, json ? " --json" : "");
+	err = ask_daemon(ctl, req);
+	if (!err)
+		return 0;
+	if (!strcmp(cmd, "stats"))
+		return stats_from_pins(pin_dir, json) ? 1 : 0;
+	fprintf(stderr, "pcscfctl: pcscfd not reachable at %s: %s\n", ctl, strerror(-err));
+	return 1;
+}

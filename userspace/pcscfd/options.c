@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/addr.h"
+#include "pcscfd/options.h"
+
+struct option_def {
+	const char *name;
+	const char *arg;
+	const char *help;
+	int (*set)(struct pcscfd_config *c, const char *v);
+};
+
+static int set_str(char *dst, size_t cap, const char *v)
+{
+	if (!*v || strlen(v) >= cap)
+		return -EINVAL;
+	strcpy(dst, v);
+	return 0;
+}
+
+static int set_u32(uint32_t *dst, const char *v, uint32_t min, uint32_t max)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max || v[0] == '-')
+		return -EINVAL;
+	*dst = n;
+	return 0;
+}
+
+static int o_iface(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->iface, sizeof(c->iface), v);
+}
+
+static int o_addr(struct pcscfd_config *c, const char *v)
+{
+	if (c->naddrs >= PCSCF_MAX_ADDRS)
+		return -E2BIG;
+	if (addr_parse(v, &c->addrs[c->naddrs]))
+		return -EINVAL;
+	c->naddrs++;
+	return 0;
+}
+
+static int o_core(struct pcscfd_config *c, const char *v)
+{
+	if (hostport_parse(v, &c->core_addr, &c->core_port))
+		return -EINVAL;
+	c->have_core = true;
+	return 0;
+}
+
+static int o_sip_port(struct pcscfd_config *c, const char *v)
+{
+	uint32_t p;
+	int err = set_u32(&p, v, 1, 65535);
+
+	c->sip_port = p;
+	return err;
+}
+
+static int o_prot(struct pcscfd_config *c, const char *v)
+{
+	return port_range_parse(v, &c->prot_lo, &c->prot_hi);
+}
+
+static int o_pin_dir(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->pin_dir, sizeof(c->pin_dir), v);
+}
+
+static int o_ctl(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->ctl_path, sizeof(c->ctl_path), v);
+}
+
+static int o_log(struct pcscfd_config *c, const char *v)
+{
+	return log_level_parse(v, &c->log_level);
+}
+
+static int o_rate(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->rl_rate, v, 1, 10000000);
+}
+
+static int o_burst(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->rl_burst, v, 1, 10000000);
+}
+
+static int o_raa(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->reg_await_auth_s, v, 1, 3600);
+}
+
+static int o_xdp_mode(struct pcscfd_config *c, const char *v)
+{
+	if (!strcmp(v, "native"))
+		c->xdp_mode = XDP_OPT_NATIVE;
+	else if (!strcmp(v, "skb"))
+		c->xdp_mode = XDP_OPT_SKB;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int o_algs(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->alg_prefs, sizeof(c->alg_prefs), v);
+}
+
+static int o_config(struct pcscfd_config *c, const char *v);
+
+static const struct option_def defs[] = {
+	{ "iface", "IF", "access interface (required)", o_iface },
+	{ "addr", "IP", "P-CSCF address, IPv4 or IPv6 (required, repeatable)", o_addr },
+	{ "core", "HOST:PORT", "next hop in the core, I-CSCF/S-CSCF (required)", o_core },
+	{ "sip-port", "N", "unprotected SIP port (default 5060)", o_sip_port },
+	{ "protected-ports", "LO-HI", "protected port range (default " PCSCFD_DEF_PROT ")", o_prot },
+	{ "pin-dir", "DIR", "bpffs directory for the maps (default " PCSCFD_DEF_PIN_DIR ")",
+	  o_pin_dir },
+	{ "ctl", "PATH", "control socket (default " PCSCFD_DEF_CTL ")", o_ctl },
+	{ "config", "FILE", "config file: 'name = value' lines with these names", o_config },
+	{ "log-level", "LEVEL", "error, warn, info or debug (default info)", o_log },
+	{ "rate", "PPS", "per-source packets/s on the unprotected port (default 200)", o_rate },
+	{ "burst", "N", "per-source burst on the unprotected port (default 400)", o_burst },
+	{ "reg-await-auth", "SECONDS", "temporary SA lifetime (default 240)", o_raa },
+	{ "xdp-mode", "MODE", "native (default) or skb", o_xdp_mode },
+	{ "algs", "LIST", "operator preference, alg/ealg pairs (default " PCSCFD_DEF_ALGS ")",
+	  o_algs },
+};
+#define NDEFS (int)(sizeof(defs) / sizeof(defs[0]))
+
+void options_defaults(struct pcscfd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sip_port = PCSCF_DEF_SIP_PORT;
+	port_range_parse(PCSCFD_DEF_PROT, &c->prot_lo, &c->prot_hi);
+	c->rl_rate = PCSCF_DEF_RL_RATE;
+	c->rl_burst = PCSCF_DEF_RL_BURST;
+	c->reg_await_auth_s = PCSCFD_DEF_RAA_S;
+	c->xdp_mode = XDP_OPT_NATIVE;
+	c->log_level = LOG_LVL_INFO;
+	strcpy(c->pin_dir, PCSCFD_DEF_PIN_DIR);
+	strcpy(c->ctl_path, PCSCFD_DEF_CTL);
+	strcpy(c->alg_prefs, PCSCFD_DEF_ALGS);
+}
+
+static const struct option_def *find_def(const char *name)
+{
+	for (int i = 0; i < NDEFS; i++)
+		if (!strcmp(defs[i].name, name))
+			return &defs[i];
+	return NULL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int o_config(struct pcscfd_config *c, const char *path)
+{
+	char line[512];
+	int lineno = 0, err = 0;
+	FILE *f;
+
+	if (set_str(c->config_path, sizeof(c->config_path), path))
+		return -EINVAL;
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "pcscfd: config %s: %s\n", path, strerror(errno));
+		return -ENOENT;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const struct option_def *d;
+		char *key, *val, *eq;
+
+		lineno++;
+		if ((eq = strchr(line, '#')))
+			*eq = '\0';
+		key = trim(line);
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			fprintf(stderr, "pcscfd: %s:%d: expected 'name = value'\n", path, lineno);
+			err = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		d = find_def(key);
+		if (!d || d->set == o_config) {
+			fprintf(stderr, "pcscfd: %s:%d: unknown setting '%s'\n", path, lineno, key);
+			err = -EINVAL;
+			break;
+		}
+		if (d->set(c, val)) {
+			fprintf(stderr, "pcscfd: %s:%d: bad value '%s' for %s (%s %s)\n", path,
+				lineno, val, key, d->arg, d->help);
+			err = -EINVAL;
+			break;
+		}
+	}
+	fclose(f);
+	return err ? -EALREADY : 0; /* -EALREADY: already reported */
+}
+
+void options_usage(FILE *f)
+{
+	fprintf(f, "usage: pcscfd --iface IF --addr IP [--addr IP ...] --core HOST:PORT [options]\n");
+	for (int i = 0; i < NDEFS; i++)
+		fprintf(f, "  --%-16s %-10s %s\n", defs[i].name, defs[i].arg, defs[i].help);
+	fprintf(f, "  --%-16s %-10s %s\n", "help", "", "this text");
+}
+
+int options_parse(struct pcscfd_config *c, int argc, char **argv)
+{
+	struct option longopts[NDEFS + 2];
+	int i, opt, err;
+
+	for (i = 0; i < NDEFS; i++)
+		longopts[i] = (struct option){ defs[i].name, required_argument, NULL, i };
+	longopts[NDEFS] = (struct option){ "help", no_argument, NULL, 'h' + 1000 };
+	longopts[NDEFS + 1] = (struct option){ 0 };
+
+	/* The config file first, so that flags override it whatever their order. */
+	for (i = 1; i < argc - 1; i++) {
+		if (!strcmp(argv[i], "--config")) {
+			err = o_config(c, argv[i + 1]);
+			if (err)
+				return -EINVAL;
+		}
+	}
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (opt == 'h' + 1000)
+			return 1;
+		if (opt < 0 || opt >= NDEFS) {
+			fprintf(stderr, "pcscfd: unknown or incomplete option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (defs[opt].set == o_config)
+			continue;
+		err = defs[opt].set(c, optarg);
+		if (err) {
+			fprintf(stderr, "pcscfd: bad value '%s' for --%s (%s: %s)\n", optarg,
+				defs[opt].name, defs[opt].arg, defs[opt].help);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pcscfd: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (!c->iface[0] || !c->naddrs || !c->have_core) {
+		fprintf(stderr, "pcscfd: --iface, --addr and --core are required (see --help)\n");
+		return -EINVAL;
+	}
+	if (c->sip_port >= c->prot_lo && c->sip_port <= c->prot_hi) {
+		fprintf(stderr, "pcscfd: --sip-port %u lies inside --protected-ports %u-%u\n",
+			c->sip_port, c->prot_lo, c->prot_hi);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pcscfd settings: one table of options serves both the command line
+ * (--name value) and the config file (name = value, one per line), so the two
+ * can never disagree. Flags given on the command line override the file.
+ */
+#ifndef PCSCFD_OPTIONS_H
+#define PCSCFD_OPTIONS_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "pcscf_maps.h"
+#include "common/log.h"
+#include "xdp/xdp_loader.h"
+
+#define PCSCFD_DEF_PIN_DIR "/sys/fs/bpf/pcscf"
+#define PCSCFD_DEF_CTL	   "/run/pcscf/ctl.sock"
+#define PCSCFD_DEF_PROT	   "6100-6999"
+#define PCSCFD_DEF_RAA_S   240 /* reg-await-auth, TS 24.229 table 7.8.1 */
+#define PCSCFD_DEF_ALGS	   "hmac-sha-1-96/aes-cbc,hmac-sha-1-96/null,hmac-md5-96/aes-cbc,hmac-md5-96/null"
+
+struct pcscfd_config {
+	char iface[IF_NAMESIZE];
+	struct pcscf_addr addrs[PCSCF_MAX_ADDRS];
+	int naddrs;
+	struct pcscf_addr core_addr;
+	uint16_t core_port;
+	bool have_core;
+	uint16_t sip_port;
+	uint16_t prot_lo, prot_hi;
+	uint32_t rl_rate, rl_burst;
+	uint32_t reg_await_auth_s;
+	enum xdp_attach_mode_opt xdp_mode;
+	enum log_level log_level;
+	char pin_dir[PATH_MAX];
+	char ctl_path[PATH_MAX];
+	char config_path[PATH_MAX];
+	char alg_prefs[256];
+};
+
+void options_defaults(struct pcscfd_config *c);
+/*
+ * Parses argv (and the --config file it names). On a bad option, value or
+ * file line prints one line to stderr and returns -EINVAL; --help returns 1.
+ */
+int options_parse(struct pcscfd_config *c, int argc, char **argv);
+void options_usage(FILE *f);
+
+#endif

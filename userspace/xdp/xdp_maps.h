@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Writing the classifier's configuration and SA maps from the control path. */
+#ifndef PCSCF_XDP_MAPS_H
+#define PCSCF_XDP_MAPS_H
+
+#include <stdint.h>
+#include "pcscf_maps.h"
+#include "xdp/xdp_loader.h"
+
+int xdp_cfg_write(const struct pcscf_bpf_handles *h, const struct pcscf_config *cfg);
+int xdp_addr_add(const struct pcscf_bpf_handles *h, const struct pcscf_addr *a, uint32_t index);
+int xdp_addr_del(const struct pcscf_bpf_handles *h, const struct pcscf_addr *a);
+/* Insert or replace one inbound SA; spi in host order. */
+int xdp_sa_put(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr,
+	       const struct pcscf_sa_value *v);
+int xdp_sa_del(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr);
+/* CLOCK_MONOTONIC now in ns: the clock bpf_ktime_get_ns() reads. */
+uint64_t mono_ns(void);
+
+#endif

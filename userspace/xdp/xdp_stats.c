@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xdp/xdp_stats.h"
+
+_Static_assert(sizeof(struct pcscf_xdp_stats) == PCSCF_STAT_MAX * sizeof(__u64),
+	       "pcscf_xdp_stats fields and enum pcscf_stat disagree");
+
+const char *const xdp_stat_names[PCSCF_STAT_MAX] = {
+	[PCSCF_STAT_SIP_UNPROTECTED] = "sip_unprotected",
+	[PCSCF_STAT_ESP] = "esp",
+	[PCSCF_STAT_ESP_UNKNOWN_SPI] = "esp_unknown_spi",
+	[PCSCF_STAT_ESP_EXPIRED] = "esp_expired",
+	[PCSCF_STAT_UNPROT_ON_PROT_PORT] = "unprotected_on_protected_port",
+	[PCSCF_STAT_RATE_LIMITED] = "rate_limited",
+	[PCSCF_STAT_MALFORMED] = "malformed",
+	[PCSCF_STAT_PASS] = "pass",
+	[PCSCF_STAT_PASS_FRAGMENT] = "pass_fragment",
+	[PCSCF_STAT_NO_WORKER] = "no_worker",
+};
+
+int xdp_stats_read(int stats_fd, struct pcscf_xdp_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct pcscf_xdp_stats *percpu;
+	__u32 key = 0;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(stats_fd, &key, percpu)) {
+		err = -errno;
+		goto out;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		__u64 *src = (__u64 *)&percpu[c], *dst = (__u64 *)out;
+
+		for (int i = 0; i < PCSCF_STAT_MAX; i++)
+			dst[i] += src[i];
+	}
+out:
+	free(percpu);
+	return err;
+}
+
+struct out_buf {
+	char *p;
+	size_t cap, len;
+	bool overflow;
+};
+
+static void put(struct out_buf *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->cap - o->len)
+		o->overflow = true;
+	else
+		o->len += n;
+}
+
+#define WORKER_FIELDS(X)                                                                           \
+	X(frames) X(batches) X(drops) X(sip) X(esp) X(bad_meta) X(fill_short)
+
+int stats_render(const struct pcscf_xdp_stats *x, const struct worker_stats *workers,
+		 int nworkers, bool json, char *buf, size_t cap)
+{
+	struct out_buf o = { .p = buf, .cap = cap };
+	const __u64 *v = (const __u64 *)x;
+
+	if (!cap)
+		return -ENOSPC;
+	buf[0] = '\0';
+	put(&o, json ? "{\"xdp\":{" : "xdp verdicts (all CPUs)\n");
+	for (int i = 0; i < PCSCF_STAT_MAX; i++)
+		put(&o, json ? "%s\"%s\":%llu" : "%s  %-32s %llu\n", json && i ? "," : "",
+		    xdp_stat_names[i], (unsigned long long)v[i]);
+	put(&o, json ? "},\"workers\":[" : "workers\n");
+	for (int w = 0; w < nworkers; w++) {
+		const struct worker_stats *s = &workers[w];
+
+		if (json) {
+			put(&o, "%s{\"queue\":%d", w ? "," : "", w);
+#define J(f) put(&o, ",\"" #f "\":%llu", (unsigned long long)s->f);
+			WORKER_FIELDS(J)
+#undef J
+			put(&o, "}");
+		} else {
+			put(&o, "  queue %d:", w);
+#define T(f) put(&o, " " #f "=%llu", (unsigned long long)s->f);
+			WORKER_FIELDS(T)
+#undef T
+			put(&o, "\n");
+		}
+	}
+	if (!json && !nworkers)
+		put(&o, "  (pcscfd not running: counters read from the pinned maps)\n");
+	put(&o, json ? "]}\n" : "");
+	return o.overflow ? -ENOSPC : (int)o.len;
+}

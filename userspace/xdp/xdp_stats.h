@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The classifier's verdict counters (summed over CPUs) and the AF_XDP
+ * workers' counters, and their one text and one JSON rendering, shared by
+ * pcscfd (control socket) and pcscfctl (pinned maps when pcscfd is down).
+ */
+#ifndef PCSCF_XDP_STATS_H
+#define PCSCF_XDP_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pcscf_maps.h"
+
+/* Field names in struct pcscf_xdp_stats order; the JSON keys under "xdp". */
+extern const char *const xdp_stat_names[PCSCF_STAT_MAX];
+
+/* Written only by its worker thread; read racily by the control thread. */
+struct worker_stats {
+	uint64_t frames;     /* descriptors taken off the rx ring */
+	uint64_t batches;    /* non-empty ring peeks */
+	uint64_t drops;	     /* frames the worker refused (counted by reason below) */
+	uint64_t sip;	     /* unprotected SIP frames */
+	uint64_t esp;	     /* ESP frames */
+	uint64_t bad_meta;   /* no or bad classifier metadata */
+	uint64_t fill_short; /* fill ring could not take all frames back */
+};
+
+int xdp_stats_read(int stats_fd, struct pcscf_xdp_stats *out);
+/*
+ * Renders counters into buf (NUL-terminated); workers may be NULL with
+ * nworkers 0 (pcscfctl reading pinned maps). Returns the length or -ENOSPC.
+ */
+int stats_render(const struct pcscf_xdp_stats *x, const struct worker_stats *workers,
+		 int nworkers, bool json, char *buf, size_t cap);
+
+#endif
