@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Crafted frames for the classifier tests and benchmarks: Ethernet, an
+ * optional 802.1Q tag, IPv4 (optionally with options) or IPv6 (optionally
+ * with extension headers), then UDP, TCP, ESP or ICMP. Checksums are not
+ * computed: the classifier never reads them.
+ */
+#ifndef TESTS_FRAMES_H
+#define TESTS_FRAMES_H
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <linux/tcp.h>
+
+enum frame_l4 { F_UDP, F_TCP, F_ESP, F_ICMP, F_ARP };
+
+struct frame_spec {
+	int family;	     /* 4 or 6 */
+	int vlan;	     /* one 802.1Q tag */
+	int ip_opts;	     /* IPv4: 4-byte option words; IPv6: hop-by-hop + dest opts headers */
+	int frag;	     /* IPv4 MF set / IPv6 fragment header */
+	enum frame_l4 l4;
+	const char *src, *dst;
+	uint16_t sport, dport;
+	uint32_t spi;	     /* ESP */
+	int payload;	     /* bytes after the transport header */
+};
+
+/* Writes the frame into buf; returns its length. l4_off gets the transport offset. */
+static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t cap, int *l4_off)
+{
+	uint8_t *p = buf;
+	uint16_t proto;
+	int l4len, i;
+	uint8_t l4p;
+
+	memset(buf, 0, cap);
+	memcpy(p, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	p += 12;
+	if (s->vlan) {
+		*(uint16_t *)p = htons(ETH_P_8021Q);
+		*(uint16_t *)(p + 2) = htons(100);
+		p += 4;
+	}
+	proto = s->l4 == F_ARP ? ETH_P_ARP : s->family == 4 ? ETH_P_IP : ETH_P_IPV6;
+	*(uint16_t *)p = htons(proto);
+	p += 2;
+	if (s->l4 == F_ARP) {
+		memset(p, 0, 28);
+		return p + 28 - buf;
+	}
+	switch (s->l4) {
+	case F_UDP:
+		l4p = IPPROTO_UDP;
+		l4len = 8;
+		break;
+	case F_TCP:
+		l4p = IPPROTO_TCP;
+		l4len = 20;
+		break;
+	case F_ESP:
+		l4p = 50;
+		l4len = 8;
+		break;
+	default:
+		l4p = s->family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		l4len = 8;
+	}
+	l4len += s->payload;
+	if (s->family == 4) {
+		struct iphdr *ip = (void *)p;
+		int hl = 20 + 4 * s->ip_opts;
+
+		ip->version = 4;
+		ip->ihl = hl / 4;
+		ip->tot_len = htons(hl + l4len);
+		ip->ttl = 64;
+		ip->protocol = l4p;
+		if (s->frag)
+			ip->frag_off = htons(0x2000);
+		inet_pton(AF_INET, s->src, &ip->saddr);
+		inet_pton(AF_INET, s->dst, &ip->daddr);
+		for (i = 0; i < s->ip_opts; i++)
+			memcpy(p + 20 + 4 * i, "\x01\x01\x01\x01", 4); /* NOPs */
+		p += hl;
+	} else {
+		struct ipv6hdr *ip6 = (void *)p;
+		uint8_t *e;
+		int ext = 0;
+
+		ip6->version = 6;
+		ip6->hop_limit = 64;
+		inet_pton(AF_INET6, s->src, &ip6->saddr);
+		inet_pton(AF_INET6, s->dst, &ip6->daddr);
+		p += sizeof(*ip6);
+		e = (uint8_t *)&ip6->nexthdr;
+		if (s->ip_opts) { /* hop-by-hop (8 bytes) then destination options (16 bytes) */
+			*e = IPPROTO_HOPOPTS;
+			p[1] = 0;
+			e = p;
+			p += 8;
+			ext += 8;
+			*e = IPPROTO_DSTOPTS;
+			p[1] = 1;
+			e = p;
+			p += 16;
+			ext += 16;
+		}
+		if (s->frag) {
+			*e = IPPROTO_FRAGMENT;
+			e = p;
+			p[3] = 1; /* M flag */
+			p += 8;
+			ext += 8;
+		}
+		*e = l4p;
+		ip6->payload_len = htons(ext + l4len);
+	}
+	*l4_off = p - buf;
+	if (s->l4 == F_UDP) {
+		struct udphdr *u = (void *)p;
+
+		u->source = htons(s->sport);
+		u->dest = htons(s->dport);
+		u->len = htons(l4len);
+	} else if (s->l4 == F_TCP) {
+		struct tcphdr *t = (void *)p;
+
+		t->source = htons(s->sport);
+		t->dest = htons(s->dport);
+		t->doff = 5;
+		t->syn = 1;
+	} else if (s->l4 == F_ESP) {
+		*(uint32_t *)p = htonl(s->spi);
+		*(uint32_t *)(p + 4) = htonl(1);
+	}
+	for (i = 0; i < s->payload; i++)
+		p[l4len - s->payload + i] = 'A' + i % 26;
+	return p + l4len - buf;
+}
+
+#endif

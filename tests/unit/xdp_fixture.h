@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The classifier loaded from its skeleton, unpinned, in a private network
+ * namespace with an AF_XDP socket on lo queue 0, so that bpf_redirect_map()
+ * really returns XDP_REDIRECT under BPF_PROG_TEST_RUN. Shared by the verdict
+ * tests and the XDP benchmark.
+ */
+#ifndef TESTS_XDP_FIXTURE_H
+#define TESTS_XDP_FIXTURE_H
+
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "pcscf.skel.h"
+#include "common/addr.h"
+#include "xdp/xdp_loader.h"
+#include "xdp/xdp_maps.h"
+#include "xdp/xdp_stats.h"
+#include "xdp/xsk_port.h"
+
+#define FX_P4 "192.0.2.1"
+#define FX_P6 "2001:db8:1::1"
+#define FX_UE4 "192.0.2.2"
+#define FX_UE6 "2001:db8:1::2"
+
+struct xdp_fixture {
+	struct pcscf_bpf *skel;
+	struct pcscf_bpf_handles h;
+	struct xsk_port port;
+};
+
+static inline int fx_lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			err = -errno;
+	} else {
+		err = -errno;
+	}
+	close(fd);
+	return err;
+}
+
+static inline int fx_setup(struct xdp_fixture *fx, const struct pcscf_config *cfg)
+{
+	struct bpf_map *m;
+	struct pcscf_addr a;
+	int err;
+
+	memset(fx, 0, sizeof(*fx));
+	pcscf_handles_init(&fx->h);
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	err = fx_lo_up();
+	if (err)
+		return err;
+	fx->skel = pcscf_bpf__open();
+	if (!fx->skel)
+		return -errno;
+	/* No pins from tests: the maps live as long as this process. */
+	bpf_object__for_each_map(m, fx->skel->obj)
+		bpf_map__set_pin_path(m, NULL);
+	err = pcscf_bpf__load(fx->skel);
+	if (err)
+		return err;
+	fx->h.prog_fd = bpf_program__fd(fx->skel->progs.pcscf_xdp);
+	fx->h.addrs_fd = bpf_map__fd(fx->skel->maps.pcscf_addrs);
+	fx->h.sa_fd = bpf_map__fd(fx->skel->maps.pcscf_sa);
+	fx->h.cfg_fd = bpf_map__fd(fx->skel->maps.pcscf_cfg);
+	fx->h.stats_fd = bpf_map__fd(fx->skel->maps.pcscf_stats);
+	fx->h.rl_fd = bpf_map__fd(fx->skel->maps.pcscf_ratelimit);
+	fx->h.xsks_fd = bpf_map__fd(fx->skel->maps.pcscf_xsks);
+	err = xdp_cfg_write(&fx->h, cfg);
+	addr_parse(FX_P4, &a);
+	err = err ?: xdp_addr_add(&fx->h, &a, 0);
+	addr_parse(FX_P6, &a);
+	err = err ?: xdp_addr_add(&fx->h, &a, 1);
+	return err ?: xsk_port_open(&fx->port, "lo", 0, fx->h.xsks_fd);
+}
+
+static inline void fx_teardown(struct xdp_fixture *fx)
+{
+	xsk_port_close(&fx->port, fx->h.xsks_fd);
+	if (fx->skel)
+		pcscf_bpf__destroy(fx->skel);
+}
+
+static inline int fx_sa(struct xdp_fixture *fx, uint32_t spi, const char *daddr, uint64_t expires,
+			uint32_t slot)
+{
+	struct pcscf_sa_value v = { .expires_ns = expires, .slot = slot, .generation = 1,
+				    .state = PCSCF_SA_NEW };
+	struct pcscf_addr a;
+
+	addr_parse(daddr, &a);
+	return xdp_sa_put(&fx->h, spi, &a, &v);
+}
+
+/* Runs one frame; returns the XDP action or -errno. */
+static inline int fx_run(struct xdp_fixture *fx, const void *frame, int len, int repeat,
+			 uint32_t *duration_ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+		    .repeat = repeat);
+	int err = bpf_prog_test_run_opts(fx->h.prog_fd, &o);
+
+	if (err)
+		return -errno;
+	if (duration_ns)
+		*duration_ns = o.duration;
+	return o.retval;
+}
+
+#endif
