@@ -2,7 +2,7 @@
 /*
  * The P-CSCF classifier (TS 33.203 7.1 on the data plane).
  *
- * For frames to one of our addresses (pcscf_addrs):
+ * For frames to one of our addresses (pcscf_cfg.addrs):
  *   UDP to the unprotected SIP port  -> per-source token bucket -> AF_XDP
  *   ESP for a live SA (pcscf_sa)     -> AF_XDP, SA slot in the frame metadata
  *   ESP, unknown SPI or expired SA   -> drop
@@ -71,6 +71,27 @@ static __always_inline int to_worker(struct xdp_md *ctx, const struct pkt_info *
 	return verdict(idx, XDP_REDIRECT);
 }
 
+static __always_inline int addr_eq(const struct pcscf_addr *a, const struct pcscf_addr *b)
+{
+	const __u64 *x = (const __u64 *)a->a, *y = (const __u64 *)b->a;
+
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+static __always_inline int is_ours(const struct pcscf_config *cfg, const struct pcscf_addr *a)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < PCSCF_MAX_ADDRS; i++) {
+		if (i >= cfg->n_addrs)
+			return 0;
+		if (addr_eq(a, &cfg->addrs[i]))
+			return 1;
+	}
+	return 0;
+}
+
 static __always_inline int is_protected(const struct pcscf_config *cfg, __u16 port)
 {
 	return cfg->prot_port_lo && port >= cfg->prot_port_lo && port <= cfg->prot_port_hi;
@@ -86,11 +107,10 @@ static __always_inline int classify_esp(struct xdp_md *ctx, struct pkt_info *pi,
 	if ((void *)(esp + 2) > end)
 		return verdict(PCSCF_STAT_MALFORMED, XDP_DROP);
 	key.spi = esp[0];
-	key.daddr = pi->daddr;
 	sa = bpf_map_lookup_elem(&pcscf_sa, &key);
-	if (!sa)
+	if (!sa || !addr_eq(&sa->daddr, &pi->daddr))
 		return verdict(PCSCF_STAT_ESP_UNKNOWN_SPI, XDP_DROP);
-	if (sa->expires_ns && sa->expires_ns <= bpf_ktime_get_ns())
+	if (sa->expires_ns && sa->expires_ns <= bpf_ktime_get_coarse_ns())
 		return verdict(PCSCF_STAT_ESP_EXPIRED, XDP_DROP);
 	return to_worker(ctx, pi, PCSCF_STAT_ESP, PCSCF_META_ESP, sa->slot, sa->generation);
 }
@@ -109,7 +129,7 @@ static __always_inline int classify_udp(struct xdp_md *ctx, struct pkt_info *pi,
 		__u32 rate = cfg->rl_rate_pps ? cfg->rl_rate_pps : PCSCF_DEF_RL_RATE;
 		__u32 burst = cfg->rl_burst ? cfg->rl_burst : PCSCF_DEF_RL_BURST;
 
-		if (!ratelimit_allow(&pi->saddr, rate, burst, bpf_ktime_get_ns()))
+		if (!ratelimit_allow(&pi->saddr, rate, burst, bpf_ktime_get_coarse_ns()))
 			return verdict(PCSCF_STAT_RATE_LIMITED, XDP_DROP);
 		return to_worker(ctx, pi, PCSCF_STAT_SIP_UNPROTECTED, PCSCF_META_SIP, 0, 0);
 	}
@@ -136,7 +156,7 @@ int pcscf_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct pcscf_config dflt = {}, *cfg;
+	struct pcscf_config *cfg;
 	struct pkt_info pi = {};
 	__u32 zero = 0;
 	int res;
@@ -146,14 +166,11 @@ int pcscf_xdp(struct xdp_md *ctx)
 		return verdict(PCSCF_STAT_PASS, XDP_PASS);
 	if (res == PARSE_MALFORMED)
 		return verdict(PCSCF_STAT_MALFORMED, XDP_DROP);
-	if (!bpf_map_lookup_elem(&pcscf_addrs, &pi.daddr))
+	cfg = bpf_map_lookup_elem(&pcscf_cfg, &zero);
+	if (!cfg || !is_ours(cfg, &pi.daddr))
 		return verdict(PCSCF_STAT_PASS, XDP_PASS);
 	if (res == PARSE_FRAGMENT)
 		return verdict(PCSCF_STAT_PASS_FRAGMENT, XDP_PASS);
-
-	cfg = bpf_map_lookup_elem(&pcscf_cfg, &zero);
-	if (!cfg)
-		cfg = &dflt;
 	switch (pi.l4proto) {
 	case IPPROTO_ESP:
 		return classify_esp(ctx, &pi, end);

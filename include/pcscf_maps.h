@@ -11,14 +11,13 @@
 
 #include <linux/types.h>
 
-#define PCSCF_MAX_ADDRS	   16
+#define PCSCF_MAX_ADDRS	   8
 #define PCSCF_MAX_SAS	   262144
 #define PCSCF_MAX_QUEUES   64
 #define PCSCF_RL_ENTRIES   65536
 #define PCSCF_DEF_SIP_PORT 5060
 
 /* Map names: pinned by these names, looked up by these names. */
-#define PCSCF_MAP_ADDRS "pcscf_addrs"
 #define PCSCF_MAP_SA	"pcscf_sa"
 #define PCSCF_MAP_CFG	"pcscf_cfg"
 #define PCSCF_MAP_STATS "pcscf_stats"
@@ -30,17 +29,14 @@ struct pcscf_addr {
 	__u8 a[16];
 };
 
-/* Value of pcscf_addrs: which of our addresses this is (for logs). */
-struct pcscf_addr_info {
-	__u32 index;
-	__u32 flags;
-};
-
-/* Key of pcscf_sa: an inbound SA is found by SPI and our address (RFC 4303 2.1). */
+/*
+ * Key of pcscf_sa: the SPI as on the wire (network byte order). We choose
+ * our inbound SPIs unique across all our addresses, so for unicast the SPI
+ * alone names the SA (RFC 4301 4.1); the destination address is then checked
+ * against the value. A 4-byte key hashes faster than SPI + address.
+ */
 struct pcscf_sa_key {
-	__u32 spi; /* network byte order, as on the wire */
-	__u32 pad;
-	struct pcscf_addr daddr;
+	__u32 spi;
 };
 
 enum pcscf_sa_state {
@@ -61,16 +57,22 @@ struct pcscf_sa_value {
 	__u8 state;	  /* enum pcscf_sa_state, for bpftool readers */
 	__u8 pad[3];
 	__u32 ue_port; /* UE protected port bound to this SA (host order) */
+	struct pcscf_addr daddr; /* our address the SA is bound to */
 };
 
-/* Single entry of pcscf_cfg (array, key 0). Zero fields take the defaults below. */
+/*
+ * Single entry of pcscf_cfg (array, key 0). Zero fields take the defaults
+ * below. Our own addresses live here rather than in a hash map: comparing a
+ * handful of addresses costs less than hashing one (see make bench).
+ */
 struct pcscf_config {
 	__u16 sip_port;	     /* unprotected SIP port, default 5060 */
 	__u16 prot_port_lo;  /* protected port range, inclusive; 0 disables */
 	__u16 prot_port_hi;
-	__u16 pad;
+	__u16 n_addrs;	     /* used entries of addrs */
 	__u32 rl_rate_pps;   /* per source token refill, 0: default */
 	__u32 rl_burst;	     /* per source bucket size, 0: default */
+	struct pcscf_addr addrs[PCSCF_MAX_ADDRS]; /* the P-CSCF addresses */
 };
 
 #define PCSCF_DEF_RL_RATE  200

@@ -14,14 +14,6 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PCSCF_MAX_ADDRS);
-	__type(key, struct pcscf_addr);
-	__type(value, struct pcscf_addr_info);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} pcscf_addrs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PCSCF_MAX_SAS);
 	__type(key, struct pcscf_sa_key);
 	__type(value, struct pcscf_sa_value);

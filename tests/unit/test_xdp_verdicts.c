@@ -203,6 +203,7 @@ static void run_ratelimit(struct xdp_fixture *fx)
 	int l4, len, i;
 
 	b.src = "192.0.2.3";
+	fx_addrs(&cfg);
 	xdp_cfg_write(&fx->h, &cfg);
 	len = frame_build(&a, buf, sizeof(buf), &l4);
 	for (i = 0; i < 3; i++)

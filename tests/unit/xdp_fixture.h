@@ -55,10 +55,18 @@ static inline int fx_lo_up(void)
 	return err;
 }
 
-static inline int fx_setup(struct xdp_fixture *fx, const struct pcscf_config *cfg)
+/* Our two addresses, as pcscfd would write them. */
+static inline void fx_addrs(struct pcscf_config *cfg)
 {
+	addr_parse(FX_P4, &cfg->addrs[0]);
+	addr_parse(FX_P6, &cfg->addrs[1]);
+	cfg->n_addrs = 2;
+}
+
+static inline int fx_setup(struct xdp_fixture *fx, const struct pcscf_config *cfg_in)
+{
+	struct pcscf_config cfg = *cfg_in;
 	struct bpf_map *m;
-	struct pcscf_addr a;
 	int err;
 
 	memset(fx, 0, sizeof(*fx));
@@ -78,17 +86,13 @@ static inline int fx_setup(struct xdp_fixture *fx, const struct pcscf_config *cf
 	if (err)
 		return err;
 	fx->h.prog_fd = bpf_program__fd(fx->skel->progs.pcscf_xdp);
-	fx->h.addrs_fd = bpf_map__fd(fx->skel->maps.pcscf_addrs);
 	fx->h.sa_fd = bpf_map__fd(fx->skel->maps.pcscf_sa);
 	fx->h.cfg_fd = bpf_map__fd(fx->skel->maps.pcscf_cfg);
 	fx->h.stats_fd = bpf_map__fd(fx->skel->maps.pcscf_stats);
 	fx->h.rl_fd = bpf_map__fd(fx->skel->maps.pcscf_ratelimit);
 	fx->h.xsks_fd = bpf_map__fd(fx->skel->maps.pcscf_xsks);
-	err = xdp_cfg_write(&fx->h, cfg);
-	addr_parse(FX_P4, &a);
-	err = err ?: xdp_addr_add(&fx->h, &a, 0);
-	addr_parse(FX_P6, &a);
-	err = err ?: xdp_addr_add(&fx->h, &a, 1);
+	fx_addrs(&cfg);
+	err = xdp_cfg_write(&fx->h, &cfg);
 	return err ?: xsk_port_open(&fx->port, "lo", 0, fx->h.xsks_fd);
 }
 

@@ -96,15 +96,17 @@ static int setup_classifier(struct pcscfd *d, int ifindex)
 		pr_err("found pcscf_xdp on %s but cannot use it: %s", c->iface, strerror(-err));
 		return err;
 	}
+	for (int i = 0; i < c->naddrs; i++)
+		bc.addrs[i] = c->addrs[i];
+	bc.n_addrs = c->naddrs;
 	err = xdp_cfg_write(&d->bpf, &bc);
-	for (int i = 0; !err && i < c->naddrs; i++) {
-		err = xdp_addr_add(&d->bpf, &c->addrs[i], i);
-		if (!err)
-			pr_info("serving %s", addr_str(&c->addrs[i], a, sizeof(a)));
-	}
-	if (err)
+	if (err) {
 		pr_err("writing classifier config: %s", strerror(-err));
-	return err;
+		return err;
+	}
+	for (int i = 0; i < c->naddrs; i++)
+		pr_info("serving %s", addr_str(&c->addrs[i], a, sizeof(a)));
+	return 0;
 }
 
 static void teardown(struct pcscfd *d)

@@ -17,7 +17,7 @@
 void pcscf_handles_init(struct pcscf_bpf_handles *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->prog_fd = h->addrs_fd = h->sa_fd = h->cfg_fd = -1;
+	h->prog_fd = h->sa_fd = h->cfg_fd = -1;
 	h->stats_fd = h->rl_fd = h->xsks_fd = -1;
 }
 
@@ -27,7 +27,6 @@ static int *slot_for(struct pcscf_bpf_handles *h, const char *name)
 		const char *name;
 		size_t off;
 	} slots[] = {
-		{ PCSCF_MAP_ADDRS, offsetof(struct pcscf_bpf_handles, addrs_fd) },
 		{ PCSCF_MAP_SA, offsetof(struct pcscf_bpf_handles, sa_fd) },
 		{ PCSCF_MAP_CFG, offsetof(struct pcscf_bpf_handles, cfg_fd) },
 		{ PCSCF_MAP_STATS, offsetof(struct pcscf_bpf_handles, stats_fd) },
@@ -43,8 +42,8 @@ static int *slot_for(struct pcscf_bpf_handles *h, const char *name)
 
 static int check_complete(struct pcscf_bpf_handles *h, const char *where)
 {
-	const char *names[] = { PCSCF_MAP_ADDRS, PCSCF_MAP_SA,	  PCSCF_MAP_CFG,
-				PCSCF_MAP_STATS, PCSCF_MAP_RL, PCSCF_MAP_XSKS };
+	const char *names[] = { PCSCF_MAP_SA, PCSCF_MAP_CFG, PCSCF_MAP_STATS, PCSCF_MAP_RL,
+				PCSCF_MAP_XSKS };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (*slot_for(h, names[i]) < 0) {
@@ -149,7 +148,6 @@ int pcscf_xdp_attach(struct pcscf_bpf_handles *h, int ifindex, const char *pin_d
 	h->attached_by_us = true;
 	h->ifindex = ifindex;
 	h->prog_fd = dup(xdp_program__fd(h->prog));
-	h->addrs_fd = dup(bpf_map__fd(skel->maps.pcscf_addrs));
 	h->sa_fd = dup(bpf_map__fd(skel->maps.pcscf_sa));
 	h->cfg_fd = dup(bpf_map__fd(skel->maps.pcscf_cfg));
 	h->stats_fd = dup(bpf_map__fd(skel->maps.pcscf_stats));
@@ -160,8 +158,8 @@ int pcscf_xdp_attach(struct pcscf_bpf_handles *h, int ifindex, const char *pin_d
 
 int pcscf_maps_open_pinned(struct pcscf_bpf_handles *h, const char *dir)
 {
-	const char *names[] = { PCSCF_MAP_ADDRS, PCSCF_MAP_SA,	  PCSCF_MAP_CFG,
-				PCSCF_MAP_STATS, PCSCF_MAP_RL, PCSCF_MAP_XSKS };
+	const char *names[] = { PCSCF_MAP_SA, PCSCF_MAP_CFG, PCSCF_MAP_STATS, PCSCF_MAP_RL,
+				PCSCF_MAP_XSKS };
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -174,7 +172,7 @@ int pcscf_maps_open_pinned(struct pcscf_bpf_handles *h, const char *dir)
 
 void pcscf_xdp_release(struct pcscf_bpf_handles *h)
 {
-	int *fds[] = { &h->prog_fd,  &h->addrs_fd, &h->sa_fd,	&h->cfg_fd,
+	int *fds[] = { &h->prog_fd, &h->sa_fd,	&h->cfg_fd,
 		       &h->stats_fd, &h->rl_fd,	   &h->xsks_fd };
 
 	if (h->attached_by_us && h->prog) {

@@ -22,7 +22,6 @@ enum xdp_attach_mode_opt { XDP_OPT_NATIVE, XDP_OPT_SKB };
 struct pcscf_bpf_handles {
 	int ifindex;
 	int prog_fd;
-	int addrs_fd;
 	int sa_fd;
 	int cfg_fd;
 	int stats_fd;

@@ -18,37 +18,20 @@ int xdp_cfg_write(const struct pcscf_bpf_handles *h, const struct pcscf_config *
 	return ret(bpf_map_update_elem(h->cfg_fd, &key, cfg, BPF_ANY));
 }
 
-int xdp_addr_add(const struct pcscf_bpf_handles *h, const struct pcscf_addr *a, uint32_t index)
-{
-	struct pcscf_addr_info info = { .index = index };
-
-	return ret(bpf_map_update_elem(h->addrs_fd, a, &info, BPF_ANY));
-}
-
-int xdp_addr_del(const struct pcscf_bpf_handles *h, const struct pcscf_addr *a)
-{
-	return ret(bpf_map_delete_elem(h->addrs_fd, a));
-}
-
-static void sa_key(struct pcscf_sa_key *k, uint32_t spi, const struct pcscf_addr *daddr)
-{
-	*k = (struct pcscf_sa_key){ .spi = htonl(spi), .daddr = *daddr };
-}
-
 int xdp_sa_put(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr,
 	       const struct pcscf_sa_value *v)
 {
-	struct pcscf_sa_key k;
+	struct pcscf_sa_key k = { .spi = htonl(spi) };
+	struct pcscf_sa_value val = *v;
 
-	sa_key(&k, spi, daddr);
-	return ret(bpf_map_update_elem(h->sa_fd, &k, v, BPF_ANY));
+	val.daddr = *daddr;
+	return ret(bpf_map_update_elem(h->sa_fd, &k, &val, BPF_ANY));
 }
 
-int xdp_sa_del(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr)
+int xdp_sa_del(const struct pcscf_bpf_handles *h, uint32_t spi)
 {
-	struct pcscf_sa_key k;
+	struct pcscf_sa_key k = { .spi = htonl(spi) };
 
-	sa_key(&k, spi, daddr);
 	return ret(bpf_map_delete_elem(h->sa_fd, &k));
 }
 

@@ -8,12 +8,10 @@
 #include "xdp/xdp_loader.h"
 
 int xdp_cfg_write(const struct pcscf_bpf_handles *h, const struct pcscf_config *cfg);
-int xdp_addr_add(const struct pcscf_bpf_handles *h, const struct pcscf_addr *a, uint32_t index);
-int xdp_addr_del(const struct pcscf_bpf_handles *h, const struct pcscf_addr *a);
-/* Insert or replace one inbound SA; spi in host order. */
+/* Insert or replace one inbound SA bound to our address daddr; spi in host order. */
 int xdp_sa_put(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr,
 	       const struct pcscf_sa_value *v);
-int xdp_sa_del(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr);
+int xdp_sa_del(const struct pcscf_bpf_handles *h, uint32_t spi);
 /* CLOCK_MONOTONIC now in ns: the clock bpf_ktime_get_ns() reads. */
 uint64_t mono_ns(void);
 
