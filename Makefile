@@ -18,16 +18,18 @@ ARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+# CFLAGS may come from the command line (make fuzz does that); the flags the
+# build needs are added in ALL_CFLAGS so they survive it.
 CFLAGS	?= -O2 -g
-CFLAGS	+= $(WARN) -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) -pthread
+ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) -pthread
 LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lsodium -lcrypto -lelf -lz -lpthread
 
 ifeq ($(SAN),1)
-CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-MODULES	:= common xdp esp sip aka reg
+MODULES	:= common xdp esp sip aka reg proxy
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard userspace/$(m)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB	:= $(BUILD)/libpcscf.a
@@ -69,7 +71,7 @@ $(BPF_SKEL): $(BPF_OBJ)
 
 $(BUILD)/userspace/%.o: userspace/%.c $(HDRS) $(BPF_SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -83,15 +85,15 @@ $(foreach p,pcscfd pcscfctl imsue,$(eval $(call prog,$(p))))
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(HDRS) $(BPF_SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIB) $(HDRS) $(BPF_SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIB) $(HDRS) $(BPF_SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # libFuzzer harnesses: the library is rebuilt with clang and the sanitizers.
 fuzz:

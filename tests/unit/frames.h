@@ -9,6 +9,7 @@
 #define TESTS_FRAMES_H
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <linux/if_ether.h>
@@ -43,12 +44,13 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 	memcpy(p, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
 	p += 12;
 	if (s->vlan) {
-		*(uint16_t *)p = htons(ETH_P_8021Q);
-		*(uint16_t *)(p + 2) = htons(100);
+		uint16_t tag[2] = { htons(ETH_P_8021Q), htons(100) };
+
+		memcpy(p, tag, 4);
 		p += 4;
 	}
-	proto = s->l4 == F_ARP ? ETH_P_ARP : s->family == 4 ? ETH_P_IP : ETH_P_IPV6;
-	*(uint16_t *)p = htons(proto);
+	proto = htons(s->l4 == F_ARP ? ETH_P_ARP : s->family == 4 ? ETH_P_IP : ETH_P_IPV6);
+	memcpy(p, &proto, 2);
 	p += 2;
 	if (s->l4 == F_ARP) {
 		memset(p, 0, 28);
@@ -73,7 +75,8 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 	}
 	l4len += s->payload;
 	if (s->family == 4) {
-		struct iphdr *ip = (void *)p;
+		/* Headers are built in aligned locals: frame offsets are not aligned. */
+		struct iphdr ipb = {}, *ip = &ipb;
 		int hl = 20 + 4 * s->ip_opts;
 
 		ip->version = 4;
@@ -85,20 +88,23 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 			ip->frag_off = htons(0x2000);
 		inet_pton(AF_INET, s->src, &ip->saddr);
 		inet_pton(AF_INET, s->dst, &ip->daddr);
+		memcpy(p, ip, sizeof(*ip));
 		for (i = 0; i < s->ip_opts; i++)
 			memcpy(p + 20 + 4 * i, "\x01\x01\x01\x01", 4); /* NOPs */
 		p += hl;
 	} else {
-		struct ipv6hdr *ip6 = (void *)p;
-		uint8_t *e;
+		struct ipv6hdr ip6b = {}, *ip6 = &ip6b;
+		uint8_t *hdr = p, *e;
+		uint16_t plen;
 		int ext = 0;
 
 		ip6->version = 6;
 		ip6->hop_limit = 64;
 		inet_pton(AF_INET6, s->src, &ip6->saddr);
 		inet_pton(AF_INET6, s->dst, &ip6->daddr);
+		memcpy(hdr, ip6, sizeof(*ip6));
 		p += sizeof(*ip6);
-		e = (uint8_t *)&ip6->nexthdr;
+		e = hdr + offsetof(struct ipv6hdr, nexthdr);
 		if (s->ip_opts) { /* hop-by-hop (8 bytes) then destination options (16 bytes) */
 			*e = IPPROTO_HOPOPTS;
 			p[1] = 0;
@@ -119,25 +125,25 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 			ext += 8;
 		}
 		*e = l4p;
-		ip6->payload_len = htons(ext + l4len);
+		plen = htons(ext + l4len);
+		memcpy(hdr + offsetof(struct ipv6hdr, payload_len), &plen, 2);
 	}
 	*l4_off = p - buf;
 	if (s->l4 == F_UDP) {
-		struct udphdr *u = (void *)p;
+		struct udphdr u = { .source = htons(s->sport), .dest = htons(s->dport),
+				    .len = htons(l4len) };
 
-		u->source = htons(s->sport);
-		u->dest = htons(s->dport);
-		u->len = htons(l4len);
+		memcpy(p, &u, sizeof(u));
 	} else if (s->l4 == F_TCP) {
-		struct tcphdr *t = (void *)p;
+		struct tcphdr t = { .source = htons(s->sport), .dest = htons(s->dport) };
 
-		t->source = htons(s->sport);
-		t->dest = htons(s->dport);
-		t->doff = 5;
-		t->syn = 1;
+		t.doff = 5;
+		t.syn = 1;
+		memcpy(p, &t, sizeof(t));
 	} else if (s->l4 == F_ESP) {
-		*(uint32_t *)p = htonl(s->spi);
-		*(uint32_t *)(p + 4) = htonl(1);
+		uint32_t w[2] = { htonl(s->spi), htonl(1) };
+
+		memcpy(p, w, sizeof(w));
 	}
 	for (i = 0; i < s->payload; i++)
 		p[l4len - s->payload + i] = 'A' + i % 26;

@@ -1,0 +1,871 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TS 33.203 SA-set lifecycle as tables of event sequences. Each step gives
+ * the event, the expected return, the ops calls it must make (recorded by a
+ * fake ops layer, in order) and the resulting sets of the registration.
+ *
+ * Ops log: "+ps:1001" install, "!us:a001" failed install, "-pc:1000" remove,
+ * "~uc:a000=N" update with the state pushed (T/N/O); SPIs in hex.
+ * State: "R" registered, "D" de-registration pending, then each set as
+ * "T@expiry", "N@expiry", "O@expiry"; "-" when the registration is gone.
+ * After every step the invariants (unique SPIs outside 0-255, no port held
+ * twice, recorder and table agree on live SAs) are checked too.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reg/reg.h"
+#include "tap.h"
+
+#define MAX_SLOTS 64
+
+struct rec {
+	char log[2048];
+	size_t len;
+	const uint32_t *script; /* random values served first */
+	unsigned int n_script, pos;
+	uint32_t counter; /* then counter++ */
+	int constant;	  /* always return `counter` */
+	int fail_install; /* 1-based install call to fail; 0: none */
+	int installs;
+	uint8_t installed[MAX_SLOTS];
+	uint32_t gen[MAX_SLOTS];
+	int removes, bad_removes, bad_installs;
+};
+
+static void logf_(struct rec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct rec *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->len && r->len < sizeof(r->log) - 1)
+		r->log[r->len++] = ' ';
+	va_start(ap, fmt);
+	r->len += vsnprintf(r->log + r->len, sizeof(r->log) - r->len, fmt, ap);
+	va_end(ap);
+	if (r->len >= sizeof(r->log))
+		r->len = sizeof(r->log) - 1;
+}
+
+static const char state_letter[] = "?TNO";
+
+static int rec_install(void *ctx, struct reg_sa_set *s, enum reg_sa_which w, const uint8_t ck[16],
+		       const uint8_t ik[16])
+{
+	struct rec *r = ctx;
+	uint32_t slot = reg_sa_slot(s, w);
+
+	if (++r->installs == r->fail_install) {
+		logf_(r, "!%s:%x", reg_sa_name(w), s->spi[w]);
+		return -EIO;
+	}
+	logf_(r, "+%s:%x", reg_sa_name(w), s->spi[w]);
+	if (slot >= MAX_SLOTS || r->installed[slot])
+		r->bad_installs++;
+	else
+		r->installed[slot] = 1, r->gen[slot] = s->generation;
+	s->esp[w] = r; /* any non-NULL handle */
+	return 0;
+}
+
+static int rec_update(void *ctx, const struct reg_sa_set *s, enum reg_sa_which w)
+{
+	logf_(ctx, "~%s:%x=%c", reg_sa_name(w), s->spi[w], state_letter[s->state & 3]);
+	return 0;
+}
+
+static void rec_remove(void *ctx, struct reg_sa_set *s, enum reg_sa_which w)
+{
+	struct rec *r = ctx;
+	uint32_t slot = reg_sa_slot(s, w);
+
+	logf_(r, "-%s:%x", reg_sa_name(w), s->spi[w]);
+	r->removes++;
+	if (slot >= MAX_SLOTS || !r->installed[slot] || r->gen[slot] != s->generation ||
+	    s->esp[w] != r)
+		r->bad_removes++;
+	else
+		r->installed[slot] = 0;
+}
+
+static uint32_t rec_random(void *ctx)
+{
+	struct rec *r = ctx;
+
+	if (r->pos < r->n_script)
+		return r->script[r->pos++];
+	return r->constant ? r->counter : r->counter++;
+}
+
+static int rec_restore(void *ctx, struct reg_sa_set *s, enum reg_sa_which w)
+{
+	struct rec *r = ctx;
+	uint32_t slot = reg_sa_slot(s, w);
+
+	if (++r->installs == r->fail_install) {
+		logf_(r, "!r%s:%x", reg_sa_name(w), s->spi[w]);
+		return -ENOKEY;
+	}
+	logf_(r, "r%s:%x", reg_sa_name(w), s->spi[w]);
+	if (slot >= MAX_SLOTS || r->installed[slot])
+		r->bad_installs++;
+	else
+		r->installed[slot] = 1, r->gen[slot] = s->generation;
+	s->esp[w] = r;
+	return 0;
+}
+
+static const struct reg_ops rec_ops = {
+	.sa_install = rec_install,
+	.sa_update = rec_update,
+	.sa_remove = rec_remove,
+	.random_u32 = rec_random,
+	.sa_restore = rec_restore,
+};
+
+static int rec_live(const struct rec *r)
+{
+	int i, n = 0;
+
+	for (i = 0; i < MAX_SLOTS; i++)
+		n += r->installed[i];
+	return n;
+}
+
+/* clang-format off */
+/* UE security-client choices: index by step.ue. */
+struct ue_profile {
+	uint8_t ip4[4];
+	struct reg_ue_sec sec;
+};
+static const struct ue_profile ues[] = {
+	{ { 10, 0, 0, 1 }, { 0xa000, 0xa001, 6000, 6001, "hmac-sha-1-96", "aes-cbc" } },
+	/* UE A re-authenticating: new SPIs and client port, same server port */
+	{ { 10, 0, 0, 1 }, { 0xa010, 0xa011, 6002, 6001, "hmac-sha-1-96", "aes-cbc" } },
+	{ { 10, 0, 0, 1 }, { 0xa020, 0xa021, 6004, 6001, "hmac-sha-1-96", "null" } },
+	{ { 10, 0, 0, 2 }, { 0xb000, 0xb001, 7000, 7001, "hmac-md5-96", "des-ede3-cbc" } },
+	{ { 10, 0, 0, 3 }, { 0xc000, 0xc001, 8000, 8001, "aes-gmac", "null" } },
+	/* malformed: UE SPI in the reserved range */
+	{ { 10, 0, 0, 4 }, { 0x00ff, 0xd001, 9000, 9001, "hmac-sha-1-96", "aes-cbc" } },
+};
+
+/* clang-format on */
+
+static struct pcscf_addr v4(const uint8_t ip[4])
+{
+	struct pcscf_addr a = {.a = {[10] = 0xff, [11] = 0xff}};
+
+	memcpy(&a.a[12], ip, 4);
+	return a;
+}
+
+static const uint8_t our_ip[4] = {192, 0, 2, 1};
+static const uint8_t ck[16] = {0xb4, 0x0b, 0xa9, 0xa3}, ik[16] = {0xf7, 0x69, 0xbc, 0xd7};
+
+#define AWAIT 240000 /* reg-await-auth, 24.229 table 7.8.1 */
+
+enum ev {
+	E401,	  /* impi, ue, now; alloc: expected "pc:SPI/PORT ps:SPI/PORT" */
+	E200,	  /* impi, arg = expires (s), now */
+	E403,	  /* impi */
+	EPKT,	  /* arg = inbound SPI */
+	ETICK,	  /* next = expected deadline */
+	ESENT,	  /* de-REGISTER's final response sent */
+	EFIND,	  /* arg = SPI: rc 0 if reg_find_sa finds it, else -ENOENT */
+	EFINDUE,  /* ue, arg = UE port: ops field unused, state is the found set's letter */
+	EDESTROY, /* reg_table_destroy */
+};
+
+struct step {
+	enum ev ev;
+	const char *impi;
+	uint64_t now;
+	unsigned int ue;
+	uint32_t arg;
+	int rc;
+	const char *ops;   /* NULL: not checked */
+	const char *state; /* NULL: not checked */
+	uint64_t next;	   /* ETICK only */
+	const char *alloc; /* E401 only, NULL: not checked */
+};
+
+struct scenario {
+	const char *name;
+	struct reg_config cfg; /* zero fields: defaults below */
+	const uint32_t *script;
+	unsigned int n_script;
+	int constant_random;
+	int fail_install;
+	struct step steps[16];
+};
+
+static void state_of(const struct reg_table *t, const char *impi, char *buf, size_t cap)
+{
+	const struct reg *r = reg_find(t, impi);
+	const struct reg_sa_set *s;
+	size_t n = 0;
+	unsigned int st;
+
+	if (!r) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	buf[0] = 0;
+	if (r->registered)
+		n += snprintf(buf + n, cap - n, "R ");
+	if (r->dereg_pending)
+		n += snprintf(buf + n, cap - n, "D ");
+	for (st = REG_SET_TEMPORARY; st <= REG_SET_OLD; st++) {
+		s = reg_set_of(t, r, st);
+		if (s)
+			n += snprintf(buf + n, cap - n, "%c@%llu ", state_letter[st],
+				      (unsigned long long)s->expires_ms);
+	}
+	if (n && buf[n - 1] == ' ')
+		buf[n - 1] = 0;
+}
+
+struct inv {
+	int n_sas;
+	int bad;
+	uint8_t port[65536];
+	uint32_t spis[MAX_SLOTS];
+	int n_spis;
+	char why[128];
+};
+
+static int inv_sa(const struct reg_sa_row *row, void *ctx)
+{
+	struct inv *v = ctx;
+	int i;
+
+	v->n_sas++;
+	if (strcmp(row->dir, "in"))
+		return 0;
+	if (row->spi <= 255) {
+		snprintf(v->why, sizeof(v->why), "reserved spi %x", row->spi);
+		v->bad++;
+	}
+	for (i = 0; i < v->n_spis; i++)
+		if (v->spis[i] == row->spi) {
+			snprintf(v->why, sizeof(v->why), "duplicate spi %x", row->spi);
+			v->bad++;
+		}
+	if (v->n_spis < MAX_SLOTS)
+		v->spis[v->n_spis++] = row->spi;
+	return 0;
+}
+
+static int inv_reg(const struct reg_row *row, void *ctx)
+{
+	struct inv *v = ctx;
+	const struct reg *r = row->reg;
+
+	/* port_ps once per registration, port_pc once per set: never twice overall */
+	if (v->port[r->port_ps]++) {
+		snprintf(v->why, sizeof(v->why), "port_ps %u shared", r->port_ps);
+		v->bad++;
+	}
+	return 0;
+}
+
+static int invariants(const struct reg_table *t, const struct rec *rc, char *why, size_t cap)
+{
+	static struct inv v;
+	const struct reg_sa_set *s;
+	uint32_t slot;
+
+	memset(&v, 0, sizeof(v));
+	reg_foreach(t, 0, inv_reg, &v);
+	reg_sa_foreach(t, 0, inv_sa, &v);
+	/* walk sets through the slot API: every live set's client port is unique */
+	for (slot = 0; slot < MAX_SLOTS; slot += REG_SA_COUNT) {
+		s = rc->installed[slot] ? reg_sa_by_slot(t, slot, rc->gen[slot]) : NULL;
+		if (s && v.port[s->port_pc]++) {
+			snprintf(v.why, sizeof(v.why), "port_pc %u shared", s->port_pc);
+			v.bad++;
+		}
+	}
+	if (v.n_sas != rec_live(rc)) {
+		snprintf(v.why, sizeof(v.why), "table has %d SAs, ops %d", v.n_sas, rec_live(rc));
+		v.bad++;
+	}
+	if (rc->bad_removes || rc->bad_installs) {
+		snprintf(v.why, sizeof(v.why), "bad removes %d installs %d", rc->bad_removes,
+			 rc->bad_installs);
+		v.bad++;
+	}
+	snprintf(why, cap, "%s", v.why);
+	return v.bad;
+}
+
+static int run_step(struct reg_table **tp, struct rec *rc, const struct step *st, char *got,
+		    size_t cap, uint64_t *next)
+{
+	struct pcscf_addr ue = v4(ues[st->ue].ip4), ours = v4(our_ip);
+	const char *impus[] = {"sip:alice@ims.example", "tel:+15550100"};
+	const char *routes[] = {"<sip:orig@scscf.ims.example;lr>"};
+	const struct reg_sa_set *s;
+	struct reg_alloc out;
+	int ret = 0;
+
+	got[0] = 0;
+	switch (st->ev) {
+	case E401:
+		memset(&out, 0, sizeof(out));
+		ret = reg_on_401(*tp, st->impi, &ue, &ours, &ues[st->ue].sec, ck, ik, AWAIT,
+				 st->now, &out);
+		if (!ret)
+			snprintf(got, cap, "pc:%x/%u ps:%x/%u", out.spi_pc, out.port_pc, out.spi_ps,
+				 out.port_ps);
+		break;
+	case E200:
+		ret = reg_on_200_register(*tp, st->impi, st->arg, impus, 2, routes, 1,
+					  "<sip:alice@10.0.0.1:6001>", st->now);
+		break;
+	case E403:
+		ret = reg_on_403(*tp, st->impi, st->now);
+		break;
+	case EPKT:
+		ret = reg_on_inbound_packet(*tp, st->arg, st->now);
+		break;
+	case ETICK:
+		*next = reg_tick(*tp, st->now);
+		break;
+	case ESENT:
+		ret = reg_on_dereg_response_sent(*tp, st->impi, st->now);
+		break;
+	case EFIND:
+		ret = reg_find_sa(*tp, st->arg, NULL) ? 0 : -ENOENT;
+		break;
+	case EFINDUE:
+		reg_find_by_ue(*tp, &ue, st->arg, &s);
+		snprintf(got, cap, "%c", s ? state_letter[s->state] : '-');
+		break;
+	case EDESTROY:
+		reg_table_destroy(*tp);
+		*tp = NULL;
+		break;
+	}
+	return ret;
+}
+
+static void run_scenario(const struct scenario *sc)
+{
+	struct reg_config cfg = sc->cfg;
+	struct reg_table *t = NULL;
+	struct rec rc = {0};
+	char state[160], extra[64], why[128];
+	const struct step *st;
+	uint64_t next;
+	unsigned int i;
+	int ret, ok;
+
+	if (!cfg.max_regs)
+		cfg.max_regs = 4;
+	if (!cfg.max_sets)
+		cfg.max_sets = MAX_SLOTS / REG_SA_COUNT;
+	if (!cfg.port_lo)
+		cfg.port_lo = 5100, cfg.port_hi = 5199;
+	ret = reg_table_init(&t, &cfg, &rec_ops, &rc);
+	if (ret) {
+		TAP_CHECK(0, "%s: init %d", sc->name, ret);
+		return;
+	}
+	/* the hash seed took a draw; scenarios start from a known stream */
+	rc.counter = 0x1000;
+	rc.script = sc->script;
+	rc.n_script = sc->n_script;
+	rc.constant = sc->constant_random;
+	rc.fail_install = sc->fail_install;
+
+	for (i = 0; i < 16 && (st = &sc->steps[i])->impi; i++) {
+		rc.len = 0;
+		rc.log[0] = 0;
+		next = 0;
+		ret = run_step(&t, &rc, st, extra, sizeof(extra), &next);
+		ok = ret == st->rc;
+		if (t && st->ev != EFINDUE)
+			state_of(t, st->impi, state, sizeof(state));
+		else
+			snprintf(state, sizeof(state), "%s", t ? extra : "-");
+		if (st->ops && strcmp(rc.log, st->ops))
+			ok = 0;
+		if (st->state && strcmp(state, st->state))
+			ok = 0;
+		if (st->ev == ETICK && next != st->next)
+			ok = 0;
+		if (st->alloc && strcmp(extra, st->alloc))
+			ok = 0;
+		why[0] = 0;
+		if (t && invariants(t, &rc, why, sizeof(why)))
+			ok = 0;
+		if (!t && (rec_live(&rc) || rc.bad_removes))
+			ok = 0, snprintf(why, sizeof(why), "after destroy: %d live, %d bad removes",
+					 rec_live(&rc), rc.bad_removes);
+		TAP_CHECK(ok, "%s: step %u", sc->name, i + 1);
+		if (!ok) {
+			tap_diag("rc %d (want %d), next %llu (want %llu)", ret, st->rc,
+				 (unsigned long long)next, (unsigned long long)st->next);
+			tap_diag("ops   '%s'", rc.log);
+			tap_diag("want  '%s'", st->ops ? st->ops : "(any)");
+			tap_diag("state '%s' want '%s'", state, st->state ? st->state : "(any)");
+			tap_diag("alloc '%s' want '%s' %s", extra, st->alloc ? st->alloc : "(any)",
+				 why);
+		}
+	}
+	reg_table_destroy(t);
+}
+
+/* clang-format off */
+/* Install/remove strings of one set, to keep the tables readable. */
+#define INST_A0 "+ps:1001 +uc:a000 +us:a001 +pc:1000"
+#define RM_A0	"-ps:1001 -uc:a000 -us:a001 -pc:1000"
+#define INST_A1 "+ps:1003 +uc:a010 +us:a011 +pc:1002"
+#define RM_A1	"-ps:1003 -uc:a010 -us:a011 -pc:1002"
+#define INST_A2 "+ps:1005 +uc:a020 +us:a021 +pc:1004"
+#define RM_A2	"-ps:1005 -uc:a020 -us:a021 -pc:1004"
+#define UPD(a, b, c, d, st) "~ps:" a "=" st " ~uc:" b "=" st " ~us:" c "=" st " ~pc:" d "=" st
+#define A0(st)		    UPD("1001", "a000", "a001", "1000", st)
+#define A1(st)		    UPD("1003", "a010", "a011", "1002", st)
+#define A2(st)		    UPD("1005", "a020", "a021", "1004", st)
+
+/* 200 at 1000 ms with Expires 3600: SA lifetime 1000 + 3600000 + 30000 */
+#define N1 "N@3631000"
+
+static const uint32_t spi_script[] = {
+	0,	    1,		255, /* reserved: redrawn */
+	0x1000,			     /* spi_pc of UE A */
+	0x1000,			     /* the set's own spi_pc: redrawn */
+	0x1001,			     /* spi_ps of UE A */
+	0x1000,	    0x1001,	     /* live: redrawn */
+	0x2000,	    0x1001, 0x2001,  /* UE B: pc 2000, ps 2001 */
+	0xf00000ff,		     /* with node bits: 0x000000ff is reserved */
+};
+static const uint32_t node_script[] = { 0x12345678 };
+
+static const struct scenario scenarios[] = {
+	{ "initial registration",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000", .alloc = "pc:1000/5101 ps:1001/5100" },
+		  { E200, "a", 1000, 0, 3600, 0, A0("N"), "R " N1 },
+		  { EFINDUE, "a", 1000, 0, 6000, 0, NULL, "N" },
+		  { EFINDUE, "a", 1000, 0, 6001, 0, NULL, "N" },
+		  { EFINDUE, "a", 1000, 3, 6001, 0, NULL, "-" }, /* other UE address */
+		  { EFIND, "a", 1000, 0, 0x1001, 0 },
+		  { EFIND, "a", 1000, 0, 0xa000, -ENOENT }, /* outbound SPIs are not inbound keys */
+	  } },
+	{ "200 keeps a longer remaining lifetime",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000" },
+		  { E200, "a", 1000, 0, 60, 0, A0("N"), "R N@240000" }, /* 91000 < 240000 */
+		  { E200, "a", 2000, 0, 600, 0, A0("N"), "R N@632000" }, /* unchallenged refresh */
+	  } },
+	{ "re-authentication, old set removed by first use of the new set",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000" },
+		  { E200, "a", 1000, 0, 3600, 0, A0("N"), "R " N1 },
+		  { E401, "a", 1800000, 1, 0, 0, INST_A1, "R T@2040000 " N1,
+		    .alloc = "pc:1002/5102 ps:1003/5100" }, /* port_ps kept, new port_pc */
+		  { EPKT, "a", 1800500, 0, 0x1003, 0, "", "R T@2040000 " N1 }, /* REGISTER on T */
+		  { E200, "a", 1801000, 0, 3600, 0, A0("O") " " A1("N"), "R N@5431000 O@3631000" },
+		  { EPKT, "a", 1802000, 0, 0x1001, 0, "", "R N@5431000 O@3631000" }, /* old: kept */
+		  { EFINDUE, "a", 1802000, 1, 6001, 0, NULL, "N" }, /* shared port_us: NEW wins */
+		  { EFINDUE, "a", 1802000, 0, 6000, 0, NULL, "O" },
+		  { EPKT, "a", 1803000, 0, 0x1002, 0, RM_A0, "R N@5431000" },
+		  { EPKT, "a", 1804000, 0, 0x1003, 0, "", "R N@5431000" },
+		  { EFIND, "a", 1804000, 0, 0x1001, -ENOENT },
+		  { EFIND, "a", 1804000, 0, 0x1000, -ENOENT },
+		  { EPKT, "a", 1805000, 0, 0x1001, -ENOENT, "" },
+		  { EFINDUE, "a", 1805000, 0, 6000, 0, NULL, "-" },
+	  } },
+	{ "re-authentication, unused old set expires at its own expiry",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000" },
+		  { E200, "a", 1000, 0, 3600, 0, A0("N"), "R " N1 },
+		  { E401, "a", 1800000, 1, 0, 0, INST_A1, "R T@2040000 " N1 },
+		  { E200, "a", 1801000, 0, 3600, 0, A0("O") " " A1("N"), "R N@5431000 O@3631000" },
+		  { ETICK, "a", 3630999, 0, 0, 0, "", "R N@5431000 O@3631000", 3631000 },
+		  { ETICK, "a", 3631000, 0, 0, 0, RM_A0, "R N@5431000", 5401000 },
+		  { ETICK, "a", 5401000, 0, 0, 0, "", "N@5431000", 5431000 }, /* unregistered */
+		  { ETICK, "a", 5431000, 0, 0, 0, RM_A1, "-", REG_NO_DEADLINE },
+	  } },
+	{ "third set fits in 6 SAs per direction; a superseded old set goes",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0 },
+		  { E200, "a", 1000, 0, 3600, 0, A0("N") },
+		  { E401, "a", 2000, 1, 0, 0, INST_A1 },
+		  { E200, "a", 3000, 0, 3600, 0, A0("O") " " A1("N"), "R N@3633000 " "O@3631000" },
+		  { E401, "a", 4000, 2, 0, 0, INST_A2, "R T@244000 N@3633000 O@3631000" },
+		  { E200, "a", 5000, 0, 3600, 0, RM_A0 " " A1("O") " " A2("N"),
+		    "R N@3635000 O@3633000" },
+	  } },
+	{ "6-SA limit refuses a set beyond it (limit lowered to 4 per direction)",
+	  .cfg = { .max_sa_per_dir = 4 },
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0 },
+		  { E200, "a", 1000, 0, 3600, 0, A0("N") },
+		  { E401, "a", 2000, 1, 0, 0, INST_A1 },
+		  { E200, "a", 3000, 0, 3600, 0, A0("O") " " A1("N") },
+		  { E401, "a", 4000, 2, 0, -ENOSPC, "", "R N@3633000 O@3631000" },
+		  { EPKT, "a", 4500, 0, 0x1003, 0, RM_A0, "R N@3633000" },
+		  { E401, "a", 5000, 2, 0, 0, INST_A2, "R T@245000 N@3633000" },
+	  } },
+	{ "403 deletes the temporary set",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000" },
+		  { E403, "a", 1000, 0, 0, 0, RM_A0, "-" },
+		  { E403, "a", 1000, 0, 0, -ENOENT, "", "-" },
+		  { EFIND, "a", 1000, 0, 0x1001, -ENOENT },
+		  { EPKT, "a", 1000, 0, 0x1000, -ENOENT, "" },
+	  } },
+	{ "403 on re-authentication keeps the established set",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0 },
+		  { E200, "a", 1000, 0, 3600, 0, A0("N") },
+		  { E401, "a", 2000, 1, 0, 0, INST_A1 },
+		  { E403, "a", 3000, 0, 0, 0, RM_A1, "R " N1 },
+	  } },
+	{ "reg-await-auth expiry deletes the temporary set",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000" },
+		  { ETICK, "a", 239999, 0, 0, 0, "", "T@240000", 240000 },
+		  { ETICK, "a", 240000, 0, 0, 0, RM_A0, "-", REG_NO_DEADLINE },
+		  { E200, "a", 240001, 0, 3600, -ENOENT, "", "-" },
+	  } },
+	{ "second 401 replaces the temporary set",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000" },
+		  { E401, "a", 5000, 0, 0, 0, "+ps:1003 +uc:a000 +us:a001 +pc:1002 " RM_A0,
+		    "T@245000", .alloc = "pc:1002/5102 ps:1003/5100" },
+		  { EFIND, "a", 5000, 0, 0x1001, -ENOENT },
+		  { EFIND, "a", 5000, 0, 0x1000, -ENOENT },
+		  { EFIND, "a", 5000, 0, 0x1003, 0 },
+		  { E200, "a", 6000, 0, 3600, 0, UPD("1003", "a000", "a001", "1002", "N"),
+		    "R N@3636000" },
+	  } },
+	{ "de-registration keeps the sets until the final response is sent",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0 },
+		  { E200, "a", 1000, 0, 3600, 0, A0("N"), "R " N1 },
+		  { E200, "a", 2000, 0, 0, 0, "", "R D " N1 },
+		  { EFIND, "a", 2000, 0, 0x1001, 0 }, /* 200 OK can still go out protected */
+		  { E401, "a", 2050, 0, 0, -EBUSY, "", "R D " N1 },
+		  { ETICK, "a", 2100, 0, 0, 0, "", "R D " N1, 10000 },
+		  { ESENT, "a", 2200, 0, 0, 0, RM_A0, "-" },
+		  { ESENT, "a", 2300, 0, 0, -ENOENT, "", "-" },
+	  } },
+	{ "de-registration whose response is never reported sent ends at the grace time",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0 },
+		  { E200, "a", 1000, 0, 3600, 0, A0("N") },
+		  { E200, "a", 2000, 0, 0, 0, "", "R D " N1 },
+		  { ETICK, "a", 9999, 0, 0, 0, "", "R D " N1, 10000 },
+		  { ETICK, "a", 10000, 0, 0, 0, RM_A0, "-", REG_NO_DEADLINE },
+		  { ESENT, "a", 10001, 0, 0, -ENOENT, "" },
+	  } },
+	{ "SPIs: reserved range and collisions are redrawn",
+	  .script = spi_script,
+	  .n_script = 11,
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000", .alloc = "pc:1000/5101 ps:1001/5100" },
+		  { E401, "b", 0, 3, 0, 0, "+ps:2001 +uc:b000 +us:b001 +pc:2000", "T@240000",
+		    .alloc = "pc:2000/5103 ps:2001/5102" },
+		  { E401, "c", 0, 5, 0, -EINVAL, "", "-" }, /* UE SPI 0xff */
+	  } },
+	{ "SPIs: a random source that only collides fails cleanly",
+	  .constant_random = 1,
+	  .script = spi_script + 6, /* 0x1000, 0x1001, then the counter's 0x1000 forever */
+	  .n_script = 2,
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000" },
+		  { E401, "b", 0, 3, 0, -EAGAIN, "", "-" },
+	  } },
+	{ "SPIs: node id in the high bits",
+	  .cfg = { .node_bits = 4, .node_id = 0xa },
+	  .script = node_script,
+	  .n_script = 1,
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, "+ps:a0001000 +uc:a000 +us:a001 +pc:a2345678", NULL,
+		    .alloc = "pc:a2345678/5101 ps:a0001000/5100" },
+	  } },
+	{ "SPIs: node 0 still skips the reserved range",
+	  .cfg = { .node_bits = 4, .node_id = 0 },
+	  .script = spi_script + 11,
+	  .n_script = 1,
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, NULL, NULL, .alloc = "pc:1000/5101 ps:1001/5100" },
+	  } },
+	{ "ports: never shared between live UEs, freed on delete",
+	  .cfg = { .port_lo = 5100, .port_hi = 5103 },
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, NULL, NULL, .alloc = "pc:1000/5101 ps:1001/5100" },
+		  { E401, "b", 0, 3, 0, 0, NULL, NULL, .alloc = "pc:1002/5103 ps:1003/5102" },
+		  { E401, "c", 0, 4, 0, -EADDRINUSE, "", "-" },
+		  { E401, "a", 10, 0, 0, -EADDRINUSE, "", "T@240000" }, /* re-sync needs a port */
+		  { E403, "a", 20, 0, 0, 0, RM_A0, "-" },
+		  { E401, "c", 30, 4, 0, 0, "+ps:1005 +uc:c000 +us:c001 +pc:1004", "T@240030",
+		    .alloc = "pc:1004/5101 ps:1005/5100" },
+		  { ETICK, "b", 240000, 0, 0, 0, "-ps:1003 -uc:b000 -us:b001 -pc:1002", "-",
+		    240030 },
+		  { E401, "a", 240001, 0, 0, 0, NULL, NULL, .alloc = "pc:1006/5103 ps:1007/5102" },
+	  } },
+	{ "table full",
+	  .cfg = { .max_regs = 1 },
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0 },
+		  { E401, "b", 0, 3, 0, -ENOSPC, "", "-" },
+	  } },
+	{ "failed install rolls back and keeps the previous temporary set",
+	  .fail_install = 7,
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000" },
+		  { E401, "a", 10, 0, 0, -EIO, "+ps:1003 +uc:a000 !us:a001 -ps:1003 -uc:a000",
+		    "T@240000" },
+		  { EFIND, "a", 10, 0, 0x1003, -ENOENT },
+		  { E401, "b", 20, 3, 0, 0, "+ps:1005 +uc:b000 +us:b001 +pc:1004", NULL,
+		    .alloc = "pc:1004/5104 ps:1005/5103" }, /* next-fit: 5102 is not reused at once */
+	  } },
+	{ "destroying the table removes every SA exactly once",
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0 },
+		  { E200, "a", 1000, 0, 3600, 0, A0("N") },
+		  { E401, "a", 2000, 1, 0, 0, INST_A1 },
+		  { E200, "a", 3000, 0, 3600, 0, A0("O") " " A1("N") },
+		  { E401, "a", 4000, 2, 0, 0, INST_A2 },
+		  { EDESTROY, "a", 5000, 0, 0, 0, RM_A2 " " RM_A1 " " RM_A0, "-" },
+	  } },
+};
+/* clang-format on */
+
+/* ---- save / restore ---------------------------------------------------- */
+
+static const struct reg_config save_cfg = {
+	.max_regs = 4, .max_sets = MAX_SLOTS / REG_SA_COUNT, .port_lo = 5100, .port_hi = 5199};
+
+/* UE a with T, N and O sets; UE b registered with its de-registration pending. */
+static struct reg_table *build_saved(struct rec *rc)
+{
+	/* clang-format off */
+	static const struct step steps[] = {
+		{ E401, "a", 0, 0 },	  { E200, "a", 1000, 0, 3600 }, { E401, "a", 2000, 1 },
+		{ E200, "a", 3000, 0, 3600 }, { E401, "a", 4000, 2 },	  { E401, "b", 4100, 3 },
+		{ E200, "b", 4200, 0, 600 },  { EPKT, "b", 4300, 0, 0x1006 }, { E200, "b", 4400, 0, 0 },
+	};
+	/* clang-format on */
+	struct reg_table *t = NULL;
+	char extra[64];
+	uint64_t next;
+	unsigned int i;
+
+	if (reg_table_init(&t, &save_cfg, &rec_ops, rc))
+		return NULL;
+	rc->counter = 0x1000;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (run_step(&t, rc, &steps[i], extra, sizeof(extra), &next))
+			tap_diag("build step %u failed", i + 1);
+	reg_set_pending(t, "a", "call-1@ue", "ipsec-3gpp;alg=hmac-sha-1-96;spi-c=40976",
+			"ipsec-3gpp;q=0.1;prot=esp;mod=trans;spi-c=4100;spi-s=4101");
+	return t;
+}
+
+static int same_reg(const struct reg *x, const struct reg *y)
+{
+	unsigned int i;
+
+	if (!x || !y || strcmp(x->impi, y->impi) || memcmp(&x->ue_addr, &y->ue_addr, 16) ||
+	    x->registered != y->registered || x->dereg_pending != y->dereg_pending ||
+	    x->port_ps != y->port_ps || x->expires_ms != y->expires_ms ||
+	    x->dereg_deadline_ms != y->dereg_deadline_ms || x->n_impus != y->n_impus ||
+	    x->n_routes != y->n_routes || strcmp(x->contact, y->contact) ||
+	    strcmp(x->call_id, y->call_id) || strcmp(x->sec_client, y->sec_client) ||
+	    strcmp(x->sec_server, y->sec_server) || memcmp(x->set, y->set, sizeof(x->set)))
+		return 0;
+	for (i = 0; i < x->n_impus; i++)
+		if (strcmp(x->impu[i], y->impu[i]))
+			return 0;
+	for (i = 0; i < x->n_routes; i++)
+		if (strcmp(x->route[i], y->route[i]))
+			return 0;
+	return 1;
+}
+
+static int same_set(const struct reg_sa_set *x, const struct reg_sa_set *y)
+{
+	return x && y && x->index == y->index && x->generation == y->generation &&
+	       x->state == y->state && x->used == y->used && x->installed == y->installed &&
+	       !memcmp(&x->ue_addr, &y->ue_addr, 16) && !memcmp(&x->our_addr, &y->our_addr, 16) &&
+	       !memcmp(x->spi, y->spi, sizeof(x->spi)) && x->port_uc == y->port_uc &&
+	       x->port_us == y->port_us && x->port_pc == y->port_pc && x->port_ps == y->port_ps &&
+	       !strcmp(x->alg, y->alg) && !strcmp(x->ealg, y->ealg) &&
+	       x->expires_ms == y->expires_ms && x->created_ms == y->created_ms;
+}
+
+static void test_save_restore(void)
+{
+	struct rec ra = {0}, rb = {0};
+	struct reg_table *a = build_saved(&ra), *b = NULL;
+	uint8_t *img, *img2;
+	size_t len;
+	ssize_t n;
+	char why[128];
+	int ok, st;
+
+	len = reg_save_size(a);
+	img = malloc(len);
+	img2 = malloc(len);
+	n = reg_save(a, 10000, img, len);
+	TAP_CHECK(n == (ssize_t)len && len > 64, "save: %zd bytes, size %zu", n, len);
+	TAP_CHECK(reg_save(a, 10000, img2, len - 1) == -ENOSPC, "save: short buffer -> -ENOSPC");
+
+	reg_table_init(&b, &save_cfg, &rec_ops, &rb);
+	rb.counter = 0x3000;
+	n = reg_load(b, img, len, 10000);
+	TAP_CHECK(n == 0 && reg_count(b) == 2 && reg_set_count(b) == 4,
+		  "load: rc %zd, %u regs %u sets", n, reg_count(b), reg_set_count(b));
+	TAP_CHECK(!strcmp(rb.log, "rps:1001 ruc:a000 rus:a001 rpc:1000 rps:1003 ruc:a010 rus:a011 "
+				  "rpc:1002 rps:1005 ruc:a020 rus:a021 rpc:1004 rps:1007 ruc:b000 "
+				  "rus:b001 rpc:1006"),
+		  "load: sa_restore once per SA, in slot order ('%s')", rb.log);
+	TAP_CHECK(same_reg(reg_find(a, "a"), reg_find(b, "a")) &&
+			  same_reg(reg_find(a, "b"), reg_find(b, "b")),
+		  "load: registrations identical");
+	ok = 1;
+	for (st = REG_SET_TEMPORARY; st <= REG_SET_OLD; st++)
+		ok &= same_set(reg_set_of(a, reg_find(a, "a"), st),
+			       reg_set_of(b, reg_find(b, "a"), st));
+	ok &= same_set(reg_set_of(a, reg_find(a, "b"), REG_SET_NEW),
+		       reg_set_of(b, reg_find(b, "b"), REG_SET_NEW));
+	TAP_CHECK(ok, "load: sets identical, same slots and generations");
+	TAP_CHECK(reg_save(b, 10000, img2, len) == (ssize_t)len && !memcmp(img, img2, len),
+		  "load: saving the restored table gives the same image");
+	TAP_CHECK(reg_find_sa(b, 0x1001, NULL) && reg_find_sa(b, 0x1006, NULL) &&
+			  !reg_find_sa(b, 0x1008, NULL),
+		  "load: SPI lookups rebuilt");
+	TAP_CHECK(!invariants(b, &rb, why, sizeof(why)), "load: invariants hold %s", why);
+
+	/* the restored table goes on living: first use of a's NEW set removes OLD */
+	rb.len = 0, rb.log[0] = 0;
+	TAP_CHECK(reg_on_inbound_packet(b, 0x1003, 11000) == 0 && !strcmp(rb.log, RM_A0),
+		  "restored: first use of NEW removes OLD ('%s')", rb.log);
+	rb.len = 0, rb.log[0] = 0;
+	TAP_CHECK(reg_on_dereg_response_sent(b, "b", 11000) == 0 &&
+			  !strcmp(rb.log, "-ps:1007 -uc:b000 -us:b001 -pc:1006"),
+		  "restored: pending de-registration completes ('%s')", rb.log);
+	{
+		struct pcscf_addr ue = v4(ues[4].ip4), ours = v4(our_ip);
+		struct reg_alloc out;
+
+		ok = reg_on_401(b, "c", &ue, &ours, &ues[4].sec, ck, ik, AWAIT, 11000, &out) == 0;
+		/* next-fit resumes after the restored ports: freed 5101/5104/5105 wait */
+		TAP_CHECK(ok && !invariants(b, &rb, why, sizeof(why)) && out.port_ps == 5106 &&
+				  out.port_pc == 5107,
+			  "restored: new UE gets fresh ports %u/%u %s", out.port_pc, out.port_ps,
+			  why);
+	}
+	reg_table_destroy(b);
+	TAP_CHECK(rec_live(&rb) == 0 && !rb.bad_removes, "restored: destroy removes every SA once");
+
+	/* a reboot: the clock is behind the image; remaining lifetimes are kept */
+	memset(&rb, 0, sizeof(rb));
+	reg_table_init(&b, &save_cfg, &rec_ops, &rb);
+	n = reg_load(b, img, len, 4000);
+	TAP_CHECK(n == 0 && reg_set_of(b, reg_find(b, "a"), REG_SET_TEMPORARY)->expires_ms ==
+				    244000 - 6000,
+		  "load: clock behind the image rebases expiries");
+	reg_table_destroy(b);
+
+	/* a key the ops layer cannot restore loses its set, not the table */
+	memset(&rb, 0, sizeof(rb));
+	rb.fail_install = 6; /* uc of the second set in slot order (a's NEW) */
+	reg_table_init(&b, &save_cfg, &rec_ops, &rb);
+	n = reg_load(b, img, len, 10000);
+	TAP_CHECK(n == -ENOKEY && reg_set_count(b) == 3 &&
+			  !reg_set_of(b, reg_find(b, "a"), REG_SET_NEW) && !rb.bad_removes &&
+			  rec_live(&rb) == 12,
+		  "load: failed key restore drops that set only (rc %zd, %u sets)", n,
+		  reg_set_count(b));
+	reg_table_destroy(b);
+
+	reg_table_destroy(a);
+	free(img);
+	free(img2);
+}
+
+/* Malformed images: each must fail cleanly, leave the table empty and call no ops. */
+static void test_load_rejects(void)
+{
+	struct rec ra = {0}, rb = {0};
+	struct reg_table *a = build_saved(&ra), *b = NULL;
+	struct reg_config other = save_cfg;
+	size_t len = reg_save_size(a), cut, i;
+	uint8_t *img = malloc(len), *bad = malloc(len);
+	int bad_trunc = 0, bad_flip = 0, n;
+	/* clang-format off */
+	const struct {
+		const char *name;
+		size_t off;
+		uint8_t val;
+		int rc;
+	} cases[] = {
+		{ "bad magic", 0, 'X', -EBADMSG },
+		{ "unknown version", 8, 2, -EPROTONOSUPPORT },
+		{ "more registrations than the table", 24, 200, -ENOSPC },
+		{ "port range differs", 32, 0x00, -EINVAL },
+		{ "first impi empty", 44, 0, -EINVAL },
+	};
+	/* clang-format on */
+
+	reg_save(a, 10000, img, len);
+	reg_table_init(&b, &save_cfg, &rec_ops, &rb);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(bad, img, len);
+		bad[cases[i].off] = cases[i].val;
+		n = reg_load(b, bad, len, 10000);
+		TAP_CHECK(n == cases[i].rc && reg_count(b) == 0 && rb.len == 0,
+			  "load rejects %s (rc %d)", cases[i].name, n);
+	}
+	for (cut = 0; cut < len; cut++)
+		if (reg_load(b, img, cut, 10000) == 0 || reg_count(b) || reg_set_count(b) || rb.len)
+			bad_trunc++;
+	TAP_CHECK(!bad_trunc, "load rejects all %zu truncations cleanly", len);
+	/* any single corrupted byte: either a valid image or a clean refusal, never a crash */
+	for (i = 0; i < len; i++) {
+		memcpy(bad, img, len);
+		bad[i] ^= 0x5a;
+		n = reg_load(b, bad, len, 10000);
+		if (n && (reg_count(b) || reg_set_count(b) || rb.len))
+			bad_flip++;
+		if (!n) {
+			reg_table_destroy(b);
+			memset(&rb, 0, sizeof(rb));
+			reg_table_init(&b, &save_cfg, &rec_ops, &rb);
+		}
+	}
+	TAP_CHECK(!bad_flip, "load survives every single-byte corruption");
+	TAP_CHECK(reg_load(b, img, len, 10000) == 0 && reg_load(b, img, len, 10000) == -EBUSY,
+		  "load into a non-empty table -> -EBUSY");
+	reg_table_destroy(b);
+	other.port_hi = 5198;
+	memset(&rb, 0, sizeof(rb));
+	reg_table_init(&b, &other, &rec_ops, &rb);
+	TAP_CHECK(reg_load(b, img, len, 10000) == -EINVAL, "load into other geometry -> -EINVAL");
+	reg_table_destroy(b);
+	reg_table_destroy(a);
+	free(img);
+	free(bad);
+}
+
+int main(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		run_scenario(&scenarios[i]);
+	test_save_restore();
+	test_load_rejects();
+	return tap_done();
+}

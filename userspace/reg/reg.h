@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Registration table and the TS 33.203 SA-set lifecycle (clause 7.1-7.4).
+ *
+ * Pure logic: no clock, no I/O. Every entry point takes now_ms (the daemon
+ * passes CLOCK_MONOTONIC in ms, the clock bpf_ktime_get_ns uses) and every
+ * side effect goes through struct reg_ops: installing an SA (ESP engine +
+ * BPF map entry for the inbound ones), pushing a state/expiry change to the
+ * map, removing an SA (which also wipes its keys), drawing random numbers.
+ * Each event applies its transitions and calls the ops before it returns, so
+ * every transition reaches the BPF maps before the next packet of that UE is
+ * handled by the control thread.
+ *
+ * Concurrency: the table is owned by the control thread and has no locks.
+ * Workers never touch it; they report "packet received on SPI x" through a
+ * queue and the control thread calls reg_on_inbound_packet(). That single
+ * owner is what makes REGISTER/de-REGISTER races impossible by construction.
+ *
+ * An SA set is the four unidirectional SAs of TS 33.203 7.1:
+ *   which       direction  from -> to          SPI chosen by
+ *   REG_SA_PS   inbound    port_uc -> port_ps  us (spi_ps)
+ *   REG_SA_UC   outbound   port_ps -> port_uc  the UE (spi_uc)
+ *   REG_SA_US   outbound   port_pc -> port_us  the UE (spi_us)
+ *   REG_SA_PC   inbound    port_us -> port_pc  us (spi_pc)
+ * A registration holds at most one TEMPORARY (after 401), one NEW
+ * (established by 200) and one OLD set (the previous NEW after a
+ * re-authentication, kept until the NEW set is first used or it expires).
+ *
+ * SPIs we choose (spi_ps, spi_pc): random from ops->random_u32, never 0 or
+ * in the reserved 1-255 (RFC 4303 2.1), unique among all live inbound SAs of
+ * the table, optionally with a node id in the top node_bits bits so several
+ * nodes never hand out the same SPI (scale-out).
+ *
+ * Protected ports: every port of [port_lo, port_hi] has at most one live
+ * holder. port_ps belongs to the registration: a re-authentication keeps
+ * the protected server ports and picks new client ports (our reading of
+ * 33.203 7.4), so a new set reuses port_ps; port_pc belongs to each set.
+ * So no two UEs ever share a
+ * port, let alone a pair (Kamailio's modulo pool does), and a port is freed
+ * with its holder. Allocation is next-fit from a rotating cursor so a port
+ * just freed is the last to be handed out again: late packets for the old
+ * owner do not land on a new UE. Cost: a UE holds 2 ports when registered
+ * and up to 4 during re-authentication; size the range accordingly.
+ *
+ * Identity of an SA for the data plane: slot = set index * 4 + which and the
+ * set's generation (struct pcscf_sa_value.slot/.generation); slots survive
+ * reg_save()/reg_load() so BPF maps left pinned across a restart stay valid.
+ */
+#ifndef PCSCF_REG_H
+#define PCSCF_REG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pcscf_maps.h"
+
+#define REG_IMPI_MAX	     128 /* sizes include the NUL */
+#define REG_URI_MAX	     256
+#define REG_CONTACT_MAX	     512
+#define REG_CALLID_MAX	     128
+#define REG_SECHDR_MAX	     512
+#define REG_ALG_MAX	     24
+#define REG_MAX_IMPUS	     8
+#define REG_MAX_ROUTES	     4
+#define REG_MAX_SA_PER_DIR   6	   /* TS 33.203 7.2 note */
+#define REG_SA_GRACE_MS	     30000 /* SA lifetime = registration expiry + 30 s */
+#define REG_DEREG_GRACE_MS   8000  /* de-REGISTER's final response must go out by then */
+#define REG_SPI_RESERVED_MAX 255
+#define REG_NO_DEADLINE	     UINT64_MAX
+
+enum reg_set_state {
+	REG_SET_TEMPORARY = PCSCF_SA_TEMPORARY,
+	REG_SET_NEW = PCSCF_SA_NEW,
+	REG_SET_OLD = PCSCF_SA_OLD,
+};
+
+enum reg_sa_which {
+	REG_SA_PS = 0, /* inbound,  UE client -> P server */
+	REG_SA_UC = 1, /* outbound, P server -> UE client */
+	REG_SA_US = 2, /* outbound, P client -> UE server */
+	REG_SA_PC = 3, /* inbound,  UE server -> P client */
+	REG_SA_COUNT = 4,
+};
+
+struct reg_sa_set {
+	uint32_t index;	     /* position in the set pool; slot = index * 4 + which */
+	uint32_t generation; /* bumped each time the pool entry is reused */
+	uint32_t reg;	     /* owning registration (index) */
+	uint8_t live;
+	uint8_t state;	   /* enum reg_set_state */
+	uint8_t used;	   /* a packet arrived on an inbound SA since it became this state */
+	uint8_t installed; /* bit per which: sa_install succeeded, sa_remove still owed */
+	struct pcscf_addr ue_addr; /* IPv4 as ::ffff:a.b.c.d */
+	struct pcscf_addr our_addr;
+	uint32_t spi[REG_SA_COUNT]; /* host order, indexed by enum reg_sa_which */
+	uint16_t port_uc, port_us, port_pc, port_ps;
+	char alg[REG_ALG_MAX];	/* "hmac-sha-1-96", "aes-gmac", "null", ... */
+	char ealg[REG_ALG_MAX]; /* "aes-cbc", "null", ... */
+	uint64_t expires_ms;
+	uint64_t created_ms;
+	void *esp[REG_SA_COUNT]; /* owned by the ops layer */
+};
+
+struct reg {
+	uint8_t live;
+	uint8_t registered;    /* a 200 with expires > 0 seen and not expired */
+	uint8_t dereg_pending; /* de-REGISTER 200 seen; sets go when it has been sent */
+	uint8_t n_impus;
+	uint8_t n_routes;
+	uint16_t port_ps; /* kept across re-authentication */
+	char impi[REG_IMPI_MAX];
+	struct pcscf_addr ue_addr;
+	uint64_t expires_ms;	    /* registration expiry (no +30 s) */
+	uint64_t dereg_deadline_ms; /* valid while dereg_pending */
+	char impu[REG_MAX_IMPUS][REG_URI_MAX];
+	char route[REG_MAX_ROUTES][REG_URI_MAX];
+	char contact[REG_CONTACT_MAX];
+	char call_id[REG_CALLID_MAX];	 /* of the pending REGISTER */
+	char sec_client[REG_SECHDR_MAX]; /* Security-Client the UE sent */
+	char sec_server[REG_SECHDR_MAX]; /* Security-Server we sent: Security-Verify must match */
+	int32_t set[3]; /* set index by state - 1 (TEMPORARY, NEW, OLD); -1: none */
+};
+
+struct reg_ops {
+	/*
+	 * Create SA `which` of `set` from the AKA keys (the ESP engine derives
+	 * IK_ESP/CK_ESP per alg/ealg) and store its handle in set->esp[which];
+	 * inbound ones also go into the BPF SA map. Keys are not kept here.
+	 */
+	int (*sa_install)(void *ctx, struct reg_sa_set *set, enum reg_sa_which which,
+			  const uint8_t ck[16], const uint8_t ik[16]);
+	/* set->state or set->expires_ms changed: refresh the map value. */
+	int (*sa_update)(void *ctx, const struct reg_sa_set *set, enum reg_sa_which which);
+	/* Delete the map entry, wipe the keys, free set->esp[which]. Cannot fail. */
+	void (*sa_remove)(void *ctx, struct reg_sa_set *set, enum reg_sa_which which);
+	uint32_t (*random_u32)(void *ctx);
+	/* Optional, after reg_load(): re-attach set->esp[which] from the key store. */
+	int (*sa_restore)(void *ctx, struct reg_sa_set *set, enum reg_sa_which which);
+};
+
+struct reg_config {
+	uint32_t max_regs;	   /* required */
+	uint32_t max_sets;	   /* 0: 3 * max_regs */
+	uint16_t port_lo, port_hi; /* protected port range, inclusive, >= 2 ports */
+	uint8_t node_bits;	   /* 0-8: top bits of our SPIs carry node_id */
+	uint32_t node_id;
+	uint32_t max_sa_per_dir; /* 0: REG_MAX_SA_PER_DIR */
+	uint32_t dereg_grace_ms; /* 0: REG_DEREG_GRACE_MS */
+	uint32_t spi_tries;	 /* random draws per SPI before -EAGAIN; 0: 64 */
+};
+
+/* The UE's half of the agreed mechanism (from its Security-Client). */
+struct reg_ue_sec {
+	uint32_t spi_uc, spi_us;
+	uint16_t port_uc, port_us;
+	const char *alg, *ealg;
+};
+
+/* What reg_on_401() allocated, for the Security-Server header. */
+struct reg_alloc {
+	uint32_t spi_pc, spi_ps;
+	uint16_t port_pc, port_ps;
+};
+
+struct reg_table;
+
+/* Table life. init allocates everything; nothing is allocated afterwards. */
+int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const struct reg_ops *ops,
+		   void *ops_ctx);
+/* Removes every live SA through ops (exactly once each), then frees. */
+void reg_table_destroy(struct reg_table *t);
+uint32_t reg_count(const struct reg_table *t);
+uint32_t reg_set_count(const struct reg_table *t);
+
+/* Events. 0 or negative errno; on error the table is unchanged. */
+int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_addr,
+	       const struct pcscf_addr *our_addr, const struct reg_ue_sec *ue, const uint8_t ck[16],
+	       const uint8_t ik[16], uint64_t reg_await_auth_ms, uint64_t now_ms,
+	       struct reg_alloc *out);
+/* Remember the pending REGISTER's Call-ID and the sec-agree headers (NULL: keep). */
+int reg_set_pending(struct reg_table *t, const char *impi, const char *call_id,
+		    const char *sec_client, const char *sec_server);
+int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_s,
+			const char *const *impus, unsigned int n_impus, const char *const *routes,
+			unsigned int n_routes, const char *contact, uint64_t now_ms);
+int reg_on_dereg_response_sent(struct reg_table *t, const char *impi, uint64_t now_ms);
+int reg_on_auth_failure(struct reg_table *t, const char *impi, uint64_t now_ms);
+static inline int reg_on_403(struct reg_table *t, const char *impi, uint64_t now_ms)
+{
+	return reg_on_auth_failure(t, impi, now_ms);
+}
+int reg_on_inbound_packet(struct reg_table *t, uint32_t spi, uint64_t now_ms);
+/* Expire what is due; returns the next deadline (ms) or REG_NO_DEADLINE. */
+uint64_t reg_tick(struct reg_table *t, uint64_t now_ms);
+
+/* Lookups: NULL when absent. Pointers stay valid until the next event. */
+const struct reg *reg_find(const struct reg_table *t, const char *impi);
+const struct reg_sa_set *reg_find_sa(const struct reg_table *t, uint32_t spi,
+				     enum reg_sa_which *which);
+/* By UE address + protected port (port_uc or port_us); prefers NEW, then OLD, then TEMPORARY. */
+const struct reg *reg_find_by_ue(const struct reg_table *t, const struct pcscf_addr *ue_addr,
+				 uint16_t port, const struct reg_sa_set **set);
+const struct reg_sa_set *reg_set_of(const struct reg_table *t, const struct reg *r,
+				    enum reg_set_state state);
+const struct reg_sa_set *reg_sa_by_slot(const struct reg_table *t, uint32_t slot,
+					uint32_t generation);
+
+static inline uint32_t reg_sa_slot(const struct reg_sa_set *s, enum reg_sa_which which)
+{
+	return s->index * REG_SA_COUNT + which;
+}
+static inline bool reg_sa_inbound(enum reg_sa_which which)
+{
+	return which == REG_SA_PS || which == REG_SA_PC;
+}
+/* The UE port an SA is bound to (pcscf_sa_value.ue_port). */
+static inline uint16_t reg_sa_ue_port(const struct reg_sa_set *s, enum reg_sa_which which)
+{
+	return which == REG_SA_PS || which == REG_SA_UC ? s->port_uc : s->port_us;
+}
+const char *reg_state_name(unsigned int state);
+const char *reg_sa_name(enum reg_sa_which which);
+
+/* Iteration for pcscfctl. A callback returning non-zero stops it; that value is returned. */
+struct reg_sa_row {
+	const char *impi;
+	uint32_t spi;
+	enum reg_sa_which which;
+	const char *dir; /* "in" / "out" */
+	const struct pcscf_addr *ue_addr, *our_addr;
+	uint16_t src_port, dst_port; /* of the SA's traffic */
+	const char *state;	     /* "temporary", "new", "old" */
+	const char *alg, *ealg;
+	int64_t expires_in_ms;
+	bool used;
+	uint32_t slot, generation;
+};
+struct reg_row {
+	const struct reg *reg;
+	int64_t expires_in_ms; /* registration; <= 0: not registered */
+	unsigned int n_sets;
+};
+typedef int (*reg_sa_cb)(const struct reg_sa_row *row, void *ctx);
+typedef int (*reg_cb)(const struct reg_row *row, void *ctx);
+int reg_sa_foreach(const struct reg_table *t, uint64_t now_ms, reg_sa_cb cb, void *ctx);
+int reg_foreach(const struct reg_table *t, uint64_t now_ms, reg_cb cb, void *ctx);
+
+/* JSON for pcscfctl --json (reg_json.c): length written, or -ENOSPC. */
+int reg_sa_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap);
+int reg_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap);
+
+/*
+ * Save/restore (reg_save.c): versioned little-endian binary image of every
+ * registration and set, without key material (the ops layer keeps keys).
+ * reg_save() returns the length or -ENOSPC; reg_save_size() the exact length.
+ * reg_load() needs an empty table of the same geometry, validates the whole
+ * image before applying any of it (-EBADMSG, -EINVAL, -ENOSPC), puts each set
+ * back in its slot with its generation, then calls ops->sa_restore per SA if
+ * set: a set whose restore fails is removed and the first error returned.
+ */
+#define REG_SAVE_MAGIC	 "PCSCFREG"
+#define REG_SAVE_VERSION 1
+size_t reg_save_size(const struct reg_table *t);
+ssize_t reg_save(const struct reg_table *t, uint64_t now_ms, void *buf, size_t cap);
+int reg_load(struct reg_table *t, const void *buf, size_t len, uint64_t now_ms);
+
+#endif /* PCSCF_REG_H */

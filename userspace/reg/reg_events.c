@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SA-set lifecycle of TS 33.203 7.1-7.4 and TS 24.229 5.2.2, one function
+ * per event. Each validates first, so an error leaves the table untouched,
+ * then applies its transitions and calls the ops before returning.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "reg/reg_priv.h"
+
+enum { ROLE_TMP = REG_SET_TEMPORARY - 1, ROLE_NEW = REG_SET_NEW - 1, ROLE_OLD = REG_SET_OLD - 1 };
+
+static bool str_fits(const char *s, size_t cap)
+{
+	return s && strnlen(s, cap) < cap;
+}
+
+static bool ue_sec_ok(const struct reg_ue_sec *ue)
+{
+	/* The UE's SPIs are as reserved as ours: 0-255 is a malformed offer. */
+	return ue && ue->spi_uc > REG_SPI_RESERVED_MAX && ue->spi_us > REG_SPI_RESERVED_MAX &&
+	       ue->spi_uc != ue->spi_us && ue->port_uc && ue->port_us &&
+	       ue->port_uc != ue->port_us && str_fits(ue->alg, REG_ALG_MAX) && *ue->alg &&
+	       str_fits(ue->ealg, REG_ALG_MAX) && *ue->ealg;
+}
+
+/* Allocate our SPIs/ports into `s` (ports first: they are the cheaper to undo). */
+static int alloc_ours(struct reg_table *t, struct reg *r, struct reg_sa_set *s, bool *ps_new)
+{
+	int err;
+
+	*ps_new = !r->port_ps;
+	if (*ps_new) {
+		err = reg_port_alloc(t, &r->port_ps);
+		if (err)
+			return err;
+	}
+	err = reg_port_alloc(t, &s->port_pc);
+	if (err)
+		goto undo_ps;
+	err = reg_spi_alloc(t, 0, &s->spi[REG_SA_PC]);
+	if (!err)
+		err = reg_spi_alloc(t, s->spi[REG_SA_PC], &s->spi[REG_SA_PS]);
+	if (!err) {
+		s->port_ps = r->port_ps;
+		return 0;
+	}
+	reg_port_free(t, s->port_pc);
+	s->port_pc = 0;
+undo_ps:
+	if (*ps_new) {
+		reg_port_free(t, r->port_ps);
+		r->port_ps = 0;
+	}
+	return err;
+}
+
+int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_addr,
+	       const struct pcscf_addr *our_addr, const struct reg_ue_sec *ue, const uint8_t ck[16],
+	       const uint8_t ik[16], uint64_t reg_await_auth_ms, uint64_t now_ms,
+	       struct reg_alloc *out)
+{
+	struct reg_sa_set *s, *old_tmp;
+	bool created = false, ps_new;
+	struct reg *r;
+	int32_t ri, si;
+	unsigned int w, live;
+	int err;
+
+	if (!str_fits(impi, REG_IMPI_MAX) || !*impi || !ue_addr || !our_addr || !ck || !ik ||
+	    !ue_sec_ok(ue) || !reg_await_auth_ms)
+		return -EINVAL;
+	ri = reg_lookup(t, impi);
+	if (ri >= 0 && t->regs[ri].dereg_pending)
+		return -EBUSY; /* its sets go as soon as the de-REGISTER answer is out */
+	if (ri < 0) {
+		ri = reg_new(t, impi, ue_addr);
+		if (ri < 0)
+			return ri;
+		created = true;
+	}
+	r = &t->regs[ri];
+	old_tmp = reg_set_at(t, r->set[ROLE_TMP]);
+
+	/* 33.203 7.2 note; the temporary set being replaced does not count. */
+	live = reg_nsets(r) - (old_tmp != NULL);
+	if (2 * (live + 1) > t->cfg.max_sa_per_dir) {
+		err = -ENOSPC;
+		goto fail_reg;
+	}
+	si = reg_set_new(t, ri);
+	if (si < 0) {
+		err = si;
+		goto fail_reg;
+	}
+	s = &t->sets[si];
+	err = alloc_ours(t, r, s, &ps_new);
+	if (err) {
+		s->port_pc = 0; /* nothing to free in reg_set_destroy */
+		reg_set_destroy(t, s);
+		goto fail_reg;
+	}
+	s->state = REG_SET_TEMPORARY;
+	s->ue_addr = *ue_addr;
+	s->our_addr = *our_addr;
+	s->spi[REG_SA_UC] = ue->spi_uc;
+	s->spi[REG_SA_US] = ue->spi_us;
+	s->port_uc = ue->port_uc;
+	s->port_us = ue->port_us;
+	reg_strlcpy(s->alg, ue->alg, sizeof(s->alg));
+	reg_strlcpy(s->ealg, ue->ealg, sizeof(s->ealg));
+	s->created_ms = now_ms;
+	s->expires_ms = now_ms + reg_await_auth_ms;
+	reg_set_index(t, s);
+
+	for (w = 0; w < REG_SA_COUNT; w++) {
+		err = t->ops->sa_install(t->ops_ctx, s, w, ck, ik);
+		if (err)
+			break;
+		s->installed |= 1u << w;
+	}
+	if (err) {
+		if (err > 0)
+			err = -EIO;
+		if (ps_new && !created) {
+			/* The port_ps is the registration's; give it back only if it was new. */
+			reg_port_free(t, r->port_ps);
+			r->port_ps = 0;
+		}
+		reg_set_destroy(t, s);
+		goto fail_reg;
+	}
+	/* Install first, remove after: a failed install keeps the previous set intact. */
+	reg_set_destroy(t, old_tmp);
+	r->set[ROLE_TMP] = si;
+	if (out) {
+		out->spi_pc = s->spi[REG_SA_PC];
+		out->spi_ps = s->spi[REG_SA_PS];
+		out->port_pc = s->port_pc;
+		out->port_ps = s->port_ps;
+	}
+	return 0;
+fail_reg:
+	if (created)
+		reg_del(t, ri);
+	return err;
+}
+
+int reg_set_pending(struct reg_table *t, const char *impi, const char *call_id,
+		    const char *sec_client, const char *sec_server)
+{
+	int32_t ri = impi ? reg_lookup(t, impi) : -1;
+	struct reg *r;
+
+	if (ri < 0)
+		return -ENOENT;
+	if ((call_id && !str_fits(call_id, REG_CALLID_MAX)) ||
+	    (sec_client && !str_fits(sec_client, REG_SECHDR_MAX)) ||
+	    (sec_server && !str_fits(sec_server, REG_SECHDR_MAX)))
+		return -ENAMETOOLONG;
+	r = &t->regs[ri];
+	if (call_id)
+		reg_strlcpy(r->call_id, call_id, sizeof(r->call_id));
+	if (sec_client)
+		reg_strlcpy(r->sec_client, sec_client, sizeof(r->sec_client));
+	if (sec_server)
+		reg_strlcpy(r->sec_server, sec_server, sizeof(r->sec_server));
+	return 0;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Beyond REG_MAX_IMPUS / REG_MAX_ROUTES entries the rest are ignored: the
+ * first P-Associated-URI is the default public identity, and a Service-Route
+ * longer than 4 hops does not occur in practice. Over-long strings are an
+ * error rather than a silent truncation that would route wrongly.
+ */
+int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_s,
+			const char *const *impus, unsigned int n_impus, const char *const *routes,
+			unsigned int n_routes, const char *contact, uint64_t now_ms)
+{
+	int32_t ri = impi ? reg_lookup(t, impi) : -1;
+	struct reg_sa_set *tmp, *cur, *old;
+	uint64_t lifetime;
+	struct reg *r;
+	unsigned int i;
+
+	if (ri < 0)
+		return -ENOENT;
+	r = &t->regs[ri];
+	if (!expires_s) {
+		/*
+		 * De-registration: the 200 OK must still go out through the SA
+		 * (Kamailio deletes first and answers in clear). The caller sends
+		 * it, then calls reg_on_dereg_response_sent(); reg_tick() is the
+		 * safety net if it never does.
+		 */
+		r->dereg_pending = 1;
+		r->dereg_deadline_ms = now_ms + t->cfg.dereg_grace_ms;
+		return 0;
+	}
+	n_impus = n_impus < REG_MAX_IMPUS ? n_impus : REG_MAX_IMPUS;
+	n_routes = n_routes < REG_MAX_ROUTES ? n_routes : REG_MAX_ROUTES;
+	for (i = 0; i < n_impus; i++)
+		if (!str_fits(impus[i], REG_URI_MAX))
+			return -ENAMETOOLONG;
+	for (i = 0; i < n_routes; i++)
+		if (!str_fits(routes[i], REG_URI_MAX))
+			return -ENAMETOOLONG;
+	if (contact && !str_fits(contact, REG_CONTACT_MAX))
+		return -ENAMETOOLONG;
+	tmp = reg_set_at(t, r->set[ROLE_TMP]);
+	cur = reg_set_at(t, r->set[ROLE_NEW]);
+	old = reg_set_at(t, r->set[ROLE_OLD]);
+	if (!tmp && !cur)
+		return -ENOENT;
+
+	lifetime = now_ms + (uint64_t)expires_s * 1000 + REG_SA_GRACE_MS;
+	if (tmp) {
+		if (cur) {
+			/* Re-authentication: a still-unused OLD set is superseded. */
+			reg_set_destroy(t, old);
+			cur->state = REG_SET_OLD;
+			r->set[ROLE_OLD] = cur->index;
+			reg_set_update(t, cur);
+		}
+		tmp->state = REG_SET_NEW;
+		/*
+		 * Packets seen while temporary (the authenticated REGISTER) do not
+		 * count: OLD goes at the first use after the promotion (7.4).
+		 */
+		tmp->used = 0;
+		tmp->expires_ms = max_u64(tmp->expires_ms, lifetime);
+		r->set[ROLE_NEW] = tmp->index;
+		r->set[ROLE_TMP] = -1;
+		r->ue_addr = tmp->ue_addr;
+		reg_set_update(t, tmp);
+	} else {
+		/* Re-registration without a challenge: only the lifetime moves. */
+		cur->expires_ms = max_u64(cur->expires_ms, lifetime);
+		reg_set_update(t, cur);
+	}
+
+	r->registered = 1;
+	r->expires_ms = now_ms + (uint64_t)expires_s * 1000;
+	r->n_impus = n_impus;
+	for (i = 0; i < n_impus; i++)
+		reg_strlcpy(r->impu[i], impus[i], sizeof(r->impu[i]));
+	r->n_routes = n_routes;
+	for (i = 0; i < n_routes; i++)
+		reg_strlcpy(r->route[i], routes[i], sizeof(r->route[i]));
+	if (contact)
+		reg_strlcpy(r->contact, contact, sizeof(r->contact));
+	return 0;
+}
+
+int reg_on_dereg_response_sent(struct reg_table *t, const char *impi, uint64_t now_ms)
+{
+	int32_t ri = impi ? reg_lookup(t, impi) : -1;
+
+	if (ri < 0)
+		return -ENOENT;
+	if (!t->regs[ri].dereg_pending)
+		return -EINVAL;
+	reg_destroy_all(t, ri);
+	return 0;
+}
+
+/* 403, the S-CSCF's timeout, or a Security-Verify mismatch: the temporary set goes. */
+int reg_on_auth_failure(struct reg_table *t, const char *impi, uint64_t now_ms)
+{
+	int32_t ri = impi ? reg_lookup(t, impi) : -1;
+	struct reg_sa_set *tmp;
+
+	if (ri < 0)
+		return -ENOENT;
+	tmp = reg_set_at(t, t->regs[ri].set[ROLE_TMP]);
+	if (!tmp)
+		return -ENOENT;
+	reg_set_destroy(t, tmp);
+	reg_gc(t, ri);
+	return 0;
+}
+
+int reg_on_inbound_packet(struct reg_table *t, uint32_t spi, uint64_t now_ms)
+{
+	struct reg_sa_set *s = (struct reg_sa_set *)reg_find_sa(t, spi, NULL);
+	struct reg *r;
+
+	if (!s)
+		return -ENOENT;
+	if (s->used)
+		return 0;
+	s->used = 1;
+	r = &t->regs[s->reg];
+	/* 33.203 7.4: the old set lives until the new one is used. */
+	if (s->state == REG_SET_NEW)
+		reg_set_destroy(t, reg_set_at(t, r->set[ROLE_OLD]));
+	return 0;
+}

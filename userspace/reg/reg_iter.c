@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Row iteration for `pcscfctl sa list` / `reg list`: registration order, sets T/N/O. */
+#include "reg/reg_priv.h"
+
+static void sa_ports(const struct reg_sa_set *s, enum reg_sa_which w, uint16_t *src, uint16_t *dst)
+{
+	switch (w) {
+	case REG_SA_PS:
+		*src = s->port_uc, *dst = s->port_ps;
+		break;
+	case REG_SA_UC:
+		*src = s->port_ps, *dst = s->port_uc;
+		break;
+	case REG_SA_US:
+		*src = s->port_pc, *dst = s->port_us;
+		break;
+	default:
+		*src = s->port_us, *dst = s->port_pc;
+		break;
+	}
+}
+
+int reg_sa_foreach(const struct reg_table *t, uint64_t now_ms, reg_sa_cb cb, void *ctx)
+{
+	const struct reg_sa_set *s;
+	struct reg_sa_row row;
+	unsigned int i, w;
+	uint32_t ri;
+	int rc;
+
+	for (ri = 0; ri < t->cfg.max_regs; ri++) {
+		if (!t->regs[ri].live)
+			continue;
+		for (i = 0; i < 3; i++) {
+			s = reg_set_at(t, t->regs[ri].set[i]);
+			if (!s)
+				continue;
+			for (w = 0; w < REG_SA_COUNT; w++) {
+				row.impi = t->regs[ri].impi;
+				row.spi = s->spi[w];
+				row.which = w;
+				row.dir = reg_sa_inbound(w) ? "in" : "out";
+				row.ue_addr = &s->ue_addr;
+				row.our_addr = &s->our_addr;
+				sa_ports(s, w, &row.src_port, &row.dst_port);
+				row.state = reg_state_name(s->state);
+				row.alg = s->alg;
+				row.ealg = s->ealg;
+				row.expires_in_ms = (int64_t)(s->expires_ms - now_ms);
+				row.used = s->used;
+				row.slot = reg_sa_slot(s, w);
+				row.generation = s->generation;
+				rc = cb(&row, ctx);
+				if (rc)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+int reg_foreach(const struct reg_table *t, uint64_t now_ms, reg_cb cb, void *ctx)
+{
+	struct reg_row row;
+	uint32_t ri;
+	int rc;
+
+	for (ri = 0; ri < t->cfg.max_regs; ri++) {
+		if (!t->regs[ri].live)
+			continue;
+		row.reg = &t->regs[ri];
+		row.expires_in_ms =
+			row.reg->registered ? (int64_t)(row.reg->expires_ms - now_ms) : 0;
+		row.n_sets = reg_nsets(row.reg);
+		rc = cb(&row, ctx);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

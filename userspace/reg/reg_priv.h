@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internals shared by the reg_*.c files; not part of the module interface. */
+#ifndef PCSCF_REG_PRIV_H
+#define PCSCF_REG_PRIV_H
+
+#include "reg/reg.h"
+
+/*
+ * Open-addressing index (linear probing, backward-shift deletion, so no
+ * tombstones pile up under churn). It stores values only (value + 1; 0 is an
+ * empty bucket): keys are read back from the table through key_hash, which
+ * keeps one implementation for the three indexes. Duplicate keys are allowed
+ * (a UE's port_us is shared by its sets); lookups walk the probe chain.
+ */
+struct reg_index {
+	uint32_t *v;
+	uint32_t mask;
+	uint32_t count;
+	uint32_t (*key_hash)(const struct reg_table *t, uint32_t val);
+};
+
+struct reg_table {
+	struct reg_config cfg;
+	const struct reg_ops *ops;
+	void *ops_ctx;
+	struct reg *regs;
+	uint32_t *reg_free; /* stack of free registration indexes */
+	uint32_t reg_free_n;
+	struct reg_sa_set *sets;
+	uint32_t *set_free; /* stack of free set indexes */
+	uint32_t set_free_n;
+	struct reg_index by_impi; /* value: registration index */
+	struct reg_index by_spi;  /* value: inbound SA slot */
+	struct reg_index by_ue;	  /* value: SA slot of REG_SA_PS (port_uc) or REG_SA_PC (port_us) */
+	uint64_t *port_used;	  /* bit per port of [port_lo, port_hi] */
+	uint32_t port_cursor;
+	uint32_t seed; /* hash seed, so bucket placement is not predictable from outside */
+};
+
+int reg_index_init(struct reg_index *idx, uint32_t entries,
+		   uint32_t (*key_hash)(const struct reg_table *, uint32_t));
+void reg_index_free(struct reg_index *idx);
+void reg_index_clear(struct reg_index *idx);
+int reg_index_add(const struct reg_table *t, struct reg_index *idx, uint32_t hash, uint32_t val);
+void reg_index_del(const struct reg_table *t, struct reg_index *idx, uint32_t hash, uint32_t val);
+/* Next value on the probe chain from *pos, or -1 at its end. */
+static inline int64_t reg_index_scan(const struct reg_index *idx, uint32_t *pos)
+{
+	uint32_t v = idx->v[*pos];
+
+	if (!v)
+		return -1;
+	*pos = (*pos + 1) & idx->mask;
+	return (int64_t)v - 1;
+}
+
+uint32_t reg_hash_str(uint32_t seed, const char *s);
+uint32_t reg_hash_spi(uint32_t spi);
+uint32_t reg_hash_ue(uint32_t seed, const struct pcscf_addr *a, uint16_t port);
+uint32_t reg_key_impi(const struct reg_table *t, uint32_t ri);
+uint32_t reg_key_spi(const struct reg_table *t, uint32_t slot);
+uint32_t reg_key_ue(const struct reg_table *t, uint32_t slot);
+
+/* Allocation (reg_alloc.c). */
+int reg_port_alloc(struct reg_table *t, uint16_t *port);
+int reg_port_claim(struct reg_table *t, uint16_t port); /* restore: -EINVAL out of range, -EEXIST */
+void reg_port_free(struct reg_table *t, uint16_t port);
+bool reg_port_is_used(const struct reg_table *t, uint16_t port);
+int reg_spi_alloc(struct reg_table *t, uint32_t avoid, uint32_t *spi);
+bool reg_spi_ok(const struct reg_table *t, uint32_t spi);
+
+/* Table internals (reg_table.c). */
+static inline struct reg_sa_set *reg_set_at(const struct reg_table *t, int32_t si)
+{
+	return si < 0 ? NULL : &t->sets[si];
+}
+int reg_new(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_addr);
+void reg_del(struct reg_table *t, uint32_t ri);
+int32_t reg_lookup(const struct reg_table *t, const char *impi);
+unsigned int reg_nsets(const struct reg *r);
+int reg_set_new(struct reg_table *t, uint32_t ri);
+void reg_set_index(struct reg_table *t, struct reg_sa_set *s);
+void reg_set_destroy(struct reg_table *t, struct reg_sa_set *s);
+void reg_set_update(struct reg_table *t, struct reg_sa_set *s);
+void reg_destroy_all(struct reg_table *t, uint32_t ri);
+void reg_gc(struct reg_table *t, uint32_t ri);
+void reg_rebuild_free(struct reg_table *t);
+size_t reg_strlcpy(char *dst, const char *src, size_t cap);
+
+#endif /* PCSCF_REG_PRIV_H */

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The registration table: storage, indexes, creation and destruction of
+ * registrations and SA sets, and the lookups. The lifecycle rules that decide
+ * when to create or destroy live in reg_events.c and reg_tick.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reg/reg_priv.h"
+
+size_t reg_strlcpy(char *dst, const char *src, size_t cap)
+{
+	size_t n = strnlen(src, cap);
+
+	if (n >= cap)
+		return n;
+	memcpy(dst, src, n + 1);
+	return n;
+}
+
+static void table_free(struct reg_table *t)
+{
+	reg_index_free(&t->by_impi);
+	reg_index_free(&t->by_spi);
+	reg_index_free(&t->by_ue);
+	free(t->port_used);
+	free(t->set_free);
+	free(t->sets);
+	free(t->reg_free);
+	free(t->regs);
+	free(t);
+}
+
+/* Free stacks popped from the top: index 0 is handed out first. */
+void reg_rebuild_free(struct reg_table *t)
+{
+	uint32_t i;
+
+	t->reg_free_n = 0;
+	for (i = t->cfg.max_regs; i-- > 0;)
+		if (!t->regs[i].live)
+			t->reg_free[t->reg_free_n++] = i;
+	t->set_free_n = 0;
+	for (i = t->cfg.max_sets; i-- > 0;)
+		if (!t->sets[i].live)
+			t->set_free[t->set_free_n++] = i;
+}
+
+int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const struct reg_ops *ops,
+		   void *ops_ctx)
+{
+	struct reg_table *t;
+	uint32_t span, i;
+	int err;
+
+	if (!cfg->max_regs || !ops || !ops->sa_install || !ops->sa_update || !ops->sa_remove ||
+	    !ops->random_u32)
+		return -EINVAL;
+	if (!cfg->port_lo || cfg->port_hi <= cfg->port_lo || cfg->node_bits > 8 ||
+	    (cfg->node_bits && cfg->node_id >> cfg->node_bits) || (!cfg->node_bits && cfg->node_id))
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->cfg = *cfg;
+	if (!t->cfg.max_sets)
+		t->cfg.max_sets = 3 * cfg->max_regs;
+	if (!t->cfg.max_sa_per_dir)
+		t->cfg.max_sa_per_dir = REG_MAX_SA_PER_DIR;
+	if (!t->cfg.dereg_grace_ms)
+		t->cfg.dereg_grace_ms = REG_DEREG_GRACE_MS;
+	if (!t->cfg.spi_tries)
+		t->cfg.spi_tries = 64;
+	err = -E2BIG;
+	if (t->cfg.max_sets > UINT32_MAX / REG_SA_COUNT / 2)
+		goto fail;
+	t->ops = ops;
+	t->ops_ctx = ops_ctx;
+	span = (uint32_t)cfg->port_hi - cfg->port_lo + 1;
+	err = -ENOMEM;
+	t->regs = calloc(t->cfg.max_regs, sizeof(*t->regs));
+	t->reg_free = calloc(t->cfg.max_regs, sizeof(*t->reg_free));
+	t->sets = calloc(t->cfg.max_sets, sizeof(*t->sets));
+	t->set_free = calloc(t->cfg.max_sets, sizeof(*t->set_free));
+	t->port_used = calloc((span + 63) / 64, sizeof(*t->port_used));
+	if (!t->regs || !t->reg_free || !t->sets || !t->set_free || !t->port_used)
+		goto fail;
+	err = reg_index_init(&t->by_impi, t->cfg.max_regs, reg_key_impi);
+	if (!err)
+		err = reg_index_init(&t->by_spi, 2 * t->cfg.max_sets, reg_key_spi);
+	if (!err)
+		err = reg_index_init(&t->by_ue, 2 * t->cfg.max_sets, reg_key_ue);
+	if (err)
+		goto fail;
+	for (i = 0; i < t->cfg.max_sets; i++)
+		t->sets[i].index = i;
+	t->seed = ops->random_u32(ops_ctx);
+	reg_rebuild_free(t);
+	*tp = t;
+	return 0;
+fail:
+	table_free(t);
+	return err;
+}
+
+void reg_table_destroy(struct reg_table *t)
+{
+	uint32_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->cfg.max_regs; i++)
+		if (t->regs[i].live)
+			reg_destroy_all(t, i);
+	table_free(t);
+}
+
+uint32_t reg_count(const struct reg_table *t)
+{
+	return t->cfg.max_regs - t->reg_free_n;
+}
+
+uint32_t reg_set_count(const struct reg_table *t)
+{
+	return t->cfg.max_sets - t->set_free_n;
+}
+
+int32_t reg_lookup(const struct reg_table *t, const char *impi)
+{
+	uint32_t pos = reg_hash_str(t->seed, impi) & t->by_impi.mask;
+	int64_t ri;
+
+	while ((ri = reg_index_scan(&t->by_impi, &pos)) >= 0)
+		if (!strcmp(t->regs[ri].impi, impi))
+			return ri;
+	return -1;
+}
+
+int reg_new(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_addr)
+{
+	struct reg *r;
+	uint32_t ri;
+
+	if (!t->reg_free_n)
+		return -ENOSPC;
+	ri = t->reg_free[--t->reg_free_n];
+	r = &t->regs[ri];
+	memset(r, 0, sizeof(*r));
+	reg_strlcpy(r->impi, impi, sizeof(r->impi));
+	r->ue_addr = *ue_addr;
+	r->set[0] = r->set[1] = r->set[2] = -1;
+	r->live = 1;
+	reg_index_add(t, &t->by_impi, reg_key_impi(t, ri), ri);
+	return ri;
+}
+
+/* The registration has no sets left: forget it and give back its server port. */
+void reg_del(struct reg_table *t, uint32_t ri)
+{
+	struct reg *r = &t->regs[ri];
+
+	reg_index_del(t, &t->by_impi, reg_key_impi(t, ri), ri);
+	if (r->port_ps)
+		reg_port_free(t, r->port_ps);
+	memset(r, 0, sizeof(*r));
+	t->reg_free[t->reg_free_n++] = ri;
+}
+
+unsigned int reg_nsets(const struct reg *r)
+{
+	return (r->set[0] >= 0) + (r->set[1] >= 0) + (r->set[2] >= 0);
+}
+
+int reg_set_new(struct reg_table *t, uint32_t ri)
+{
+	struct reg_sa_set *s;
+	uint32_t si, gen;
+
+	if (!t->set_free_n)
+		return -ENOSPC;
+	si = t->set_free[--t->set_free_n];
+	s = &t->sets[si];
+	gen = s->generation + 1;
+	memset(s, 0, sizeof(*s));
+	s->index = si;
+	s->generation = gen ? gen : 1; /* 0 never names a live set */
+	s->reg = ri;
+	s->live = 1;
+	return si;
+}
+
+/* Make the set findable by its inbound SPIs and by UE address + port. */
+void reg_set_index(struct reg_table *t, struct reg_sa_set *s)
+{
+	uint32_t ps = reg_sa_slot(s, REG_SA_PS), pc = reg_sa_slot(s, REG_SA_PC);
+
+	reg_index_add(t, &t->by_spi, reg_key_spi(t, ps), ps);
+	reg_index_add(t, &t->by_spi, reg_key_spi(t, pc), pc);
+	reg_index_add(t, &t->by_ue, reg_key_ue(t, ps), ps);
+	reg_index_add(t, &t->by_ue, reg_key_ue(t, pc), pc);
+}
+
+static void set_unindex(struct reg_table *t, struct reg_sa_set *s)
+{
+	uint32_t ps = reg_sa_slot(s, REG_SA_PS), pc = reg_sa_slot(s, REG_SA_PC);
+
+	reg_index_del(t, &t->by_spi, reg_key_spi(t, ps), ps);
+	reg_index_del(t, &t->by_spi, reg_key_spi(t, pc), pc);
+	reg_index_del(t, &t->by_ue, reg_key_ue(t, ps), ps);
+	reg_index_del(t, &t->by_ue, reg_key_ue(t, pc), pc);
+}
+
+/*
+ * Remove every installed SA exactly once (the installed bits make a second
+ * call harmless), drop the set from its registration and the indexes, and
+ * free its client port. The registration itself is left to reg_gc().
+ */
+void reg_set_destroy(struct reg_table *t, struct reg_sa_set *s)
+{
+	struct reg *r;
+	unsigned int w, i;
+
+	if (!s || !s->live)
+		return;
+	for (w = 0; w < REG_SA_COUNT; w++) {
+		if (!(s->installed & 1u << w))
+			continue;
+		s->installed &= ~(1u << w);
+		t->ops->sa_remove(t->ops_ctx, s, w);
+		s->esp[w] = NULL;
+	}
+	r = &t->regs[s->reg];
+	set_unindex(t, s);
+	for (i = 0; i < 3; i++)
+		if (r->set[i] == (int32_t)s->index)
+			r->set[i] = -1;
+	reg_port_free(t, s->port_pc);
+	s->live = 0;
+	t->set_free[t->set_free_n++] = s->index;
+}
+
+/*
+ * Push state/expiry to the data plane. A failure here cannot be rolled back
+ * (the transition is a protocol fact); the ops layer logs it, and the next
+ * update or the removal corrects the map.
+ */
+void reg_set_update(struct reg_table *t, struct reg_sa_set *s)
+{
+	unsigned int w;
+
+	for (w = 0; w < REG_SA_COUNT; w++)
+		t->ops->sa_update(t->ops_ctx, s, w);
+}
+
+void reg_destroy_all(struct reg_table *t, uint32_t ri)
+{
+	struct reg *r = &t->regs[ri];
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		reg_set_destroy(t, reg_set_at(t, r->set[i]));
+	reg_del(t, ri);
+}
+
+void reg_gc(struct reg_table *t, uint32_t ri)
+{
+	if (t->regs[ri].live && !reg_nsets(&t->regs[ri]))
+		reg_del(t, ri);
+}
+
+const struct reg *reg_find(const struct reg_table *t, const char *impi)
+{
+	int32_t ri = impi ? reg_lookup(t, impi) : -1;
+
+	return ri < 0 ? NULL : &t->regs[ri];
+}
+
+const struct reg_sa_set *reg_find_sa(const struct reg_table *t, uint32_t spi,
+				     enum reg_sa_which *which)
+{
+	uint32_t pos = reg_hash_spi(spi) & t->by_spi.mask;
+	const struct reg_sa_set *s;
+	int64_t slot;
+
+	while ((slot = reg_index_scan(&t->by_spi, &pos)) >= 0) {
+		s = &t->sets[slot / REG_SA_COUNT];
+		if (s->spi[slot % REG_SA_COUNT] != spi)
+			continue;
+		if (which)
+			*which = slot % REG_SA_COUNT;
+		return s;
+	}
+	return NULL;
+}
+
+static int state_rank(unsigned int state)
+{
+	return state == REG_SET_NEW ? 3 : state == REG_SET_OLD ? 2 : 1;
+}
+
+const struct reg *reg_find_by_ue(const struct reg_table *t, const struct pcscf_addr *ue_addr,
+				 uint16_t port, const struct reg_sa_set **set)
+{
+	uint32_t pos = reg_hash_ue(t->seed, ue_addr, port) & t->by_ue.mask;
+	const struct reg_sa_set *s, *best = NULL;
+	int64_t slot;
+
+	while ((slot = reg_index_scan(&t->by_ue, &pos)) >= 0) {
+		s = &t->sets[slot / REG_SA_COUNT];
+		if (reg_sa_ue_port(s, slot % REG_SA_COUNT) != port ||
+		    memcmp(&s->ue_addr, ue_addr, sizeof(*ue_addr)))
+			continue;
+		if (!best || state_rank(s->state) > state_rank(best->state))
+			best = s;
+	}
+	if (set)
+		*set = best;
+	return best ? &t->regs[best->reg] : NULL;
+}
+
+const struct reg_sa_set *reg_set_of(const struct reg_table *t, const struct reg *r,
+				    enum reg_set_state state)
+{
+	if (!r || state < REG_SET_TEMPORARY || state > REG_SET_OLD)
+		return NULL;
+	return reg_set_at(t, r->set[state - 1]);
+}
+
+const struct reg_sa_set *reg_sa_by_slot(const struct reg_table *t, uint32_t slot,
+					uint32_t generation)
+{
+	const struct reg_sa_set *s;
+
+	if (slot / REG_SA_COUNT >= t->cfg.max_sets)
+		return NULL;
+	s = &t->sets[slot / REG_SA_COUNT];
+	return s->live && s->generation == generation ? s : NULL;
+}
+
+const char *reg_state_name(unsigned int state)
+{
+	switch (state) {
+	case REG_SET_TEMPORARY:
+		return "temporary";
+	case REG_SET_NEW:
+		return "new";
+	case REG_SET_OLD:
+		return "old";
+	}
+	return "?";
+}
+
+const char *reg_sa_name(enum reg_sa_which which)
+{
+	static const char *const names[REG_SA_COUNT] = {"ps", "uc", "us", "pc"};
+
+	return which < REG_SA_COUNT ? names[which] : "?";
+}
