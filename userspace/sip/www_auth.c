@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CK/IK removal from the 401, nonce decoding, integrity-protected marking.
+ *
+ * The S-CSCF hands CK and IK to the P-CSCF inside the 401 (TS 33.203 7.1);
+ * they are the SA keys, so a 401 that leaves P with ck/ik still in it would
+ * give the keys to anyone on the unprotected access. Hence the strip works
+ * from a full parse and refuses anything it cannot parse rather than
+ * forwarding it.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sip/auth_params.h"
+#include "sip/sip_lex.h"
+#include "sip/www_auth.h"
+
+/* Largest nonce we decode: RAND || AUTN plus this much server-specific data. */
+#define NONCE_MAX_BIN 96
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int hex16(const struct authp *p, uint8_t out[AKA_KEY_LEN])
+{
+	const char *v;
+	size_t n, i;
+
+	authp_unquoted(p, &v, &n);
+	if (n != 2 * AKA_KEY_LEN)
+		return -EINVAL;
+	for (i = 0; i < AKA_KEY_LEN; i++) {
+		int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+struct out {
+	char *buf;
+	size_t size;
+	size_t len;
+	bool full;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->full || n >= o->size - o->len) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void put_param(struct out *o, const struct authp *p, bool *first)
+{
+	put(o, *first ? " " : ", ", *first ? 1 : 2);
+	*first = false;
+	put(o, p->name, p->nlen);
+	put(o, "=", 1);
+	put(o, p->val, p->vlen);
+}
+
+static int finish(struct out *o)
+{
+	if (o->full) {
+		if (o->size)
+			o->buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return (int)o->len;
+}
+
+int www_auth_take_keys(const char *in, size_t len, uint8_t ck[AKA_KEY_LEN], uint8_t ik[AKA_KEY_LEN],
+		       char *out, size_t out_size)
+{
+	struct out o = {.buf = out, .size = out_size, .full = out_size == 0};
+	uint8_t k_ck[AKA_KEY_LEN], k_ik[AKA_KEY_LEN];
+	bool have_ck = false, have_ik = false, first = true;
+	struct authp_iter it;
+	struct authp p;
+	const char *scheme;
+	size_t slen;
+	int rc;
+
+	if (out_size)
+		out[0] = '\0';
+	if (authp_begin(&it, in, len, &scheme, &slen) || !lex_eq_ci(scheme, slen, "Digest"))
+		return -EINVAL;
+	put(&o, scheme, slen);
+
+	while ((rc = authp_next(&it, &p)) == 1) {
+		bool is_ck = lex_eq_ci(p.name, p.nlen, "ck");
+		bool is_ik = lex_eq_ci(p.name, p.nlen, "ik");
+
+		if (!is_ck && !is_ik) {
+			put_param(&o, &p, &first);
+			continue;
+		}
+		/* two different keys for one SA: refuse rather than pick one */
+		if ((is_ck && have_ck) || (is_ik && have_ik)) {
+			rc = -EINVAL;
+			break;
+		}
+		rc = hex16(&p, is_ck ? k_ck : k_ik);
+		if (rc)
+			break;
+		if (is_ck)
+			have_ck = true;
+		else
+			have_ik = true;
+	}
+	if (rc == 0 && (!have_ck || !have_ik))
+		rc = -ENOENT;
+	if (rc == 0)
+		rc = finish(&o);
+	if (rc >= 0) {
+		memcpy(ck, k_ck, AKA_KEY_LEN);
+		memcpy(ik, k_ik, AKA_KEY_LEN);
+	} else if (out_size) {
+		/* never leave a half-written challenge that a caller might forward */
+		out[0] = '\0';
+	}
+	sodium_memzero(k_ck, sizeof(k_ck));
+	sodium_memzero(k_ik, sizeof(k_ik));
+	return rc;
+}
+
+int www_auth_param(const char *in, size_t len, const char *name, const char **val, size_t *vlen)
+{
+	struct authp_iter it;
+	struct authp p;
+	const char *scheme;
+	size_t slen;
+	bool found = false;
+	int rc;
+
+	if (authp_begin(&it, in, len, &scheme, &slen))
+		return -EINVAL;
+	while ((rc = authp_next(&it, &p)) == 1) {
+		if (!lex_eq_ci(p.name, p.nlen, name))
+			continue;
+		/* two nonces (say) would let P and UE act on different ones */
+		if (found)
+			return -EINVAL;
+		found = true;
+		authp_unquoted(&p, val, vlen);
+	}
+	if (rc < 0)
+		return rc;
+	return found ? 0 : -ENOENT;
+}
+
+int www_auth_nonce_decode(const char *nonce, size_t len, uint8_t rand[AKA_RAND_LEN],
+			  uint8_t autn[AKA_AUTN_LEN])
+{
+	unsigned char bin[NONCE_MAX_BIN];
+	size_t bin_len = 0;
+
+	if (!nonce || len == 0)
+		return -EINVAL;
+	/* b64_end NULL: libsodium then fails unless the whole input is valid base64 */
+	if (sodium_base642bin(bin, sizeof(bin), nonce, len, NULL, &bin_len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL))
+		return -EINVAL;
+	if (bin_len < AKA_RAND_LEN + AKA_AUTN_LEN)
+		return -EINVAL;
+	memcpy(rand, bin, AKA_RAND_LEN);
+	memcpy(autn, bin + AKA_RAND_LEN, AKA_AUTN_LEN);
+	return 0;
+}
+
+static bool integrity_value_ok(const char *v)
+{
+	static const char *const allowed[] = {
+		"yes",		"no",	     "tls-pending", "tls-yes", "ip-assoc-pending",
+		"ip-assoc-yes", "auth-done", NULL};
+	const char *const *a;
+
+	for (a = allowed; *a; a++)
+		if (!strcmp(v, *a))
+			return true;
+	return false;
+}
+
+int www_auth_set_integrity(const char *in, size_t len, const char *value, char *out,
+			   size_t out_size)
+{
+	struct out o = {.buf = out, .size = out_size, .full = out_size == 0};
+	struct authp_iter it;
+	struct authp p;
+	const char *scheme;
+	size_t slen;
+	bool first = true;
+	int rc;
+
+	if (out_size)
+		out[0] = '\0';
+	if (!value || !integrity_value_ok(value))
+		return -EINVAL;
+	if (authp_begin(&it, in, len, &scheme, &slen) || !lex_eq_ci(scheme, slen, "Digest"))
+		return -EINVAL;
+	put(&o, scheme, slen);
+	while ((rc = authp_next(&it, &p)) == 1)
+		if (!lex_eq_ci(p.name, p.nlen, "integrity-protected"))
+			put_param(&o, &p, &first);
+	if (rc < 0) {
+		if (out_size)
+			out[0] = '\0';
+		return rc;
+	}
+	put(&o, first ? " " : ", ", first ? 1 : 2);
+	put(&o, "integrity-protected=\"", 21);
+	put(&o, value, strlen(value));
+	put(&o, "\"", 1);
+	return finish(&o);
+}
