@@ -22,7 +22,7 @@ WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 # build needs are added in ALL_CFLAGS so they survive it.
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) -pthread
-LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lsodium -lcrypto -lelf -lz -lpthread
+LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lsodium -lcrypto -lresolv -lelf -lz -lpthread
 
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -51,10 +51,11 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS	:= $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 HDRS	:= $(wildcard include/*.h userspace/*/*.h)
 
-.PHONY: all deps test demo bench fuzz tests benches clean format
+.PHONY: all deps test demo bench fuzz tests benches tools clean format
 
 all: $(BPF_OBJ) $(BPF_SKEL) $(BARE_OBJ) $(BINS)
 
+tools: all $(TOOLS)
 tests: all $(TESTS) $(TOOLS)
 benches: all $(BENCHES) $(TOOLS)
 
@@ -83,7 +84,7 @@ $(BUILD)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard userspace/$(1)/*.c)) $(LIB
 endef
 $(foreach p,pcscfd pcscfctl imsue,$(eval $(call prog,$(p))))
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(HDRS) $(BPF_SKEL)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB) $(HDRS) $(BPF_SKEL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
@@ -112,7 +113,7 @@ deps:
 # make test: build normal + sanitized + fuzzers, then the runner prints "N passed, N failed".
 test:
 	@bash .ci/install-deps.sh --if-missing
-	$(MAKE) all
+	$(MAKE) tools
 	$(MAKE) SAN=1 BUILD=$(BUILD)/san tests
 	$(MAKE) fuzz
 	bash tests/run.sh

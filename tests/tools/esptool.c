@@ -120,14 +120,14 @@ static size_t build_udp(const struct opts *o, const char *msg, uint8_t *seg)
 
 static void pcap_header(FILE *f)
 {
-	uint32_t h[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, LINKTYPE_RAW };
+	uint32_t h[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, LINKTYPE_RAW};
 
 	fwrite(h, sizeof(h), 1, f);
 }
 
 static void pcap_record(FILE *f, const uint8_t *p, size_t len, uint32_t ts)
 {
-	uint32_t h[4] = { ts, 0, (uint32_t)len, (uint32_t)len };
+	uint32_t h[4] = {ts, 0, (uint32_t)len, (uint32_t)len};
 
 	fwrite(h, sizeof(h), 1, f);
 	fwrite(p, len, 1, f);
@@ -204,13 +204,20 @@ static int cmd_encap(struct opts *o)
 static const char *errname(int rc)
 {
 	switch (rc) {
-	case -EINVAL: return "EINVAL";
-	case -ENOENT: return "ENOENT";
-	case -EALREADY: return "EALREADY";
-	case -ERANGE: return "ERANGE";
-	case -EBADMSG: return "EBADMSG";
-	case -EPROTO: return "EPROTO";
-	case -EACCES: return "EACCES";
+	case -EINVAL:
+		return "EINVAL";
+	case -ENOENT:
+		return "ENOENT";
+	case -EALREADY:
+		return "EALREADY";
+	case -ERANGE:
+		return "ERANGE";
+	case -EBADMSG:
+		return "EBADMSG";
+	case -EPROTO:
+		return "EPROTO";
+	case -EACCES:
+		return "EACCES";
 	}
 	return "other";
 }
@@ -278,7 +285,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .count = 1, .msg = "OPTIONS sip:p.ims SIP/2.0\r\n\r\n" };
+	struct opts o = {.count = 1, .msg = "OPTIONS sip:p.ims SIP/2.0\r\n\r\n"};
 	const char *cmd, *src = NULL, *dst = NULL;
 	int c, family = 4;
 
