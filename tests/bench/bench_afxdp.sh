@@ -12,7 +12,7 @@ SECONDS_RUN=${BENCH_SECONDS:-3}
 SIZE=${BENCH_SIZE:-200}
 CTL=$LAB_DIR/ctl.sock
 
-lab_up 1
+lab_up 1 with-core
 # The generator's own sends must not be throttled by the token bucket here.
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$LAB_DIR/bpffs/pcscf" \
 	--ctl "$CTL" --rate 10000000 --burst 10000000 --log-level warn

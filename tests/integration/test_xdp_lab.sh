@@ -28,7 +28,7 @@ s.sendto(struct.pack("!II", int(sys.argv[2], 0), 1) + b"\0" * 48, (sys.argv[1], 
 PY
 }
 
-lab_up 2
+lab_up 2 with-core
 
 # Bad input: one line on stderr, exit 2, nothing attached.
 out=$(pns "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --bogus 2>&1); rc=$?

@@ -25,8 +25,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pcscfctl [--ctl PATH] [--pin-dir DIR] COMMAND [--json]\n"
 		   "commands:\n"
-		   "  stats [--json]   XDP verdicts (all CPUs) and per-worker counters\n"
-		   "  ping             is pcscfd answering\n");
+		   "  stats [--json]      XDP verdicts (all CPUs) and per-worker counters\n"
+		   "  sa list [--json]    one row per SA: spi, direction, UE, ports, state\n"
+		   "                      (temporary, new, old), algorithms, expiry, traffic\n"
+		   "  reg list [--json]   registrations: IMPI, UE, expiry, SA sets, IMPU\n"
+		   "  ping                is pcscfd answering\n");
 }
 
 /* Sends one request line; returns 0 and prints the reply, or -errno if no daemon. */
@@ -129,18 +132,26 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind == argc - 2 && (!strcmp(argv[optind], "sa") || !strcmp(argv[optind], "reg")) &&
+	    !strcmp(argv[optind + 1], "list")) {
+		snprintf(req, sizeof(req), "%s list", argv[optind]);
+		cmd = req;
+	} else if (optind == argc - 1) {
+		cmd = argv[optind];
+	} else {
 		usage(stderr);
 		return 2;
 	}
-	cmd = argv[optind];
-	if (strcmp(cmd, "stats") && strcmp(cmd, "ping")) {
+	if (strcmp(cmd, "stats") && strcmp(cmd, "ping") && strcmp(cmd, "sa list") &&
+	    strcmp(cmd, "reg list")) {
 		fprintf(stderr, "pcscfctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
 	}
-	snprintf(req, sizeof(req), "%s%s", cmd, json ? " --json" : "");
-	err = ask_daemon(ctl, req);
+	char line[300];
+
+	snprintf(line, sizeof(line), "%s%s", cmd, json ? " --json" : "");
+	err = ask_daemon(ctl, line);
 	if (!err)
 		return 0;
 	if (!strcmp(cmd, "stats"))

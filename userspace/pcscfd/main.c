@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pcscfd: attaches (or adopts) the classifier, opens one AF_XDP socket and
- * worker per rx queue of --iface, serves the control socket, and on SIGINT or
- * SIGTERM takes down exactly what it set up.
+ * worker per rx queue of --iface, then runs the signalling loop on the main
+ * thread: SIP from the workers' rings, the core socket, the control socket,
+ * timers and signals. On SIGINT or SIGTERM it takes down exactly what it set
+ * up: SAs (map entries removed, keys wiped), workers, its XDP attachment.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include "common/addr.h"
 #include "common/log.h"
 #include "xdp/xdp_loader.h"
 #include "xdp/xdp_maps.h"
 #include "xdp/xdp_stats.h"
+#include "proxy/proxy.h"
 #include "pcscfd/ctl_server.h"
 #include "pcscfd/options.h"
 #include "pcscfd/worker.h"
@@ -26,7 +32,10 @@ struct pcscfd {
 	struct pcscfd_config cfg;
 	struct pcscf_bpf_handles bpf;
 	struct worker workers[PCSCF_MAX_QUEUES];
+	struct sip_ring *rings;
 	int nworkers;
+	struct proxy proxy;
+	bool proxy_up;
 	struct ctl_server ctl;
 	atomic_bool stop;
 };
@@ -66,7 +75,10 @@ static int ctl_handle(void *ctx, const char *cmd, char *buf, size_t cap)
 	}
 	if (!strcmp(cmd, "ping"))
 		return snprintf(buf, cap, "pong\n");
-	return snprintf(buf, cap, "error: unknown command '%s'\n", cmd);
+	err = proxy_ctl(&d->proxy, cmd, buf, cap);
+	if (err == -ENOENT)
+		return snprintf(buf, cap, "error: unknown command '%s'\n", cmd);
+	return err;
 }
 
 static int setup_classifier(struct pcscfd *d, int ifindex)
@@ -109,14 +121,89 @@ static int setup_classifier(struct pcscfd *d, int ifindex)
 	return 0;
 }
 
+static int setup_proxy(struct pcscfd *d, int nworkers)
+{
+	struct pcscfd_config *c = &d->cfg;
+	struct proxy_config pc = {
+		.naddrs = c->naddrs,
+		.core_addr = c->core_addr,
+		.core_port = c->core_port,
+		.sip_port = c->sip_port,
+		.prot_lo = c->prot_lo,
+		.prot_hi = c->prot_hi,
+		.reg_await_auth_s = c->reg_await_auth_s,
+		.max_regs = c->max_regs,
+		.alg_prefs = c->alg_prefs,
+	};
+
+	memcpy(pc.addrs, c->addrs, sizeof(pc.addrs));
+	d->proxy_up = true;
+	return proxy_init(&d->proxy, &pc, &d->bpf, nworkers);
+}
+
 static void teardown(struct pcscfd *d)
 {
 	atomic_store(&d->stop, true);
-	ctl_server_stop(&d->ctl);
 	for (int i = 0; i < d->nworkers; i++)
 		worker_join(&d->workers[i], d->bpf.xsks_fd);
+	if (d->proxy_up)
+		proxy_fini(&d->proxy);
+	for (int i = 0; d->rings && i < d->nworkers; i++)
+		sip_ring_fini(&d->rings[i]);
+	free(d->rings);
+	d->rings = NULL;
 	d->nworkers = 0;
+	ctl_server_close(&d->ctl);
 	pcscf_xdp_release(&d->bpf);
+}
+
+enum { FD_SIG, FD_CTL, FD_CORE, FD_FIXED };
+
+/* The signalling loop: returns when a signal asks to stop. */
+static void run(struct pcscfd *d, int sfd)
+{
+	struct pollfd pfd[FD_FIXED + PCSCF_MAX_ADDRS + PCSCF_MAX_QUEUES];
+	int nue = d->cfg.naddrs, n = FD_FIXED + nue + d->nworkers;
+
+	pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[FD_CTL] = (struct pollfd){ .fd = d->ctl.fd, .events = POLLIN };
+	pfd[FD_CORE] = (struct pollfd){ .fd = d->proxy.core_fd, .events = POLLIN };
+	for (int i = 0; i < nue; i++)
+		pfd[FD_FIXED + i] = (struct pollfd){ .fd = d->proxy.ue_fd[i], .events = POLLIN };
+	for (int i = 0; i < d->nworkers; i++)
+		pfd[FD_FIXED + nue + i] = (struct pollfd){ .fd = d->rings[i].efd, .events = POLLIN };
+
+	for (;;) {
+		int timeout = proxy_tick(&d->proxy);
+
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+			break;
+		if (pfd[FD_SIG].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				pr_info("signal %u: stopping", si.ssi_signo);
+			return;
+		}
+		for (int i = 0; i < d->nworkers; i++) {
+			struct sip_ring *r = &d->rings[i];
+			struct sip_in *m;
+
+			if (pfd[FD_FIXED + nue + i].revents)
+				sip_ring_ack(r);
+			while ((m = sip_ring_peek(r))) {
+				proxy_from_ue(&d->proxy, m);
+				sip_ring_release(r);
+			}
+		}
+		if (pfd[FD_CORE].revents)
+			proxy_from_core(&d->proxy);
+		for (int i = 0; i < nue; i++)
+			if (pfd[FD_FIXED + i].revents)
+				proxy_from_kernel_sip(&d->proxy, d->proxy.ue_fd[i]);
+		if (pfd[FD_CTL].revents)
+			ctl_server_serve(&d->ctl, ctl_handle, d);
+	}
 }
 
 int main(int argc, char **argv)
@@ -124,7 +211,7 @@ int main(int argc, char **argv)
 	static struct pcscfd d;
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	sigset_t sigs;
-	int ifindex, nq, err, sig;
+	int ifindex, nq, err, sfd;
 
 	options_defaults(&d.cfg);
 	err = options_parse(&d.cfg, argc, argv);
@@ -142,11 +229,12 @@ int main(int argc, char **argv)
 	}
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 
-	/* Workers and the control thread inherit this mask: only main takes signals. */
+	/* Workers inherit this mask: signals reach only the loop, through signalfd. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 
 	pcscf_handles_init(&d.bpf);
 	d.ctl.fd = -1;
@@ -156,21 +244,31 @@ int main(int argc, char **argv)
 	nq = rx_queue_count(d.cfg.iface);
 	if (nq > PCSCF_MAX_QUEUES)
 		nq = PCSCF_MAX_QUEUES;
+	err = setup_proxy(&d, nq);
+	if (err)
+		goto out;
+	d.rings = calloc(nq, sizeof(*d.rings));
+	if (!d.rings) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (int q = 0; q < nq; q++) {
-		err = worker_start(&d.workers[q], d.cfg.iface, q, d.bpf.xsks_fd, &d.stop);
+		err = sip_ring_init(&d.rings[q]);
+		if (!err)
+			err = worker_start(&d.workers[q], d.cfg.iface, q, d.bpf.xsks_fd,
+					   &d.rings[q], &d.proxy.slots, &d.stop);
 		if (err)
 			goto out;
 		d.nworkers++;
 	}
-	err = ctl_server_start(&d.ctl, d.cfg.ctl_path, ctl_handle, &d, &d.stop);
+	err = ctl_server_open(&d.ctl, d.cfg.ctl_path);
 	if (err) {
 		pr_err("control socket %s: %s", d.cfg.ctl_path, strerror(-err));
 		goto out;
 	}
 	pr_info("pcscfd running on %s: %d worker(s), control socket %s", d.cfg.iface,
 		d.nworkers, d.cfg.ctl_path);
-	sigwait(&sigs, &sig);
-	pr_info("signal %d: stopping", sig);
+	run(&d, sfd);
 out:
 	teardown(&d);
 	return err ? 1 : 0;

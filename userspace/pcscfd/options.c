@@ -104,6 +104,11 @@ static int o_raa(struct pcscfd_config *c, const char *v)
 	return set_u32(&c->reg_await_auth_s, v, 1, 3600);
 }
 
+static int o_max_regs(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->max_regs, v, 1, 1000000);
+}
+
 static int o_xdp_mode(struct pcscfd_config *c, const char *v)
 {
 	if (!strcmp(v, "native"))
@@ -136,6 +141,7 @@ static const struct option_def defs[] = {
 	{ "rate", "PPS", "per-source packets/s on the unprotected port (default 200)", o_rate },
 	{ "burst", "N", "per-source burst on the unprotected port (default 400)", o_burst },
 	{ "reg-await-auth", "SECONDS", "temporary SA lifetime (default 240)", o_raa },
+	{ "max-regs", "N", "registrations held at most (default 10000, ~5 KB each)", o_max_regs },
 	{ "xdp-mode", "MODE", "native (default) or skb", o_xdp_mode },
 	{ "algs", "LIST", "operator preference, alg/ealg pairs (default " PCSCFD_DEF_ALGS ")",
 	  o_algs },
@@ -150,6 +156,7 @@ void options_defaults(struct pcscfd_config *c)
 	c->rl_rate = PCSCF_DEF_RL_RATE;
 	c->rl_burst = PCSCF_DEF_RL_BURST;
 	c->reg_await_auth_s = PCSCFD_DEF_RAA_S;
+	c->max_regs = PCSCFD_DEF_MAX_REGS;
 	c->xdp_mode = XDP_OPT_NATIVE;
 	c->log_level = LOG_LVL_INFO;
 	strcpy(c->pin_dir, PCSCFD_DEF_PIN_DIR);
@@ -277,6 +284,11 @@ int options_parse(struct pcscfd_config *c, int argc, char **argv)
 	}
 	if (!c->iface[0] || !c->naddrs || !c->have_core) {
 		fprintf(stderr, "pcscfd: --iface, --addr and --core are required (see --help)\n");
+		return -EINVAL;
+	}
+	if (c->prot_hi - c->prot_lo < 3) {
+		fprintf(stderr, "pcscfd: --protected-ports %u-%u: at least 4 ports are needed\n",
+			c->prot_lo, c->prot_hi);
 		return -EINVAL;
 	}
 	if (c->sip_port >= c->prot_lo && c->sip_port <= c->prot_hi) {

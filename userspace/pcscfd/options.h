@@ -19,6 +19,7 @@
 #define PCSCFD_DEF_CTL	   "/run/pcscf/ctl.sock"
 #define PCSCFD_DEF_PROT	   "6100-6999"
 #define PCSCFD_DEF_RAA_S   240 /* reg-await-auth, TS 24.229 table 7.8.1 */
+#define PCSCFD_DEF_MAX_REGS 10000
 #define PCSCFD_DEF_ALGS	   "hmac-sha-1-96/aes-cbc,hmac-sha-1-96/null,hmac-md5-96/aes-cbc,hmac-md5-96/null"
 
 struct pcscfd_config {
@@ -32,6 +33,7 @@ struct pcscfd_config {
 	uint16_t prot_lo, prot_hi;
 	uint32_t rl_rate, rl_burst;
 	uint32_t reg_await_auth_s;
+	uint32_t max_regs;
 	enum xdp_attach_mode_opt xdp_mode;
 	enum log_level log_level;
 	char pin_dir[PATH_MAX];

@@ -13,18 +13,23 @@
 #include <stdbool.h>
 #include "xdp/xsk_port.h"
 #include "xdp/xdp_stats.h"
+#include "proxy/sa_slots.h"
+#include "proxy/sip_ring.h"
 
 struct worker {
 	pthread_t thread;
 	struct xsk_port port;
 	struct worker_stats stats;
+	struct sip_ring *ring;	/* to the signalling thread */
+	struct sa_slots *slots; /* inbound ESP state by classifier slot */
 	const atomic_bool *stop;
 	int queue;
 	bool running;
 };
 
+/* ring and slots are owned by the caller and must outlive the worker. */
 int worker_start(struct worker *w, const char *ifname, int queue, int xsks_fd,
-		 const atomic_bool *stop);
+		 struct sip_ring *ring, struct sa_slots *slots, const atomic_bool *stop);
 void worker_join(struct worker *w, int xsks_fd);
 
 #endif

@@ -77,7 +77,7 @@ static void put(struct out_buf *o, const char *fmt, ...)
 }
 
 #define WORKER_FIELDS(X)                                                                           \
-	X(frames) X(batches) X(drops) X(sip) X(esp) X(bad_meta) X(fill_short)
+	X(frames) X(batches) X(drops) X(sip) X(esp) X(esp_errors) X(bad_meta) X(fill_short)
 
 int stats_render(const struct pcscf_xdp_stats *x, const struct worker_stats *workers,
 		 int nworkers, bool json, char *buf, size_t cap)

@@ -22,6 +22,7 @@ struct worker_stats {
 	uint64_t drops;	     /* frames the worker refused (counted by reason below) */
 	uint64_t sip;	     /* unprotected SIP frames */
 	uint64_t esp;	     /* ESP frames */
+	uint64_t esp_errors; /* ESP rejected: SA gone, ICV, replay, selectors (per SA in sa list) */
 	uint64_t bad_meta;   /* no or bad classifier metadata */
 	uint64_t fill_short; /* fill ring could not take all frames back */
 };

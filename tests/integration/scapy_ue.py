@@ -1,0 +1,236 @@
+#!/usr/bin/python3
+"""An independent UE for the registration lab: its ESP is scapy's
+(scapy.layers.ipsec.SecurityAssociation), its Milenage and Digest AKAv1-MD5
+are written here in Python from TS 35.206 / RFC 3310, so the P-CSCF's ESP,
+key derivation and sec-agree are checked against code that shares nothing
+with ours.
+
+    scapy_ue.py --pcscf 192.0.2.1 --local 192.0.2.2 --impi ... --impu ...
+                --k HEX --opc HEX [--alg hmac-sha-1-96 --ealg aes-cbc]
+                [--tamper-verify] [--expect 200]
+
+Registers (REGISTER, 401, protected REGISTER, 200 OK) and prints each step.
+With --tamper-verify the protected REGISTER carries a Security-Verify that
+differs from the Security-Server received (a downgrade attempt).
+Exit 0 when the final response is the one expected.
+"""
+import argparse
+import base64
+import hashlib
+import os
+import random
+import re
+import select
+import socket
+import sys
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from scapy.layers.inet import IP, UDP
+from scapy.layers.inet6 import IPv6
+from scapy.layers.ipsec import ESP, SecurityAssociation
+
+
+def aes(k, block):
+    enc = Cipher(algorithms.AES(k), modes.ECB()).encryptor()
+    return enc.update(block) + enc.finalize()
+
+
+def xor(a, b):
+    return bytes(x ^ y for x, y in zip(a, b))
+
+
+def rot(b, r):
+    return b[r:] + b[:r]
+
+
+def milenage(k, opc, rand, autn):
+    """TS 35.206: returns (res, ck, ik) after checking MAC-A of AUTN."""
+    temp = aes(k, xor(rand, opc))
+    c = [bytes(16), bytes(15) + b"\x01", bytes(15) + b"\x02", bytes(15) + b"\x04",
+         bytes(15) + b"\x08"]
+    r = [8, 0, 4, 8, 12]
+
+    def f(i):
+        return xor(aes(k, xor(rot(xor(temp, opc), r[i]), c[i])), opc)
+
+    out2 = f(1)
+    res, ak = out2[8:16], out2[0:6]
+    ck, ik = f(2), f(3)
+    sqn = xor(autn[0:6], ak)
+    amf = autn[6:8]
+    in1 = sqn + amf + sqn + amf
+    out1 = xor(aes(k, xor(xor(temp, rot(xor(in1, opc), 8)), c[0])), opc)
+    if out1[0:8] != autn[8:16]:
+        raise SystemExit("AUTN MAC-A check failed: the network is not who it claims")
+    return res, ck, ik
+
+
+def md5(s):
+    return hashlib.md5(s).hexdigest()
+
+
+def digest_response(impi, realm, nonce, uri, res, cnonce, nc="00000001"):
+    ha1 = md5(impi.encode() + b":" + realm.encode() + b":" + res)
+    ha2 = md5(("REGISTER:" + uri).encode())
+    return md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}".encode())
+
+
+def header(msg, name):
+    m = re.search(r"^" + name + r"\s*:\s*(.*)$", msg, re.I | re.M)
+    return m.group(1).strip() if m else None
+
+
+def param(value, name):
+    m = re.search(r"[;,\s]" + name + r'\s*=\s*"?([^";,]*)"?', " " + value)
+    return m.group(1) if m else None
+
+
+def esp_keys(alg, ealg, ck, ik):
+    """TS 33.203 annex I, in scapy's algorithm names."""
+    auth = {"hmac-sha-1-96": ("HMAC-SHA1-96", ik + bytes(4)),
+            "hmac-md5-96": ("HMAC-MD5-96", ik)}[alg]
+    crypt = {"aes-cbc": ("AES-CBC", ck), "null": ("NULL", None),
+             "des-ede3-cbc": ("3DES", ck + ck[:8])}[ealg]
+    return crypt, auth
+
+
+class UE:
+    def __init__(self, a):
+        self.a = a
+        self.v6 = ":" in a.pcscf
+        fam = socket.AF_INET6 if self.v6 else socket.AF_INET
+        self.udp = socket.socket(fam, socket.SOCK_DGRAM)
+        self.udp.bind((a.local, 5060))
+        self.esp_rx = socket.socket(fam, socket.SOCK_RAW, 50)
+        self.raw_tx = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        self.spi_uc = random.randint(0x1000, 0x7fffffff)
+        self.spi_us = random.randint(0x1000, 0x7fffffff)
+        self.call_id = "scapy-%08x@%s" % (random.getrandbits(32), a.local)
+        self.cseq = 1
+        self.tag = "%08x" % random.getrandbits(32)
+
+    def sec_client(self):
+        a = self.a
+        return (f"ipsec-3gpp;alg={a.alg};ealg={a.ealg};spi-c={self.spi_uc};"
+                f"spi-s={self.spi_us};port-c={a.port_c};port-s={a.port_s}")
+
+    def register(self, via_port, extra):
+        a = self.a
+        host = f"[{a.local}]" if self.v6 else a.local
+        pc = f"[{a.pcscf}]" if self.v6 else a.pcscf
+        domain = a.impu.split("@")[1]
+        msg = (f"REGISTER sip:{domain} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP {host}:{via_port};branch=z9hG4bK{random.getrandbits(48):x}\r\n"
+               f"Max-Forwards: 70\r\n"
+               f"From: <sip:{a.impu}>;tag={self.tag}\r\n"
+               f"To: <sip:{a.impu}>\r\n"
+               f"Call-ID: {self.call_id}\r\n"
+               f"CSeq: {self.cseq} REGISTER\r\n"
+               f"Contact: <sip:{host}:{a.port_s}>\r\n"
+               f"Expires: 600\r\n"
+               f"Supported: path\r\n"
+               + extra +
+               f"Content-Length: 0\r\n\r\n")
+        self.cseq += 1
+        return msg, pc
+
+    def recv_plain(self):
+        r, _, _ = select.select([self.udp], [], [], 5)
+        if not r:
+            raise SystemExit("no answer from the P-CSCF (plain)")
+        return self.udp.recv(65535).decode(errors="replace")
+
+    def recv_esp(self, sa_in):
+        while True:
+            r, _, _ = select.select([self.esp_rx], [], [], 5)
+            if not r:
+                raise SystemExit("no ESP answer from the P-CSCF")
+            data = self.esp_rx.recv(65535)
+            # IPv4 raw sockets hand over the IP header, IPv6 ones only the payload.
+            pkt = IP(data) if not self.v6 else IPv6(src=self.a.pcscf, dst=self.a.local,
+                                                    nh=50) / ESP(data)
+            if pkt[ESP].spi != sa_in.spi:
+                continue
+            plain = sa_in.decrypt(pkt)
+            return bytes(plain[UDP].payload).decode(errors="replace"), plain[UDP]
+
+    def run(self):
+        a = self.a
+        realm = a.impu.split("@")[1]
+        msg, pc = self.register(5060, (
+            f'Authorization: Digest username="{a.impi}", realm="{realm}", nonce="", '
+            f'uri="sip:{realm}", response=""\r\n'
+            f"Security-Client: {self.sec_client()}\r\n"
+            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"))
+        print(f"-> REGISTER (unprotected) to {a.pcscf}:5060, Security-Client: {self.sec_client()}")
+        self.udp.sendto(msg.encode(), (a.pcscf, 5060))
+        resp = self.recv_plain()
+        status = resp.split("\r\n")[0]
+        print(f"<- {status}")
+        if " 401 " not in status:
+            return status
+        www = header(resp, "WWW-Authenticate")
+        if param(www, "ck") or param(www, "ik"):
+            raise SystemExit("the 401 still carries ck/ik: the P-CSCF leaked the keys")
+        server = header(resp, "Security-Server")
+        print(f"   Security-Server: {server}")
+        nonce = param(www, "nonce")
+        raw = base64.b64decode(nonce)
+        res, ck, ik = milenage(bytes.fromhex(a.k), bytes.fromhex(a.opc), raw[:16], raw[16:32])
+        spi_pc, spi_ps = int(param(server, "spi-c")), int(param(server, "spi-s"))
+        port_pc, port_ps = int(param(server, "port-c")), int(param(server, "port-s"))
+        alg, ealg = param(server, "alg"), param(server, "ealg")
+        crypt, auth = esp_keys(alg, ealg, ck, ik)
+        ipl = IPv6 if self.v6 else IP
+        # UE client -> P server on spi_ps; P server -> UE client on spi_uc.
+        sa_out = SecurityAssociation(ESP, spi=spi_ps, crypt_algo=crypt[0], crypt_key=crypt[1],
+                                     auth_algo=auth[0], auth_key=auth[1])
+        sa_in = SecurityAssociation(ESP, spi=self.spi_uc, crypt_algo=crypt[0],
+                                    crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
+        print(f"   temporary SAs (scapy): out spi 0x{spi_ps:08x} {a.port_c}->{port_ps}, "
+              f"in spi 0x{self.spi_uc:08x}, {alg}/{ealg}")
+        cnonce = "%016x" % random.getrandbits(64)
+        verify = server if not a.tamper_verify else server.replace(f"ealg={ealg}", "ealg=null")
+        msg, _ = self.register(a.port_c, (
+            f'Authorization: Digest username="{a.impi}", realm="{realm}", nonce="{nonce}", '
+            f'uri="sip:{realm}", response="{digest_response(a.impi, realm, nonce, "sip:" + realm, res, cnonce)}", '
+            f'algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce="{cnonce}"\r\n'
+            f"Security-Client: {self.sec_client()}\r\n"
+            f"Security-Verify: {verify}\r\n"
+            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"))
+        inner = ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_c, dport=port_ps) / msg.encode()
+        inner = ipl(bytes(inner))  # computes lengths and the UDP checksum
+        enc = sa_out.encrypt(inner)
+        print(f"-> REGISTER (protected, scapy ESP spi 0x{spi_ps:08x}) {a.port_c} -> {port_ps}")
+        self.raw_tx.sendto(bytes(enc), (a.pcscf, 0))
+        resp, udp = self.recv_esp(sa_in)
+        status = resp.split("\r\n")[0]
+        print(f"<- {status} (protected, decrypted by scapy, {udp.sport} -> {udp.dport})")
+        if udp.sport != port_ps or udp.dport != a.port_c:
+            raise SystemExit("protected answer on the wrong ports")
+        return status
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--pcscf", required=True)
+    p.add_argument("--local", required=True)
+    p.add_argument("--impi", required=True)
+    p.add_argument("--impu", required=True)
+    p.add_argument("--k", required=True)
+    p.add_argument("--opc", required=True)
+    p.add_argument("--alg", default="hmac-sha-1-96")
+    p.add_argument("--ealg", default="aes-cbc")
+    p.add_argument("--port-c", type=int, default=31100)
+    p.add_argument("--port-s", type=int, default=31101)
+    p.add_argument("--tamper-verify", action="store_true")
+    p.add_argument("--expect", default="200")
+    a = p.parse_args()
+    status = UE(a).run()
+    ok = f" {a.expect} " in status + " "
+    print(("OK" if ok else "UNEXPECTED") + f": final response {status!r}, expected {a.expect}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Requests from UEs (TS 24.229 5.2.2 for REGISTER, TS 33.203 7.2 for the
+ * security agreement). An unprotected REGISTER must carry a usable
+ * Security-Client; a protected one arrives through an inbound SA that must
+ * belong to its sender, and through a temporary set it must echo exactly
+ * what was agreed (downgrade protection) before it goes on to the core.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "sip/www_auth.h"
+#include "proxy/proxy.h"
+#include "proxy/proxy_priv.h"
+#include "proxy/sip_msg.h"
+
+/* Headers that are P-CSCF business and must not reach the core (33.203 7.2). */
+static void strip_sec_agree(osip_message_t *msg)
+{
+	sipm_remove(msg, "Security-Client");
+	sipm_remove(msg, "Security-Verify");
+	sipm_strip_tag(msg, "Require", "sec-agree");
+	sipm_strip_tag(msg, "Proxy-Require", "sec-agree");
+}
+
+/* Authorization gets integrity-protected="yes"/"no"; the UE must not set it. */
+static int mark_integrity(osip_message_t *msg, const char *value)
+{
+	const char *a = sipm_header(msg, "Authorization", 0);
+	char out[2048];
+	int n;
+
+	if (!a)
+		return 0;
+	n = www_auth_set_integrity(a, strlen(a), value, out, sizeof(out));
+	return n < 0 ? n : sipm_replace(msg, "Authorization", out);
+}
+
+/* Concatenated Security-Client values, as the 401 handling and the verify check need them. */
+static int sec_client_text(osip_message_t *msg, char *out, size_t cap)
+{
+	const char *v;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (int pos = 0; (v = sipm_header(msg, "Security-Client", pos)); pos++) {
+		int w = snprintf(out + n, cap - n, "%s%s", n ? ", " : "", v);
+
+		if (w < 0 || (size_t)w >= cap - n)
+			return -ENOSPC;
+		n += w;
+	}
+	return (int)n;
+}
+
+static void forward_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg,
+			    bool is_register, const char *impi, const char *sec_client)
+{
+	char branch[TXN_BRANCH_MAX], path[160];
+	uint64_t now = proxy_now_ms();
+	struct txn *t;
+	int len;
+
+	t = txn_new(&p->txns, now, randombytes_random(), branch, sizeof(branch));
+	if (!t) {
+		pr_warn("transaction table full: answering 503 to %s", impi);
+		proxy_reply(p, m, msg, 503, "Service Unavailable");
+		return;
+	}
+	t->is_register = is_register;
+	t->protected = m->protected;
+	t->ue_addr = m->src;
+	t->our_addr = m->dst;
+	t->ue_port = m->sport;
+	t->sa_slot = m->slot;
+	t->sa_generation = m->generation;
+	snprintf(t->impi, sizeof(t->impi), "%s", impi);
+	sipm_call_id(msg, t->call_id, sizeof(t->call_id));
+	if (sec_client)
+		snprintf(t->sec_client, sizeof(t->sec_client), "%s", sec_client);
+	if (sipm_push_via(msg, p->core_via_host, p->core_via_port, branch)) {
+		txn_done(t);
+		return;
+	}
+	if (is_register) {
+		/* Path: terminating requests for this UE come back through this node (RFC 3327). */
+		snprintf(path, sizeof(path), "<sip:term@%s%s%s:%u;lr>",
+			 strchr(p->core_via_host, ':') ? "[" : "", p->core_via_host,
+			 strchr(p->core_via_host, ':') ? "]" : "", p->core_via_port);
+		sipm_add(msg, "Path", path);
+	}
+	len = sipm_print(msg, p->buf, sizeof(p->buf));
+	if (len < 0 || core_send(p, p->buf, len)) {
+		pr_err("forwarding request of %s (Call-ID %s) to the core failed", impi, t->call_id);
+		txn_done(t);
+	}
+}
+
+static void register_unprotected(struct proxy *p, const struct sip_in *m, osip_message_t *msg,
+				 const char *impi)
+{
+	char client[REG_SECHDR_MAX];
+	struct sec_list l;
+	const char *err = NULL;
+	unsigned int mi, pi;
+
+	if (sipm_sec_list(msg, "Security-Client", &l, &err) || !l.n ||
+	    sec_choose(&l, &p->prefs, &mi, &pi) || sec_client_text(msg, client, sizeof(client)) < 0) {
+		char a[ADDR_STR_LEN];
+
+		p->stats.rejected_494++;
+		pr_warn("REGISTER of %s from %s: no usable Security-Client (%s): 494", impi,
+			addr_str(&m->src, a, sizeof(a)), err ? err : "no acceptable algorithm");
+		proxy_reply(p, m, msg, 494, "Security Agreement Required");
+		return;
+	}
+	strip_sec_agree(msg);
+	mark_integrity(msg, "no");
+	forward_request(p, m, msg, true, impi, client);
+}
+
+static int verify_agreement(struct proxy *p, osip_message_t *msg, const struct reg *r)
+{
+	struct sec_list verify, sent, client, first;
+	const char *err = NULL;
+
+	sec_list_init(&sent);
+	sec_list_init(&first);
+	if (sipm_sec_list(msg, "Security-Verify", &verify, &err) ||
+	    sipm_sec_list(msg, "Security-Client", &client, &err) ||
+	    sec_list_parse(&sent, r->sec_server, strlen(r->sec_server), &err) < 0 ||
+	    sec_list_parse(&first, r->sec_client, strlen(r->sec_client), &err) < 0)
+		return -EINVAL;
+	if (sec_verify_check(&verify, &sent) || sec_client_check(&client, &first))
+		return -EPERM;
+	return 0;
+}
+
+static void register_protected(struct proxy *p, const struct sip_in *m, osip_message_t *msg,
+			       const char *impi, const struct reg_sa_set *set)
+{
+	const struct reg *r = reg_find(p->regs, impi);
+	char client[REG_SECHDR_MAX];
+
+	if (!r || memcmp(&r->ue_addr, &set->ue_addr, sizeof(r->ue_addr))) {
+		p->stats.wrong_sa++;
+		pr_warn("REGISTER for %s through SA spi 0x%08x of another registration: dropped", impi,
+			m->spi);
+		return;
+	}
+	if (set->state == REG_SET_TEMPORARY) {
+		int err = verify_agreement(p, msg, r);
+
+		if (err) {
+			p->stats.verify_mismatch++;
+			pr_warn("REGISTER of %s (spi 0x%08x): Security-Verify/Security-Client do not "
+				"match what was agreed (%s): rejected",
+				impi, m->spi, err == -EPERM ? "mismatch" : "unparsable");
+			proxy_reply(p, m, msg, 494, "Security Agreement Required");
+			return;
+		}
+		client[0] = '\0';
+	} else if (sec_client_text(msg, client, sizeof(client)) < 0) {
+		client[0] = '\0';
+	}
+	strip_sec_agree(msg);
+	mark_integrity(msg, "yes");
+	/* Through an established set a REGISTER re-authenticates: its Security-Client counts. */
+	forward_request(p, m, msg, true, impi, client[0] ? client : NULL);
+}
+
+void proxy_from_ue(struct proxy *p, const struct sip_in *m)
+{
+	const struct reg_sa_set *set = NULL;
+	enum reg_sa_which which = REG_SA_PS;
+	char impi[REG_IMPI_MAX], a[ADDR_STR_LEN];
+	osip_message_t *msg;
+	uint64_t now = proxy_now_ms();
+
+	p->stats.from_ue++;
+	if (m->protected) {
+		reg_on_inbound_packet(p->regs, m->spi, now);
+		set = reg_sa_by_slot(p->regs, m->slot, m->generation);
+		which = m->slot % REG_SA_COUNT;
+	}
+	if (sipm_parse(&msg, m->data, m->len)) {
+		p->stats.parse_errors++;
+		pr_debug("unparsable SIP from %s port %u", addr_str(&m->src, a, sizeof(a)), m->sport);
+		return;
+	}
+	if (!MSG_IS_REQUEST(msg)) {
+		/* We send UEs no requests yet, so no response from one is expected. */
+		p->stats.unroutable++;
+		goto out;
+	}
+	if (m->protected && (!set || which != REG_SA_PS)) {
+		p->stats.wrong_sa++;
+		pr_warn("request from %s on SA spi 0x%08x that cannot carry it: dropped",
+			addr_str(&m->src, a, sizeof(a)), m->spi);
+		goto out;
+	}
+	if (sipm_impi(msg, impi, sizeof(impi))) {
+		proxy_reply(p, m, msg, 400, "Bad Request");
+		goto out;
+	}
+	if (MSG_IS_REGISTER(msg)) {
+		if (m->protected)
+			register_protected(p, m, msg, impi, set);
+		else
+			register_unprotected(p, m, msg, impi);
+	} else if (m->protected) {
+		forward_request(p, m, msg, false, impi, NULL);
+	} else {
+		/* TS 33.203 7.1: after registration only protected requests are accepted. */
+		proxy_reply(p, m, msg, 403, "Forbidden (protected request required)");
+	}
+out:
+	osip_message_free(msg);
+}

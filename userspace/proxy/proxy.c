@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "esp/esp.h"
+#include "proxy/proxy.h"
+#include "proxy/sip_msg.h"
+
+uint64_t proxy_now_ms(void)
+{
+	struct timespec ts;
+
+	/* The clock the classifier's expiry check reads (bpf_ktime_get_*). */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,
+	       int nworkers)
+{
+	struct reg_config rc = {
+		.max_regs = cfg->max_regs,
+		.port_lo = cfg->prot_lo,
+		.port_hi = cfg->prot_hi,
+	};
+	const char *err = NULL;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->cfg = *cfg;
+	p->bpf = bpf;
+	p->core_fd = p->raw4_fd = p->raw6_fd = -1;
+	for (int i = 0; i < PCSCF_MAX_ADDRS; i++)
+		p->ue_fd[i] = -1;
+	if (sodium_init() < 0 || sipm_init())
+		return -EINVAL;
+	if (sec_prefs_parse(&p->prefs, cfg->alg_prefs, strlen(cfg->alg_prefs), &err) < 0) {
+		pr_err("--algs '%s': %s", cfg->alg_prefs, err ? err : "invalid");
+		return -EINVAL;
+	}
+	txn_init(&p->txns);
+	ret = sa_slots_init(&p->slots, cfg->max_regs * 3 * REG_SA_COUNT, nworkers);
+	if (ret)
+		return ret;
+	ret = reg_table_init(&p->regs, &rc, &proxy_reg_ops, p);
+	if (ret) {
+		pr_err("registration table (%u entries): %s", cfg->max_regs, strerror(-ret));
+		return ret;
+	}
+	ret = ue_link_open(p);
+	if (!ret)
+		ret = core_link_open(p);
+	return ret;
+}
+
+void proxy_fini(struct proxy *p)
+{
+	/* Every SA leaves the classifier map and has its keys wiped. */
+	if (p->regs)
+		reg_table_destroy(p->regs);
+	p->regs = NULL;
+	sa_slots_fini(&p->slots);
+	ue_link_close(p);
+	core_link_close(p);
+}
+
+int proxy_tick(struct proxy *p)
+{
+	uint64_t now = proxy_now_ms(), next;
+
+	next = reg_tick(p->regs, now);
+	sa_slots_reclaim(&p->slots);
+	if (p->slots.nretired)
+		return 10; /* come back soon to finish wiping retired SAs */
+	if (next == REG_NO_DEADLINE || next - now > 1000)
+		return 1000;
+	return next > now ? (int)(next - now) : 0;
+}
+
+void proxy_from_kernel_sip(struct proxy *p, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	static struct sip_in m;
+	ssize_t n;
+
+	/* Reassembled fragments only: whole datagrams are steered to AF_XDP. */
+	while ((n = recvfrom(fd, m.data, sizeof(m.data), MSG_DONTWAIT, (struct sockaddr *)&ss,
+			     &len)) > 0) {
+		memset(&m.src, 0, sizeof(m.src));
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			m.src.a[10] = m.src.a[11] = 0xff;
+			memcpy(&m.src.a[12], &s4->sin_addr, 4);
+			m.sport = ntohs(s4->sin_port);
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			memcpy(m.src.a, &s6->sin6_addr, 16);
+			m.sport = ntohs(s6->sin6_port);
+		}
+		for (int i = 0; i < p->cfg.naddrs; i++)
+			if (p->ue_fd[i] == fd)
+				m.dst = p->cfg.addrs[i];
+		m.dport = p->cfg.sip_port;
+		m.len = n;
+		m.protected = 0;
+		proxy_from_ue(p, &m);
+		len = sizeof(ss);
+	}
+}
+
+/* "sa list" rows, text or JSON, with the ESP engine's counters. */
+struct sa_list_ctx {
+	struct proxy *p;
+	char *buf;
+	size_t cap, len;
+	bool json, overflow;
+	int rows;
+};
+
+static void out(struct sa_list_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(c->buf + c->len, c->cap - c->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= c->cap - c->len)
+		c->overflow = true;
+	else
+		c->len += n;
+}
+
+static int sa_row(const struct reg_sa_row *row, void *arg)
+{
+	struct sa_list_ctx *c = arg;
+	/* By slot: outbound SPIs are the UE's and need not be unique. */
+	const struct reg_sa_set *set = reg_sa_by_slot(c->p->regs, row->slot, row->generation);
+	const struct esp_sa_stats *st = NULL;
+	char ue[ADDR_STR_LEN];
+	uint64_t pk = 0, by = 0, bad = 0;
+
+	if (set && set->esp[row->which])
+		st = esp_sa_stats(set->esp[row->which]);
+	if (st) {
+		pk = st->packets;
+		by = st->bytes;
+		bad = st->auth_fail + st->replay + st->decrypt_err + st->selector + st->malformed;
+	}
+	addr_str(row->ue_addr, ue, sizeof(ue));
+	if (c->json)
+		out(c,
+		    "%s{\"impi\":\"%s\",\"spi\":%u,\"dir\":\"%s\",\"sa\":\"%s\",\"ue\":\"%s\","
+		    "\"sport\":%u,\"dport\":%u,\"state\":\"%s\",\"alg\":\"%s\",\"ealg\":\"%s\","
+		    "\"expires_in\":%lld,\"packets\":%llu,\"bytes\":%llu,\"errors\":%llu}",
+		    c->rows ? "," : "", row->impi, row->spi, row->dir, reg_sa_name(row->which), ue,
+		    row->src_port, row->dst_port, row->state, row->alg, row->ealg,
+		    (long long)(row->expires_in_ms / 1000), (unsigned long long)pk,
+		    (unsigned long long)by, (unsigned long long)bad);
+	else
+		out(c, "0x%08x %-3s %-24s %5u -> %-5u %-9s %-13s %-8s %7lld %8llu %10llu %s\n",
+		    row->spi, row->dir, ue, row->src_port, row->dst_port, row->state, row->alg,
+		    row->ealg, (long long)(row->expires_in_ms / 1000), (unsigned long long)pk,
+		    (unsigned long long)by, row->impi);
+	c->rows++;
+	return 0;
+}
+
+static int reg_row_text(const struct reg_row *row, void *arg)
+{
+	struct sa_list_ctx *c = arg;
+	char ue[ADDR_STR_LEN];
+
+	addr_str(&row->reg->ue_addr, ue, sizeof(ue));
+	out(c, "%-32s %-24s %7lld %4u  %s  %s\n", row->reg->impi, ue,
+	    (long long)(row->expires_in_ms / 1000), row->n_sets,
+	    row->reg->n_impus ? row->reg->impu[0] : "-", row->reg->contact);
+	c->rows++;
+	return 0;
+}
+
+int proxy_ctl(struct proxy *p, const char *cmd, char *buf, size_t cap)
+{
+	struct sa_list_ctx c = { .p = p, .buf = buf, .cap = cap, .json = strstr(cmd, "--json") };
+	uint64_t now = proxy_now_ms();
+
+	buf[0] = '\0';
+	if (!strncmp(cmd, "sa list", 7)) {
+		if (c.json)
+			out(&c, "[");
+		else
+			out(&c, "%-10s %-3s %-24s %-14s %-9s %-13s %-8s %7s %8s %10s %s\n", "spi",
+			    "dir", "ue", "ports", "state", "alg", "ealg", "expires", "packets",
+			    "bytes", "impi");
+		reg_sa_foreach(p->regs, now, sa_row, &c);
+		if (c.json)
+			out(&c, "]\n");
+	} else if (!strncmp(cmd, "reg list", 8)) {
+		if (c.json) {
+			int n = reg_list_json(p->regs, now, buf, cap);
+
+			return n < 0 ? n : (int)strlen(buf);
+		}
+		out(&c, "%-32s %-24s %7s %4s  %s  %s\n", "impi", "ue", "expires", "sets", "impu",
+		    "contact");
+		reg_foreach(p->regs, now, reg_row_text, &c);
+	} else {
+		return -ENOENT;
+	}
+	return c.overflow ? -ENOSPC : (int)c.len;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared inside userspace/proxy only. */
+#ifndef PCSCF_PROXY_PRIV_H
+#define PCSCF_PROXY_PRIV_H
+
+#include <stdbool.h>
+#include "proxy/proxy.h"
+#include "proxy/sip_msg.h"
+
+/* Where a message for a UE goes: back the way the request came. */
+struct ue_route {
+	struct pcscf_addr ue_addr, our_addr;
+	uint16_t ue_port;
+	bool protected;
+	uint32_t sa_slot, sa_generation; /* inbound SA of the request */
+};
+
+static inline struct ue_route route_of_msg(const struct sip_in *m)
+{
+	return (struct ue_route){ .ue_addr = m->src, .our_addr = m->dst, .ue_port = m->sport,
+				  .protected = m->protected, .sa_slot = m->slot,
+				  .sa_generation = m->generation };
+}
+
+static inline struct ue_route route_of_txn(const struct txn *t)
+{
+	return (struct ue_route){ .ue_addr = t->ue_addr, .our_addr = t->our_addr,
+				  .ue_port = t->ue_port, .protected = t->protected,
+				  .sa_slot = t->sa_slot, .sa_generation = t->sa_generation };
+}
+
+/*
+ * Prints msg and sends it to the UE: plainly from our SIP port, or through
+ * the outbound SA paired with the inbound one the request used (a request
+ * on UE client -> P server is answered on P server -> UE client).
+ */
+int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg);
+/* Answers request req with code/reason, back the way it came. */
+int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
+		const char *reason);
+
+#endif

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The registration table's side effects: an SA becomes ESP state (keys from
+ * CK/IK, in locked memory inside the ESP engine) and, when inbound, an entry
+ * in the classifier's SA map plus a slot the workers can reach. Map first on
+ * install is wrong (a packet could arrive before the worker has the state),
+ * so the order is: ESP state, slot, map. Removal goes the other way.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sodium.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "esp/esp.h"
+#include "xdp/xdp_maps.h"
+#include "proxy/proxy.h"
+
+static void sa_params(const struct reg_sa_set *set, enum reg_sa_which which,
+		      struct esp_sa_params *sp)
+{
+	bool in = reg_sa_inbound(which);
+	uint16_t ue_port = reg_sa_ue_port(set, which);
+	uint16_t our_port = which == REG_SA_PS || which == REG_SA_UC ? set->port_ps : set->port_pc;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->spi = set->spi[which];
+	sp->inbound = in;
+	sp->family = addr_is_v4(&set->ue_addr) ? AF_INET : AF_INET6;
+	memcpy(sp->src, in ? set->ue_addr.a : set->our_addr.a, 16);
+	memcpy(sp->dst, in ? set->our_addr.a : set->ue_addr.a, 16);
+	sp->sport = in ? ue_port : our_port;
+	sp->dport = in ? our_port : ue_port;
+}
+
+static struct pcscf_sa_value map_value(const struct reg_sa_set *set, enum reg_sa_which which)
+{
+	return (struct pcscf_sa_value){
+		.expires_ns = set->expires_ms * 1000000ull,
+		.slot = reg_sa_slot(set, which),
+		.generation = set->generation,
+		.state = set->state,
+		.ue_port = reg_sa_ue_port(set, which),
+	};
+}
+
+static int sa_install(void *ctx, struct reg_sa_set *set, enum reg_sa_which which,
+		      const uint8_t ck[16], const uint8_t ik[16])
+{
+	struct proxy *p = ctx;
+	struct esp_sa_params sp;
+	struct pcscf_sa_value v;
+	struct esp_sa *sa;
+	char ue[ADDR_STR_LEN];
+	int err;
+
+	sa_params(set, which, &sp);
+	if (esp_auth_from_name(set->alg, &sp.auth) || esp_enc_from_name(set->ealg, &sp.enc))
+		return -EINVAL;
+	memcpy(sp.ck, ck, 16);
+	memcpy(sp.ik, ik, 16);
+	sa = esp_sa_create(&sp, &err);
+	sodium_memzero(sp.ck, sizeof(sp.ck));
+	sodium_memzero(sp.ik, sizeof(sp.ik));
+	if (!sa) {
+		pr_err("SA spi 0x%08x (%s) for UE %s: ESP state: %s", set->spi[which],
+		       reg_sa_name(which), addr_str(&set->ue_addr, ue, sizeof(ue)), strerror(-err));
+		return err;
+	}
+	set->esp[which] = sa;
+	if (!reg_sa_inbound(which))
+		return 0;
+	err = sa_slots_publish(&p->slots, reg_sa_slot(set, which), set->generation, sa);
+	if (!err) {
+		v = map_value(set, which);
+		err = xdp_sa_put(p->bpf, set->spi[which], &set->our_addr, &v);
+	}
+	if (err) {
+		pr_err("SA spi 0x%08x for UE %s: classifier map: %s", set->spi[which],
+		       addr_str(&set->ue_addr, ue, sizeof(ue)), strerror(-err));
+		sa_slots_retire(&p->slots, reg_sa_slot(set, which));
+		set->esp[which] = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static int sa_update(void *ctx, const struct reg_sa_set *set, enum reg_sa_which which)
+{
+	struct proxy *p = ctx;
+	struct pcscf_sa_value v;
+	int err;
+
+	if (!reg_sa_inbound(which))
+		return 0;
+	v = map_value(set, which);
+	err = xdp_sa_put(p->bpf, set->spi[which], &set->our_addr, &v);
+	if (err)
+		pr_err("SA spi 0x%08x: classifier map update: %s", set->spi[which], strerror(-err));
+	return err;
+}
+
+static void sa_remove(void *ctx, struct reg_sa_set *set, enum reg_sa_which which)
+{
+	struct proxy *p = ctx;
+
+	if (reg_sa_inbound(which)) {
+		int err = xdp_sa_del(p->bpf, set->spi[which]);
+
+		if (err && err != -ENOENT)
+			pr_err("SA spi 0x%08x: classifier map delete: %s", set->spi[which],
+			       strerror(-err));
+		/* Workers may still hold it: destroyed (keys wiped) after a grace period. */
+		sa_slots_retire(&p->slots, reg_sa_slot(set, which));
+	} else {
+		esp_sa_destroy(set->esp[which]);
+	}
+	set->esp[which] = NULL;
+}
+
+static uint32_t random_u32(void *ctx)
+{
+	return randombytes_random();
+}
+
+const struct reg_ops proxy_reg_ops = {
+	.sa_install = sa_install,
+	.sa_update = sa_update,
+	.sa_remove = sa_remove,
+	.random_u32 = random_u32,
+};

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proxy/sip_msg.h"
+#include "sip/www_auth.h"
+
+int sipm_init(void)
+{
+	return parser_init() ? -EINVAL : 0;
+}
+
+int sipm_raw_header(const char *buf, size_t len, const char *name, int pos, char *out,
+		    size_t cap)
+{
+	const char *p = buf, *end = buf + len;
+	size_t nlen = strlen(name);
+	int seen = 0;
+
+	/* Skip the start line. */
+	while (p < end && *p != '\n')
+		p++;
+	while (p < end) {
+		const char *line = ++p, *eol;
+
+		while (p < end && *p != '\n')
+			p++;
+		eol = p;
+		if (eol > line && eol[-1] == '\r')
+			eol--;
+		if (eol == line)
+			break; /* end of the headers */
+		if ((size_t)(eol - line) <= nlen || strncasecmp(line, name, nlen))
+			continue;
+		const char *v = line + nlen;
+
+		while (v < eol && (*v == ' ' || *v == '\t'))
+			v++;
+		if (v == eol || *v != ':' || seen++ != pos)
+			continue;
+		v++;
+		size_t o = 0;
+
+		for (;;) {
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			if (o + (eol - v) + 2 > cap)
+				return -ENOSPC;
+			if (o && v < eol)
+				out[o++] = ' ';
+			memcpy(out + o, v, eol - v);
+			o += eol - v;
+			/* RFC 3261 7.3.1: a line starting with whitespace continues the header. */
+			if (p + 1 >= end || (p[1] != ' ' && p[1] != '\t'))
+				break;
+			v = ++p;
+			while (p < end && *p != '\n')
+				p++;
+			eol = p;
+			if (eol > v && eol[-1] == '\r')
+				eol--;
+		}
+		while (o && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+			o--;
+		out[o] = '\0';
+		return (int)o;
+	}
+	return -ENOENT;
+}
+
+/*
+ * osip's structured Digest headers drop what they do not know (ck, ik,
+ * integrity-protected) and even empty nonce/response: IMS needs them all.
+ * Those headers are kept as the text that arrived, as generic headers.
+ */
+static int keep_raw(osip_message_t *m, osip_list_t *list, void (*free_fn)(void *),
+		    const char *name, const char *buf, size_t len)
+{
+	char v[2048];
+	void *h;
+
+	if (osip_list_size(list) <= 0)
+		return 0;
+	while ((h = osip_list_get(list, 0))) {
+		osip_list_remove(list, 0);
+		free_fn(h);
+	}
+	for (int pos = 0; sipm_raw_header(buf, len, name, pos, v, sizeof(v)) >= 0; pos++)
+		if (osip_message_set_header(m, name, v))
+			return -ENOMEM;
+	return 0;
+}
+
+int sipm_parse(osip_message_t **out, const char *buf, size_t len)
+{
+	osip_message_t *m;
+
+	if (osip_message_init(&m))
+		return -ENOMEM;
+	if (osip_message_parse(m, buf, len) ||
+	    keep_raw(m, &m->authorizations, (void (*)(void *))osip_authorization_free,
+		     "Authorization", buf, len) ||
+	    keep_raw(m, &m->www_authenticates, (void (*)(void *))osip_www_authenticate_free,
+		     "WWW-Authenticate", buf, len) ||
+	    keep_raw(m, &m->proxy_authorizations, (void (*)(void *))osip_authorization_free,
+		     "Proxy-Authorization", buf, len) ||
+	    keep_raw(m, &m->proxy_authenticates, (void (*)(void *))osip_www_authenticate_free,
+		     "Proxy-Authenticate", buf, len)) {
+		osip_message_free(m);
+		return -EBADMSG;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Replaces the value of the first header called name (a generic header). */
+int sipm_replace(osip_message_t *m, const char *name, const char *value)
+{
+	osip_header_t *h = NULL;
+
+	if (osip_message_header_get_byname(m, name, 0, &h) < 0 || !h)
+		return -ENOENT;
+	osip_free(h->hvalue);
+	h->hvalue = osip_strdup(value);
+	return h->hvalue ? 0 : -ENOMEM;
+}
+
+int sipm_print(osip_message_t *m, char *buf, size_t cap)
+{
+	char *s = NULL;
+	size_t len = 0;
+
+	/* osip prints the cached original unless told the message changed. */
+	osip_message_force_update(m);
+	if (osip_message_to_str(m, &s, &len) || !s)
+		return -EBADMSG;
+	if (len >= cap) {
+		osip_free(s);
+		return -ENOSPC;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	osip_free(s);
+	return (int)len;
+}
+
+const char *sipm_header(osip_message_t *m, const char *name, int pos)
+{
+	osip_header_t *h = NULL;
+	int i = -1;
+
+	for (int n = 0; n <= pos; n++) {
+		i = osip_message_header_get_byname(m, name, i + 1, &h);
+		if (i < 0 || !h)
+			return NULL;
+	}
+	return h->hvalue;
+}
+
+int sipm_remove(osip_message_t *m, const char *name)
+{
+	osip_header_t *h;
+	int i, n = 0;
+
+	while ((i = osip_message_header_get_byname(m, name, 0, &h)) >= 0 && h) {
+		osip_list_remove(&m->headers, i);
+		osip_header_free(h);
+		n++;
+	}
+	return n;
+}
+
+static int token_eq(const char *s, size_t len, const char *tag)
+{
+	while (len && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	return len == strlen(tag) && !strncasecmp(s, tag, len);
+}
+
+int sipm_has_tag(osip_message_t *m, const char *name, const char *tag)
+{
+	const char *v;
+
+	for (int pos = 0; (v = sipm_header(m, name, pos)); pos++) {
+		const char *p = v;
+
+		while (*p) {
+			size_t n = strcspn(p, ",");
+
+			if (token_eq(p, n, tag))
+				return 1;
+			p += n;
+			if (*p)
+				p++;
+		}
+	}
+	return 0;
+}
+
+int sipm_strip_tag(osip_message_t *m, const char *name, const char *tag)
+{
+	osip_header_t *h;
+	int i = 0, removed = 0;
+
+	while ((i = osip_message_header_get_byname(m, name, i, &h)) >= 0 && h) {
+		char out[512];
+		size_t o = 0;
+		const char *p = h->hvalue ? h->hvalue : "";
+
+		while (*p) {
+			size_t n = strcspn(p, ",");
+
+			if (token_eq(p, n, tag)) {
+				removed++;
+			} else if (o + n + 2 < sizeof(out)) {
+				while (n && isspace((unsigned char)*p)) {
+					p++;
+					n--;
+				}
+				o += snprintf(out + o, sizeof(out) - o, "%s%.*s", o ? ", " : "",
+					      (int)n, p);
+			}
+			p += n;
+			if (*p)
+				p++;
+		}
+		if (!o) {
+			osip_list_remove(&m->headers, i);
+			osip_header_free(h);
+			continue;
+		}
+		osip_free(h->hvalue);
+		h->hvalue = osip_strdup(out);
+		i++;
+	}
+	return removed;
+}
+
+int sipm_add(osip_message_t *m, const char *name, const char *value)
+{
+	return osip_message_set_header(m, name, value) ? -ENOMEM : 0;
+}
+
+int sipm_sec_list(osip_message_t *m, const char *name, struct sec_list *l, const char **err)
+{
+	const char *v;
+
+	sec_list_init(l);
+	for (int pos = 0; (v = sipm_header(m, name, pos)); pos++)
+		if (sec_list_parse(l, v, strlen(v), err) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+int sipm_collect(osip_message_t *m, const char *name, char *out, size_t len, int max)
+{
+	const char *v;
+	int n = 0;
+
+	for (int pos = 0; (v = sipm_header(m, name, pos)); pos++) {
+		const char *start = v;
+		int depth = 0, quoted = 0;
+
+		for (const char *p = v;; p++) {
+			if (*p == '"')
+				quoted = !quoted;
+			else if (!quoted && *p == '<')
+				depth++;
+			else if (!quoted && *p == '>')
+				depth--;
+			if (*p == '\0' || (*p == ',' && !depth && !quoted)) {
+				const char *s = start, *e = p;
+
+				while (s < e && isspace((unsigned char)*s))
+					s++;
+				while (e > s && isspace((unsigned char)e[-1]))
+					e--;
+				if (e > s && n < max && (size_t)(e - s) < len) {
+					memcpy(out + n * len, s, e - s);
+					out[n * len + (e - s)] = '\0';
+					n++;
+				}
+				if (!*p)
+					break;
+				start = p + 1;
+			}
+		}
+	}
+	return n;
+}
+
+int sipm_impi(osip_message_t *m, char *out, size_t cap)
+{
+	const char *auth = sipm_header(m, "Authorization", 0);
+	const char *v;
+	size_t vlen;
+	osip_uri_t *u;
+
+	if (auth && !www_auth_param(auth, strlen(auth), "username", &v, &vlen) && vlen &&
+	    vlen < cap) {
+		memcpy(out, v, vlen);
+		out[vlen] = '\0';
+		return 0;
+	}
+	u = m->to ? m->to->url : NULL;
+	if (!u || !u->username || !u->host)
+		return -ENOENT;
+	if ((size_t)snprintf(out, cap, "%s@%s", u->username, u->host) >= cap)
+		return -ENOSPC;
+	return 0;
+}
+
+int sipm_call_id(osip_message_t *m, char *out, size_t cap)
+{
+	char *s = NULL;
+
+	if (!m->call_id || osip_call_id_to_str(m->call_id, &s) || !s)
+		return -ENOENT;
+	if (strlen(s) >= cap) {
+		osip_free(s);
+		return -ENOSPC;
+	}
+	strcpy(out, s);
+	osip_free(s);
+	return 0;
+}
+
+long sipm_expires(osip_message_t *m)
+{
+	osip_contact_t *c = NULL;
+	osip_header_t *h = NULL;
+	osip_generic_param_t *p = NULL;
+
+	if (!osip_message_get_contact(m, 0, &c) && c &&
+	    !osip_contact_param_get_byname(c, "expires", &p) && p && p->gvalue)
+		return strtol(p->gvalue, NULL, 10);
+	if (osip_message_get_expires(m, 0, &h) >= 0 && h && h->hvalue)
+		return strtol(h->hvalue, NULL, 10);
+	return -ENOENT;
+}
+
+int sipm_contact(osip_message_t *m, char *out, size_t cap)
+{
+	osip_contact_t *c = NULL;
+	char *s = NULL;
+
+	if (osip_message_get_contact(m, 0, &c) || !c || osip_contact_to_str(c, &s) || !s)
+		return -ENOENT;
+	snprintf(out, cap, "%s", s);
+	osip_free(s);
+	return 0;
+}
+
+const char *sipm_top_branch(osip_message_t *m)
+{
+	osip_via_t *v = NULL;
+	osip_generic_param_t *b = NULL;
+
+	if (osip_message_get_via(m, 0, &v) || !v)
+		return NULL;
+	if (osip_via_param_get_byname(v, "branch", &b) || !b)
+		return NULL;
+	return b->gvalue;
+}
+
+int sipm_pop_via(osip_message_t *m)
+{
+	osip_via_t *v = osip_list_get(&m->vias, 0);
+
+	if (!v)
+		return -ENOENT;
+	osip_list_remove(&m->vias, 0);
+	osip_via_free(v);
+	return 0;
+}
+
+int sipm_push_via(osip_message_t *m, const char *host, unsigned int port, const char *branch)
+{
+	char buf[256];
+	osip_via_t *v;
+	int ipv6 = strchr(host, ':') != NULL;
+
+	snprintf(buf, sizeof(buf), "SIP/2.0/UDP %s%s%s:%u;branch=%s", ipv6 ? "[" : "", host,
+		 ipv6 ? "]" : "", port, branch);
+	if (osip_via_init(&v))
+		return -ENOMEM;
+	if (osip_via_parse(v, buf)) {
+		osip_via_free(v);
+		return -EINVAL;
+	}
+	osip_list_add(&m->vias, v, 0);
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libosip2 helpers for the proxy: parse from a plain buffer, find, strip and
+ * add headers, print back into a caller buffer. osip keeps unknown headers
+ * (Security-*, Path, P-Associated-URI ...) in msg->headers and unknown
+ * Digest parameters (ck, ik, integrity-protected) in auth_param.
+ */
+#ifndef PCSCF_SIP_MSG_H
+#define PCSCF_SIP_MSG_H
+
+#include <stddef.h>
+#include <osipparser2/osip_message.h>
+#include <osipparser2/osip_parser.h>
+#include "sip/sec_agree.h"
+
+int sipm_init(void);
+/*
+ * 0 and *out set, or -EBADMSG. Free with osip_message_free(). Digest headers
+ * (Authorization, WWW-Authenticate and their Proxy- forms) stay generic
+ * headers holding the text received: osip's own parse of them is lossy.
+ */
+int sipm_parse(osip_message_t **out, const char *buf, size_t len);
+/* Value of the pos-th header `name` in a raw message (folded lines joined); length or -errno. */
+int sipm_raw_header(const char *buf, size_t len, const char *name, int pos, char *out,
+		    size_t cap);
+int sipm_replace(osip_message_t *m, const char *name, const char *value);
+/* Prints the (modified) message into buf; length or -ENOSPC / -EBADMSG. */
+int sipm_print(osip_message_t *m, char *buf, size_t cap);
+
+/* Value of the pos-th header called name (case-insensitive), or NULL. */
+const char *sipm_header(osip_message_t *m, const char *name, int pos);
+/* Removes every header called name; returns how many. */
+int sipm_remove(osip_message_t *m, const char *name);
+/* Removes option tag `tag` from every header `name` (Require, Proxy-Require). */
+int sipm_strip_tag(osip_message_t *m, const char *name, const char *tag);
+/* True when any header `name` lists option tag `tag`. */
+int sipm_has_tag(osip_message_t *m, const char *name, const char *tag);
+int sipm_add(osip_message_t *m, const char *name, const char *value);
+/* Parses every header `name` into l. 0 (also when absent: l->n == 0) or -EINVAL. */
+int sipm_sec_list(osip_message_t *m, const char *name, struct sec_list *l, const char **err);
+/* Splits every header `name` on commas (outside <> and quotes) into out[][len]. */
+int sipm_collect(osip_message_t *m, const char *name, char *out, size_t len, int max);
+
+/* The IMPI: Authorization username, else the To URI's user@host (TS 33.203 / 24.229). */
+int sipm_impi(osip_message_t *m, char *out, size_t cap);
+/* Call-ID as text. */
+int sipm_call_id(osip_message_t *m, char *out, size_t cap);
+/* Registration expiry a 200 OK grants: Contact expires, else Expires; -ENOENT if none. */
+long sipm_expires(osip_message_t *m);
+/* First Contact header as text. */
+int sipm_contact(osip_message_t *m, char *out, size_t cap);
+
+/* Top Via: read the branch, remove it. */
+const char *sipm_top_branch(osip_message_t *m);
+int sipm_pop_via(osip_message_t *m);
+/* Prepends "SIP/2.0/UDP host:port;branch=..." */
+int sipm_push_via(osip_message_t *m, const char *host, unsigned int port, const char *branch);
+
+#endif

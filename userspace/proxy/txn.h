@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Requests relayed to the core, remembered until their final response so
+ * the response finds its way back: to which UE address and port, plainly or
+ * through which SA, and what the REGISTER carried (its Security-Client) that
+ * the 401 needs. Keyed by our Via branch: "z9hG4bK-pc" + slot + "-" + cookie.
+ */
+#ifndef PCSCF_TXN_H
+#define PCSCF_TXN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "pcscf_maps.h"
+#include "reg/reg.h"
+
+#define TXN_MAX	       4096
+#define TXN_LIFETIME_MS 64000 /* 64*T1: a UDP non-INVITE transaction is over by then */
+#define TXN_BRANCH_MAX 48
+
+struct txn {
+	uint64_t expires_ms;
+	uint32_t cookie; /* 0: free */
+	bool is_register;
+	bool protected;
+	struct pcscf_addr ue_addr, our_addr;
+	uint16_t ue_port;
+	uint32_t sa_slot, sa_generation; /* inbound SA the request came through */
+	char impi[REG_IMPI_MAX];
+	char call_id[REG_CALLID_MAX];
+	char sec_client[REG_SECHDR_MAX];
+	int expires_req; /* Expires the REGISTER asked for; -1 unknown */
+};
+
+struct txn_table {
+	struct txn t[TXN_MAX];
+	uint32_t next;
+};
+
+void txn_init(struct txn_table *tt);
+/* A free (or expired) entry, its branch written into branch. NULL when full. */
+struct txn *txn_new(struct txn_table *tt, uint64_t now_ms, uint32_t cookie, char *branch,
+		    size_t cap);
+/* The live entry a branch names, or NULL. */
+struct txn *txn_find(struct txn_table *tt, const char *branch, uint64_t now_ms);
+void txn_done(struct txn *t);
+
+#endif

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sending to UEs. Plain SIP leaves from our SIP port through a kernel UDP
+ * socket (inbound traffic to that port is steered to AF_XDP before the
+ * kernel sees it, so this socket only ever receives reassembled fragments).
+ * Protected SIP is a UDP segment we build, wrapped by the ESP engine and sent
+ * as a whole IP packet through a raw socket: the kernel routes it and
+ * resolves the UE's MAC (its neighbour table), and has no ESP of its own to
+ * get in the way. Signalling rates make one syscall per message fine here.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/udp.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "esp/esp.h"
+#include "proxy/proxy.h"
+
+static void sockaddr_of(const struct pcscf_addr *a, uint16_t port, struct sockaddr_storage *ss,
+			socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (addr_is_v4(a)) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, &a->a[12], 4);
+		*len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->a, 16);
+		*len = sizeof(*s6);
+	}
+}
+
+int ue_link_open(struct proxy *p)
+{
+	int one = 1;
+
+	for (int i = 0; i < p->cfg.naddrs; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		int fam = addr_is_v4(&p->cfg.addrs[i]) ? AF_INET : AF_INET6;
+		int fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+		if (fd < 0)
+			return -errno;
+		p->ue_fd[i] = fd;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (fam == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		sockaddr_of(&p->cfg.addrs[i], p->cfg.sip_port, &ss, &len);
+		if (bind(fd, (struct sockaddr *)&ss, len)) {
+			char a[ADDR_STR_LEN];
+			int err = -errno;
+
+			pr_err("bind %s port %u: %s", addr_str(&p->cfg.addrs[i], a, sizeof(a)),
+			       p->cfg.sip_port, strerror(-err));
+			return err;
+		}
+	}
+	p->raw4_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	p->raw6_fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (p->raw4_fd < 0 || p->raw6_fd < 0)
+		return -errno;
+	return 0;
+}
+
+void ue_link_close(struct proxy *p)
+{
+	for (int i = 0; i < PCSCF_MAX_ADDRS; i++) {
+		if (p->ue_fd[i] >= 0)
+			close(p->ue_fd[i]);
+		p->ue_fd[i] = -1;
+	}
+	if (p->raw4_fd >= 0)
+		close(p->raw4_fd);
+	if (p->raw6_fd >= 0)
+		close(p->raw6_fd);
+	p->raw4_fd = p->raw6_fd = -1;
+}
+
+int ue_send_plain(struct proxy *p, const struct pcscf_addr *from, const struct pcscf_addr *to,
+		  uint16_t dport, const char *msg, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t slen;
+
+	for (int i = 0; i < p->cfg.naddrs; i++) {
+		if (memcmp(&p->cfg.addrs[i], from, sizeof(*from)))
+			continue;
+		sockaddr_of(to, dport, &ss, &slen);
+		if (sendto(p->ue_fd[i], msg, len, 0, (struct sockaddr *)&ss, slen) < 0) {
+			p->stats.send_errors++;
+			return -errno;
+		}
+		p->stats.to_ue++;
+		return 0;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *d, size_t n)
+{
+	for (; n > 1; n -= 2, d += 2)
+		sum += (uint32_t)d[0] << 8 | d[1];
+	if (n)
+		sum += (uint32_t)d[0] << 8;
+	return sum;
+}
+
+/* UDP checksum over the IPv4/IPv6 pseudo header (RFC 768, RFC 8200 8.1). */
+static uint16_t udp_csum(const struct pcscf_addr *src, const struct pcscf_addr *dst,
+			 const uint8_t *seg, size_t len)
+{
+	bool v4 = addr_is_v4(src);
+	uint32_t sum = 0;
+
+	sum = csum_add(sum, v4 ? &src->a[12] : src->a, v4 ? 4 : 16);
+	sum = csum_add(sum, v4 ? &dst->a[12] : dst->a, v4 ? 4 : 16);
+	sum += IPPROTO_UDP + (uint32_t)len;
+	sum = csum_add(sum, seg, len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	return sum ? sum : 0xffff;
+}
+
+int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which,
+		      const char *msg, size_t len)
+{
+	struct esp_sa *sa = set->esp[which];
+	uint8_t seg[SIP_MSG_MAX + 8 + 1024];
+	struct udphdr *u = (struct udphdr *)seg;
+	struct sockaddr_storage ss;
+	size_t out_len;
+	socklen_t slen;
+	uint16_t sport, dport;
+	int err, fd;
+
+	if (!sa || reg_sa_inbound(which))
+		return -EINVAL;
+	if (len + sizeof(*u) > sizeof(seg))
+		return -EMSGSIZE; /* SIP this large belongs on TCP (RFC 3261 18.1.1) */
+	sport = which == REG_SA_UC ? set->port_ps : set->port_pc;
+	dport = which == REG_SA_UC ? set->port_uc : set->port_us;
+	u->source = htons(sport);
+	u->dest = htons(dport);
+	u->len = htons(len + sizeof(*u));
+	u->check = 0;
+	memcpy(seg + sizeof(*u), msg, len);
+	u->check = htons(udp_csum(&set->our_addr, &set->ue_addr, seg, len + sizeof(*u)));
+	err = esp_encap(sa, IPPROTO_UDP, seg, len + sizeof(*u), p->pkt, sizeof(p->pkt), &out_len);
+	if (err) {
+		p->stats.send_errors++;
+		pr_err("ESP out on spi 0x%08x: %s", set->spi[which], strerror(-err));
+		return err;
+	}
+	sockaddr_of(&set->ue_addr, 0, &ss, &slen);
+	fd = addr_is_v4(&set->ue_addr) ? p->raw4_fd : p->raw6_fd;
+	if (sendto(fd, p->pkt, out_len, 0, (struct sockaddr *)&ss, slen) < 0) {
+		p->stats.send_errors++;
+		return -errno;
+	}
+	p->stats.to_ue++;
+	return 0;
+}
