@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "common/outbuf.h"
 #include "esp/esp.h"
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
@@ -123,27 +123,10 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 /* "sa list" rows, text or JSON, with the ESP engine's counters. */
 struct sa_list_ctx {
 	struct proxy *p;
-	char *buf;
-	size_t cap, len;
-	bool json, overflow;
+	struct outbuf o;
+	bool json;
 	int rows;
 };
-
-static void out(struct sa_list_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (c->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(c->buf + c->len, c->cap - c->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= c->cap - c->len)
-		c->overflow = true;
-	else
-		c->len += n;
-}
 
 static int sa_row(const struct reg_sa_row *row, void *arg)
 {
@@ -163,7 +146,7 @@ static int sa_row(const struct reg_sa_row *row, void *arg)
 	}
 	addr_str(row->ue_addr, ue, sizeof(ue));
 	if (c->json)
-		out(c,
+		outbuf_printf(&c->o,
 		    "%s{\"impi\":\"%s\",\"spi\":%u,\"dir\":\"%s\",\"sa\":\"%s\",\"ue\":\"%s\","
 		    "\"sport\":%u,\"dport\":%u,\"state\":\"%s\",\"alg\":\"%s\",\"ealg\":\"%s\","
 		    "\"expires_in\":%lld,\"packets\":%llu,\"bytes\":%llu,\"errors\":%llu}",
@@ -172,7 +155,7 @@ static int sa_row(const struct reg_sa_row *row, void *arg)
 		    (long long)(row->expires_in_ms / 1000), (unsigned long long)pk,
 		    (unsigned long long)by, (unsigned long long)bad);
 	else
-		out(c, "0x%08x %-3s %-24s %5u -> %-5u %-9s %-13s %-8s %7lld %8llu %10llu %s\n",
+		outbuf_printf(&c->o, "0x%08x %-3s %-24s %5u -> %-5u %-9s %-13s %-8s %7lld %8llu %10llu %s\n",
 		    row->spi, row->dir, ue, row->src_port, row->dst_port, row->state, row->alg,
 		    row->ealg, (long long)(row->expires_in_ms / 1000), (unsigned long long)pk,
 		    (unsigned long long)by, row->impi);
@@ -186,7 +169,7 @@ static int reg_row_text(const struct reg_row *row, void *arg)
 	char ue[ADDR_STR_LEN];
 
 	addr_str(&row->reg->ue_addr, ue, sizeof(ue));
-	out(c, "%-32s %-24s %7lld %4u  %s  %s\n", row->reg->impi, ue,
+	outbuf_printf(&c->o, "%-32s %-24s %7lld %4u  %s  %s\n", row->reg->impi, ue,
 	    (long long)(row->expires_in_ms / 1000), row->n_sets,
 	    row->reg->n_impus ? row->reg->impu[0] : "-", row->reg->contact);
 	c->rows++;
@@ -195,31 +178,31 @@ static int reg_row_text(const struct reg_row *row, void *arg)
 
 int proxy_ctl(struct proxy *p, const char *cmd, char *buf, size_t cap)
 {
-	struct sa_list_ctx c = { .p = p, .buf = buf, .cap = cap, .json = strstr(cmd, "--json") };
+	struct sa_list_ctx c = { .p = p, .json = strstr(cmd, "--json") };
 	uint64_t now = proxy_now_ms();
 
-	buf[0] = '\0';
+	outbuf_init(&c.o, buf, cap);
 	if (!strncmp(cmd, "sa list", 7)) {
 		if (c.json)
-			out(&c, "[");
+			outbuf_printf(&c.o, "[");
 		else
-			out(&c, "%-10s %-3s %-24s %-14s %-9s %-13s %-8s %7s %8s %10s %s\n", "spi",
+			outbuf_printf(&c.o, "%-10s %-3s %-24s %-14s %-9s %-13s %-8s %7s %8s %10s %s\n", "spi",
 			    "dir", "ue", "ports", "state", "alg", "ealg", "expires", "packets",
 			    "bytes", "impi");
 		reg_sa_foreach(p->regs, now, sa_row, &c);
 		if (c.json)
-			out(&c, "]\n");
+			outbuf_printf(&c.o, "]\n");
 	} else if (!strncmp(cmd, "reg list", 8)) {
 		if (c.json) {
 			int n = reg_list_json(p->regs, now, buf, cap);
 
 			return n < 0 ? n : (int)strlen(buf);
 		}
-		out(&c, "%-32s %-24s %7s %4s  %s  %s\n", "impi", "ue", "expires", "sets", "impu",
+		outbuf_printf(&c.o, "%-32s %-24s %7s %4s  %s  %s\n", "impi", "ue", "expires", "sets", "impu",
 		    "contact");
 		reg_foreach(p->regs, now, reg_row_text, &c);
 	} else {
 		return -ENOENT;
 	}
-	return c.overflow ? -ENOSPC : (int)c.len;
+	return outbuf_result(&c.o);
 }

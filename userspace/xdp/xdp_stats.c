@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/outbuf.h"
 #include "xdp/xdp_stats.h"
 
 _Static_assert(sizeof(struct pcscf_xdp_stats) == PCSCF_STAT_MAX * sizeof(__u64),
@@ -54,64 +54,40 @@ out:
 	return err;
 }
 
-struct out_buf {
-	char *p;
-	size_t cap, len;
-	bool overflow;
-};
-
-static void put(struct out_buf *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->len)
-		o->overflow = true;
-	else
-		o->len += n;
-}
-
 #define WORKER_FIELDS(X)                                                                           \
 	X(frames) X(batches) X(drops) X(sip) X(esp) X(esp_errors) X(bad_meta) X(fill_short)
 
 int stats_render(const struct pcscf_xdp_stats *x, const struct worker_stats *workers,
 		 int nworkers, bool json, char *buf, size_t cap)
 {
-	struct out_buf o = { .p = buf, .cap = cap };
 	const __u64 *v = (const __u64 *)x;
+	struct outbuf o;
 
-	if (!cap)
-		return -ENOSPC;
-	buf[0] = '\0';
-	put(&o, json ? "{\"xdp\":{" : "xdp verdicts (all CPUs)\n");
+	outbuf_init(&o, buf, cap);
+	outbuf_printf(&o, json ? "{\"xdp\":{" : "xdp verdicts (all CPUs)\n");
 	for (int i = 0; i < PCSCF_STAT_MAX; i++)
-		put(&o, json ? "%s\"%s\":%llu" : "%s  %-32s %llu\n", json && i ? "," : "",
+		outbuf_printf(&o, json ? "%s\"%s\":%llu" : "%s  %-32s %llu\n", json && i ? "," : "",
 		    xdp_stat_names[i], (unsigned long long)v[i]);
-	put(&o, json ? "},\"workers\":[" : "workers\n");
+	outbuf_printf(&o, json ? "},\"workers\":[" : "workers\n");
 	for (int w = 0; w < nworkers; w++) {
 		const struct worker_stats *s = &workers[w];
 
 		if (json) {
-			put(&o, "%s{\"queue\":%d", w ? "," : "", w);
-#define J(f) put(&o, ",\"" #f "\":%llu", (unsigned long long)s->f);
+			outbuf_printf(&o, "%s{\"queue\":%d", w ? "," : "", w);
+#define J(f) outbuf_printf(&o, ",\"" #f "\":%llu", (unsigned long long)s->f);
 			WORKER_FIELDS(J)
 #undef J
-			put(&o, "}");
+			outbuf_printf(&o, "}");
 		} else {
-			put(&o, "  queue %d:", w);
-#define T(f) put(&o, " " #f "=%llu", (unsigned long long)s->f);
+			outbuf_printf(&o, "  queue %d:", w);
+#define T(f) outbuf_printf(&o, " " #f "=%llu", (unsigned long long)s->f);
 			WORKER_FIELDS(T)
 #undef T
-			put(&o, "\n");
+			outbuf_printf(&o, "\n");
 		}
 	}
 	if (!json && !nworkers)
-		put(&o, "  (pcscfd not running: counters read from the pinned maps)\n");
-	put(&o, json ? "]}\n" : "");
-	return o.overflow ? -ENOSPC : (int)o.len;
+		outbuf_printf(&o, "  (pcscfd not running: counters read from the pinned maps)\n");
+	outbuf_printf(&o, json ? "]}\n" : "");
+	return outbuf_result(&o);
 }
