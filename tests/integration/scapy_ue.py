@@ -114,7 +114,7 @@ class UE:
         return (f"ipsec-3gpp;alg={a.alg};ealg={a.ealg};spi-c={self.spi_uc};"
                 f"spi-s={self.spi_us};port-c={a.port_c};port-s={a.port_s}")
 
-    def register(self, via_port, extra):
+    def register(self, via_port, extra, expires=600):
         a = self.a
         host = f"[{a.local}]" if self.v6 else a.local
         pc = f"[{a.pcscf}]" if self.v6 else a.pcscf
@@ -127,7 +127,7 @@ class UE:
                f"Call-ID: {self.call_id}\r\n"
                f"CSeq: {self.cseq} REGISTER\r\n"
                f"Contact: <sip:{host}:{a.port_s}>\r\n"
-               f"Expires: 600\r\n"
+               f"Expires: {expires}\r\n"
                f"Supported: path\r\n"
                + extra +
                f"Content-Length: 0\r\n\r\n")
@@ -167,7 +167,7 @@ class UE:
         resp = self.recv_plain()
         status = resp.split("\r\n")[0]
         print(f"<- {status}")
-        if " 401 " not in status:
+        if " 401 " not in status or a.stop_after_401:
             return status
         www = header(resp, "WWW-Authenticate")
         if param(www, "ck") or param(www, "ik"):
@@ -208,6 +208,22 @@ class UE:
         print(f"<- {status} (protected, decrypted by scapy, {udp.sport} -> {udp.dport})")
         if udp.sport != port_ps or udp.dport != a.port_c:
             raise SystemExit("protected answer on the wrong ports")
+        if a.deregister and " 200 " in status:
+            # De-registration through the SAs just established (24.229 5.1.1.6).
+            msg, _ = self.register(a.port_c, (
+                f'Authorization: Digest username="{a.impi}", realm="{realm}", nonce="{nonce}", '
+                f'uri="sip:{realm}", response="{digest_response(a.impi, realm, nonce, "sip:" + realm, res, cnonce, "00000002")}", '
+                f'algorithm=AKAv1-MD5, qop=auth, nc=00000002, cnonce="{cnonce}"\r\n'
+                f"Security-Client: {self.sec_client()}\r\n"
+                f"Security-Verify: {server}\r\n"
+                "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"), expires=0)
+            inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_c, dport=port_ps)
+                              / msg.encode()))
+            print(f"-> REGISTER Expires: 0 (protected, spi 0x{spi_ps:08x})")
+            self.raw_tx.sendto(bytes(sa_out.encrypt(inner)), (a.pcscf, 0))
+            resp, udp = self.recv_esp(sa_in)
+            status = resp.split("\r\n")[0]
+            print(f"<- {status} (protected: the SA outlived the de-registration's answer)")
         return status
 
 
@@ -224,6 +240,10 @@ def main():
     p.add_argument("--port-c", type=int, default=31100)
     p.add_argument("--port-s", type=int, default=31101)
     p.add_argument("--tamper-verify", action="store_true")
+    p.add_argument("--stop-after-401", action="store_true",
+                   help="never answer the challenge (the temporary SAs must expire)")
+    p.add_argument("--deregister", action="store_true",
+                   help="after the 200, de-register through the new SAs")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

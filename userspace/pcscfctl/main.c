@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/outbuf.h"
 #include "xdp/xdp_loader.h"
 #include "xdp/xdp_stats.h"
 
@@ -88,8 +89,14 @@ static int stats_from_pins(const char *pin_dir, bool json)
 		return err;
 	}
 	err = xdp_stats_read(h.stats_fd, &xs);
-	if (!err)
-		err = stats_render(&xs, NULL, 0, json, out, sizeof(out));
+	if (!err) {
+		struct outbuf o;
+
+		outbuf_init(&o, out, sizeof(out));
+		stats_render(&o, &xs, NULL, 0, json);
+		stats_render_end(&o, json);
+		err = outbuf_result(&o);
+	}
 	pcscf_xdp_release(&h);
 	if (err < 0) {
 		fprintf(stderr, "pcscfctl: reading stats: %s\n", strerror(-err));

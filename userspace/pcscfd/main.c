@@ -20,6 +20,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "common/outbuf.h"
 #include "xdp/xdp_loader.h"
 #include "xdp/xdp_maps.h"
 #include "xdp/xdp_stats.h"
@@ -63,6 +64,8 @@ static int ctl_handle(void *ctx, const char *cmd, char *buf, size_t cap)
 	struct pcscfd *d = ctx;
 	struct worker_stats ws[PCSCF_MAX_QUEUES];
 	struct pcscf_xdp_stats xs;
+	bool json = strstr(cmd, "--json") != NULL;
+	struct outbuf o;
 	int err;
 
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "stats --json")) {
@@ -71,7 +74,11 @@ static int ctl_handle(void *ctx, const char *cmd, char *buf, size_t cap)
 			return err;
 		for (int i = 0; i < d->nworkers; i++)
 			ws[i] = d->workers[i].stats;
-		return stats_render(&xs, ws, d->nworkers, strstr(cmd, "--json") != NULL, buf, cap);
+		outbuf_init(&o, buf, cap);
+		stats_render(&o, &xs, ws, d->nworkers, json);
+		proxy_stats_render(&d->proxy, &o, json);
+		stats_render_end(&o, json);
+		return outbuf_result(&o);
 	}
 	if (!strcmp(cmd, "ping"))
 		return snprintf(buf, cap, "pong\n");

@@ -120,6 +120,28 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	}
 }
 
+#define PROXY_STATS(X)                                                                             \
+	X(from_ue) X(from_core) X(to_ue) X(to_core) X(parse_errors) X(rejected_494)                \
+	X(verify_mismatch) X(no_keys_401) X(wrong_sa) X(unroutable) X(send_errors)
+
+void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
+{
+	int i = 0;
+
+	outbuf_printf(o, json ? ",\"sip\":{" : "signalling\n");
+#define R(f)                                                                                       \
+	outbuf_printf(o, json ? "%s\"%s\":%llu" : "%s  %-32s %llu\n", json && i++ ? "," : "", #f,   \
+		      (unsigned long long)p->stats.f);
+	PROXY_STATS(R)
+#undef R
+	if (json)
+		outbuf_printf(o, ",\"registrations\":%u,\"sa_sets\":%u}", reg_count(p->regs),
+			      reg_set_count(p->regs));
+	else
+		outbuf_printf(o, "  %-32s %u\n  %-32s %u\n", "registrations", reg_count(p->regs),
+			      "sa_sets", reg_set_count(p->regs));
+}
+
 /* "sa list" rows, text or JSON, with the ESP engine's counters. */
 struct sa_list_ctx {
 	struct proxy *p;

@@ -9,6 +9,7 @@
 #ifndef PCSCF_PROXY_H
 #define PCSCF_PROXY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "pcscf_maps.h"
 #include "reg/reg.h"
@@ -40,7 +41,6 @@ struct proxy_stats {
 	uint64_t wrong_sa;	  /* protected message on an SA that cannot carry it */
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */
 	uint64_t send_errors;
-	uint64_t esp_in_errors;	  /* reported by workers through esp counters */
 };
 
 struct proxy {
@@ -72,6 +72,9 @@ void proxy_from_core(struct proxy *p);
 void proxy_from_kernel_sip(struct proxy *p, int fd);
 /* Timers; returns ms until the next deadline. */
 int proxy_tick(struct proxy *p);
+struct outbuf;
+/* Appends the signalling counters ("sip" section of pcscfctl stats). */
+void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json);
 /* Control commands that need the registration table ("sa list", "reg list"). */
 int proxy_ctl(struct proxy *p, const char *cmd, char *buf, size_t cap);
 

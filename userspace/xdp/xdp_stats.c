@@ -57,37 +57,38 @@ out:
 #define WORKER_FIELDS(X)                                                                           \
 	X(frames) X(batches) X(drops) X(sip) X(esp) X(esp_errors) X(bad_meta) X(fill_short)
 
-int stats_render(const struct pcscf_xdp_stats *x, const struct worker_stats *workers,
-		 int nworkers, bool json, char *buf, size_t cap)
+void stats_render(struct outbuf *o, const struct pcscf_xdp_stats *x,
+		  const struct worker_stats *workers, int nworkers, bool json)
 {
 	const __u64 *v = (const __u64 *)x;
-	struct outbuf o;
-
-	outbuf_init(&o, buf, cap);
-	outbuf_printf(&o, json ? "{\"xdp\":{" : "xdp verdicts (all CPUs)\n");
+	outbuf_printf(o, json ? "{\"xdp\":{" : "xdp verdicts (all CPUs)\n");
 	for (int i = 0; i < PCSCF_STAT_MAX; i++)
-		outbuf_printf(&o, json ? "%s\"%s\":%llu" : "%s  %-32s %llu\n", json && i ? "," : "",
+		outbuf_printf(o, json ? "%s\"%s\":%llu" : "%s  %-32s %llu\n", json && i ? "," : "",
 		    xdp_stat_names[i], (unsigned long long)v[i]);
-	outbuf_printf(&o, json ? "},\"workers\":[" : "workers\n");
+	outbuf_printf(o, json ? "},\"workers\":[" : "workers\n");
 	for (int w = 0; w < nworkers; w++) {
 		const struct worker_stats *s = &workers[w];
 
 		if (json) {
-			outbuf_printf(&o, "%s{\"queue\":%d", w ? "," : "", w);
-#define J(f) outbuf_printf(&o, ",\"" #f "\":%llu", (unsigned long long)s->f);
+			outbuf_printf(o, "%s{\"queue\":%d", w ? "," : "", w);
+#define J(f) outbuf_printf(o, ",\"" #f "\":%llu", (unsigned long long)s->f);
 			WORKER_FIELDS(J)
 #undef J
-			outbuf_printf(&o, "}");
+			outbuf_printf(o, "}");
 		} else {
-			outbuf_printf(&o, "  queue %d:", w);
-#define T(f) outbuf_printf(&o, " " #f "=%llu", (unsigned long long)s->f);
+			outbuf_printf(o, "  queue %d:", w);
+#define T(f) outbuf_printf(o, " " #f "=%llu", (unsigned long long)s->f);
 			WORKER_FIELDS(T)
 #undef T
-			outbuf_printf(&o, "\n");
+			outbuf_printf(o, "\n");
 		}
 	}
 	if (!json && !nworkers)
-		outbuf_printf(&o, "  (pcscfd not running: counters read from the pinned maps)\n");
-	outbuf_printf(&o, json ? "]}\n" : "");
-	return outbuf_result(&o);
+		outbuf_printf(o, "  (pcscfd not running: counters read from the pinned maps)\n");
+	outbuf_printf(o, json ? "]" : "");
+}
+
+void stats_render_end(struct outbuf *o, bool json)
+{
+	outbuf_printf(o, json ? "}\n" : "");
 }

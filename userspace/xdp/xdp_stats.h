@@ -28,11 +28,14 @@ struct worker_stats {
 };
 
 int xdp_stats_read(int stats_fd, struct pcscf_xdp_stats *out);
+struct outbuf;
 /*
- * Renders counters into buf (NUL-terminated); workers may be NULL with
- * nworkers 0 (pcscfctl reading pinned maps). Returns the length or -ENOSPC.
+ * Appends the counters to o; workers may be NULL with nworkers 0 (pcscfctl
+ * reading pinned maps). JSON is left open after the "workers" array so the
+ * caller can add its own sections; stats_render_end() closes it.
  */
-int stats_render(const struct pcscf_xdp_stats *x, const struct worker_stats *workers,
-		 int nworkers, bool json, char *buf, size_t cap);
+void stats_render(struct outbuf *o, const struct pcscf_xdp_stats *x,
+		  const struct worker_stats *workers, int nworkers, bool json);
+void stats_render_end(struct outbuf *o, bool json);
 
 #endif

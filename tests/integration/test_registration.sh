@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Registration end to end (issue 4): UE namespace -- pcscfd (XDP + AF_XDP +
+# our ESP) -- core namespace with SIPp as the S-CSCF. The UE here is
+# tests/integration/scapy_ue.py: scapy's ESP and a Python Milenage, so our
+# ESP, key derivation and sec-agree are checked against independent code.
+# Each case is one row: subscriber, UE side, S-CSCF scenario, expectation.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source tests/lib/tap.sh
+source tests/lib/lab.sh
+trap lab_down EXIT
+
+K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
+OPC=cd63cb71954a9f4e48a5994e37a02baf
+CTL=$LAB_DIR/ctl.sock
+RAA=3 # reg-await-auth for this lab, seconds
+CORE6=2001:db8:2::2
+
+ctl() { pns "$BUILD/pcscfctl" --ctl "$CTL" "$@"; }
+stat_of() { json_get "$(ctl stats --json)" "$1"; }
+sa_rows() { # impi [state]: how many SAs the daemon lists
+	ctl sa list --json | /usr/bin/python3 -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin) if r["impi"] == sys.argv[1]
+        and (len(sys.argv) < 3 or r["state"] == sys.argv[2])]
+print(len(rows))' "$@"
+}
+sa_spis() { ctl sa list --json | /usr/bin/python3 -c '
+import json, sys
+print(" ".join(sorted(str(r["spi"]) for r in json.load(sys.stdin)
+      if r["impi"] == sys.argv[1] and r["dir"] == "in")))' "$1"; }
+map_has_spis() { # "spi spi ...": how many of them the classifier map still holds
+	pns bpftool map dump pinned "$LAB_DIR/bpffs/pcscf/pcscf_sa" -j | /usr/bin/python3 -c '
+import json, socket, sys
+keys = {socket.ntohl(e["formatted"]["key"]["spi"]) for e in json.load(sys.stdin)}
+print(sum(int(s) in keys for s in sys.argv[1].split()))' "$1"
+}
+map_entries() { pns bpftool map dump pinned "$LAB_DIR/bpffs/pcscf/pcscf_sa" -j |
+	/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+
+start_core() { # scenario
+	pkill -f "sipp -sf .*$LAB_ID" 2>/dev/null
+	sleep 0.2
+	core sipp -sf "tests/sipp/$1.xml" -inf "$LAB_DIR/vectors.csv" -i "$CORE4" -p 5060 \
+		-bg -skip_rlimit -trace_err -error_file "$LAB_DIR/sipp-$1.err" >"$LAB_DIR/sipp-$1.out" 2>&1
+	sleep 0.5
+}
+
+scapy_ue() { # name local pcscf [args]: runs the UE, output in $LAB_DIR/ue-name.log
+	local name=$1 local=$2 pcscf=$3
+	shift 3
+	ue timeout 20 /usr/bin/python3 tests/integration/scapy_ue.py --pcscf "$pcscf" \
+		--local "$local" --impi "$name@ims.example" --impu "$name@ims.example" \
+		--k $K --opc $OPC "$@" >"$LAB_DIR/ue-$name.log" 2>&1
+}
+
+lab_up 1 with-core
+core ip -6 addr add $CORE6/64 dev c0 nodad
+pns ip -6 addr add 2001:db8:2::1/64 dev pc0 nodad
+ue ip addr add 192.0.2.3/24 dev ue0
+"$BUILD/tools/akavec" --k $K --opc $OPC --count 64 --per-line 3 >"$LAB_DIR/vectors.csv"
+pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 \
+	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --reg-await-auth $RAA --log-level debug \
+	2>"$LAB_DIR/pcscfd.log"
+wait_ctl "$CTL" || { fail "pcscfd starts"; cat "$LAB_DIR/pcscfd.log"; exit 1; }
+start_core scscf
+
+# --- initial registration, IPv4 and IPv6, through scapy's ESP
+check "IPv4: REGISTER/401/REGISTER/200 with a scapy-ESP UE" scapy_ue alice4 $UE4 $P4 ||
+	{ cat "$LAB_DIR/sipp-scscf.out" "$LAB_DIR/ue-alice4.log"; tail "$LAB_DIR/pcscfd.log"; }
+check "IPv4: the 401 reached the UE without ck/ik" bash -c "! grep -q leaked $LAB_DIR/ue-alice4.log"
+check "IPv4: four SAs in state new" test "$(sa_rows alice4@ims.example new)" -eq 4
+check "IPv4: registration listed with its IMPU" bash -c "ip netns exec $NS_P $BUILD/pcscfctl --ctl $CTL reg list | grep -q 'alice4@ims.example.*sip:alice4@ims.example'"
+check "IPv4: classifier map holds the two inbound SAs" test "$(map_entries)" -eq 2
+check "IPv6: REGISTER/401/REGISTER/200 with a scapy-ESP UE" scapy_ue alice6 $UE6 $P6
+check "IPv6: four SAs in state new" test "$(sa_rows alice6@ims.example new)" -eq 4
+check "IPv6: classifier map holds 4 inbound SAs in all" test "$(map_entries)" -eq 4
+
+# --- a UE sending through another UE's SA: ESP with alice4's SPI from 192.0.2.3
+spi=$(sa_spis alice4@ims.example | cut -d' ' -f1)
+before_err=$(json_get "$(ctl stats --json)" workers.0.esp_errors)
+before_ue=$(stat_of sip.from_ue)
+ue /usr/bin/python3 - "$spi" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+from scapy.layers.inet import IP
+from scapy.layers.ipsec import ESP
+from scapy.packet import Raw
+pkt = IP(src="192.0.2.3", dst="192.0.2.1") / ESP(spi=int(sys.argv[1]), seq=1) / Raw(b"\x00" * 96)
+s.sendto(bytes(pkt), ("192.0.2.1", 0))
+PY
+sleep 0.5
+check "foreign UE on alice4's SPI: rejected by our ESP (worker esp_errors +1)" \
+	test "$(json_get "$(ctl stats --json)" workers.0.esp_errors)" -eq $((before_err + 1))
+check "foreign UE on alice4's SPI: nothing reached SIP" test "$(stat_of sip.from_ue)" -eq "$before_ue"
+
+# --- downgrade attempt: Security-Verify differs from the Security-Server sent
+before=$(stat_of sip.verify_mismatch)
+scapy_ue mallory $UE4 $P4 --port-c 31200 --port-s 31201 --tamper-verify --expect 494
+check "Security-Verify mismatch: UE gets 494" grep -q "OK: final response.*494" "$LAB_DIR/ue-mallory.log"
+check "Security-Verify mismatch: counted" test "$(stat_of sip.verify_mismatch)" -eq $((before + 1))
+
+# --- de-registration: the 200 goes through the SA, then the sets go
+check "de-registration: protected 200 to Expires: 0" \
+	scapy_ue bob $UE4 $P4 --port-c 31300 --port-s 31301 --deregister
+check "de-registration: answer arrived through the SA" grep -q "outlived" "$LAB_DIR/ue-bob.log"
+check "de-registration: bob's SAs deleted" test "$(sa_rows bob@ims.example)" -eq 0
+
+# --- reg-await-auth expiry of an unanswered challenge
+scapy_ue dave $UE4 $P4 --port-c 31400 --port-s 31401 --stop-after-401
+check "unanswered 401: four temporary SAs" test "$(sa_rows dave@ims.example temporary)" -eq 4
+dave_spis=$(sa_spis dave@ims.example)
+check "unanswered 401: its two inbound SAs are in the map" test "$(map_has_spis "$dave_spis")" -eq 2
+sleep $((RAA + 2))
+check "unanswered 401: temporary set gone after reg-await-auth (${RAA}s)" \
+	test "$(sa_rows dave@ims.example)" -eq 0
+check "unanswered 401: its map entries gone too" test "$(map_has_spis "$dave_spis")" -eq 0
+
+# --- re-synchronisation: a second 401 replaces the temporary set
+scapy_ue erin $UE4 $P4 --port-c 31500 --port-s 31501 --stop-after-401
+first=$(sa_spis erin@ims.example)
+scapy_ue erin $UE4 $P4 --port-c 31500 --port-s 31501 --stop-after-401
+second=$(sa_spis erin@ims.example)
+check "second 401: still exactly four temporary SAs" test "$(sa_rows erin@ims.example temporary)" -eq 4
+check "second 401: the temporary set was replaced (new SPIs)" test "$first" != "$second"
+
+# --- failed authentication: 403 deletes the temporary set
+start_core scscf_403
+scapy_ue carol $UE4 $P4 --port-c 31600 --port-s 31601 --expect 403
+check "403 from the core reaches the UE" grep -q "OK: final response.*403" "$LAB_DIR/ue-carol.log"
+check "403: carol's temporary SAs deleted" test "$(sa_rows carol@ims.example)" -eq 0
+
+# --- a 401 without ck/ik: a clear error to the UE, a log line, no SAs
+start_core scscf_nokeys
+before=$(stat_of sip.no_keys_401)
+scapy_ue frank $UE4 $P4 --port-c 31700 --port-s 31701 --expect 500 ||
+	{ cat "$LAB_DIR/ue-frank.log" "$LAB_DIR/sipp-scscf_nokeys.out"; tail -5 "$LAB_DIR/pcscfd.log"; }
+check "401 without ck/ik: UE gets 500" grep -q "OK: final response.*500" "$LAB_DIR/ue-frank.log"
+check "401 without ck/ik: counted and logged" \
+	test "$(stat_of sip.no_keys_401)" -eq $((before + 1)) -a -n "$(grep 'ck/ik missing' "$LAB_DIR/pcscfd.log")"
+check "401 without ck/ik: no SAs" test "$(sa_rows frank@ims.example)" -eq 0
+
+# --- no Security-Client: 494
+before=$(stat_of sip.rejected_494)
+ue /usr/bin/python3 - <<'PY'
+import socket
+s = socket.socket(); s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.2", 5070)); s.settimeout(3)
+s.sendto(b"REGISTER sip:ims.example SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.2:5070;branch=z9hG4bKx1\r\n"
+         b"From: <sip:gina@ims.example>;tag=1\r\nTo: <sip:gina@ims.example>\r\nCall-ID: nosec-1\r\n"
+         b"CSeq: 1 REGISTER\r\nRequire: sec-agree\r\nProxy-Require: sec-agree\r\n"
+         b"Content-Length: 0\r\n\r\n", ("192.0.2.1", 5060))
+print(s.recv(2000).split(b"\r\n")[0].decode())
+PY
+check "REGISTER without Security-Client: 494 counted" test "$(stat_of sip.rejected_494)" -eq $((before + 1))
+
+# --- stopping pcscfd removes every SA from the classifier map
+kill -TERM "${LAB_PIDS[0]}"
+wait "${LAB_PIDS[0]}"
+LAB_PIDS=("${LAB_PIDS[@]:1}")
+check "pcscfd stop: SA map left empty" test "$(map_entries)" -eq 0
+pkill -f "sipp -sf .*$LAB_ID" 2>/dev/null
+for f in "$LAB_DIR"/ue-*.log; do sed "s|^|# $(basename "$f" .log): |" "$f"; done
+tap_done
