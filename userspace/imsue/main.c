@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * imsue: IMS UE emulator. Registers with a P-CSCF the way a handset does
+ * (sec-agree, IMS AKA, four ESP SAs in transport mode) and runs a list of
+ * commands in one process, because the UE's SAs live in the process.
+ *
+ *   imsue [options] COMMAND...
+ *
+ * See usage() for options and commands. Exit status 0 only when every UE ran
+ * every command as expected.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aka/milenage.h"
+#include "common/addr.h"
+#include "esp/esp.h"
+#include "imsue/ue.h"
+#include "imsue/ue_dns.h"
+#include "imsue/ue_net.h"
+#include "imsue/ue_sip.h"
+#include "sip/sec_agree.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: imsue [options] COMMAND...\n"
+		"subscriber:\n"
+		"  --impi ID          private identity, e.g. 001010000000001@ims.example.com\n"
+		"  --impu URI         public identity (default sip:IMPI)\n"
+		"  --k HEX            subscriber key K (32 hex digits)\n"
+		"  --opc HEX | --op HEX  operator variant (OPc, or OP to derive it)\n"
+		"  --amf HEX          AMF (informational: the challenge's AMF is what MAC-A "
+		"covers;\n"
+		"                     default 8000)\n"
+		"  --domain NAME      home network domain (Request-URI sip:NAME)\n"
+		"  --realm NAME       Digest realm of the initial Authorization (default: domain)\n"
+		"  --expires SEC      requested registration expiry (default 600)\n"
+		"security agreement:\n"
+		"  --offer ALG/EALG   offered in Security-Client, repeatable, in order\n"
+		"                     (default hmac-sha-1-96/aes-cbc and hmac-sha-1-96/null)\n"
+		"  --port-c N --port-s N  protected client/server port (default 31000/31001; a\n"
+		"                     re-registration offers N+2; UE i of --count uses N+4i)\n"
+		"network:\n"
+		"  --local IP         our address (required)\n"
+		"  --sip-port N       unprotected SIP port (default 5060; UE i of --count uses "
+		"N+i)\n"
+		"  --pcscf IP[:PORT]  P-CSCF address (port 5060 by default)\n"
+		"  --pcscf-fqdn NAME  discover the P-CSCF by DNS (NAPTR, SRV, A/AAAA; RFC 3263)\n"
+		"  --timeout SEC      per final response (default 5)\n"
+		"output and load:\n"
+		"  --json             one JSON object per step\n"
+		"  --count N          N UEs (IMPI/IMPU get the index: user@dom -> user<i>@dom, or "
+		"a\n"
+		"                     %%u in the template), run concurrently; prints "
+		"registrations/s\n"
+		"  --rate R           load mode: start R UEs per second (default: all at once)\n"
+		"commands (run in order):\n"
+		"  register             REGISTER, 401, SAs, protected REGISTER, 200 OK\n"
+		"                       (a re-registration when already registered)\n"
+		"  reregister           the same through the established SAs (new SPIs/ports)\n"
+		"  register-unanswered  REGISTER, 401, temporary SAs, then never answer\n"
+		"  register-wrong-res   answer the 401 with a wrong RES: expect 403\n"
+		"  deregister           REGISTER Expires: 0 through the SAs: expect 200 OK\n"
+		"  send-options | use-new  protected OPTIONS through the newest set (first use of\n"
+		"                       the new set: the old set is dropped on the answer)\n"
+		"  wait N               wait N seconds\n");
+}
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+	unsigned int v;
+
+	if (!strncmp(s, "0x", 2))
+		s += 2;
+	if (strlen(s) != 2 * n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int die(const char *what, const char *arg)
+{
+	fprintf(stderr, "imsue: %s%s%s\n", what, arg ? ": " : "", arg ? arg : "");
+	exit(2);
+}
+
+/* Only one %u / %d style conversion, so a template cannot read the stack. */
+static bool template_ok(const char *t)
+{
+	const char *p = strchr(t, '%');
+
+	if (!p)
+		return true;
+	p++;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return (*p == 'u' || *p == 'd') && !strchr(p, '%');
+}
+
+static void dns_trace(const char *line)
+{
+	printf("   %s\n", line);
+}
+
+static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate)
+{
+	enum {
+		O_IMPI = 256,
+		O_IMPU,
+		O_K,
+		O_OPC,
+		O_OP,
+		O_AMF,
+		O_REALM,
+		O_DOMAIN,
+		O_OFFER,
+		O_LOCAL,
+		O_SIPPORT,
+		O_PORTC,
+		O_PORTS,
+		O_PCSCF,
+		O_FQDN,
+		O_EXPIRES,
+		O_TIMEOUT,
+		O_JSON,
+		O_COUNT,
+		O_RATE,
+		O_HELP
+	};
+	static const struct option lo[] = {
+		{"impi", required_argument, NULL, O_IMPI},
+		{"impu", required_argument, NULL, O_IMPU},
+		{"k", required_argument, NULL, O_K},
+		{"opc", required_argument, NULL, O_OPC},
+		{"op", required_argument, NULL, O_OP},
+		{"amf", required_argument, NULL, O_AMF},
+		{"realm", required_argument, NULL, O_REALM},
+		{"domain", required_argument, NULL, O_DOMAIN},
+		{"offer", required_argument, NULL, O_OFFER},
+		{"local", required_argument, NULL, O_LOCAL},
+		{"sip-port", required_argument, NULL, O_SIPPORT},
+		{"port-c", required_argument, NULL, O_PORTC},
+		{"port-s", required_argument, NULL, O_PORTS},
+		{"pcscf", required_argument, NULL, O_PCSCF},
+		{"pcscf-fqdn", required_argument, NULL, O_FQDN},
+		{"expires", required_argument, NULL, O_EXPIRES},
+		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"json", no_argument, NULL, O_JSON},
+		{"count", required_argument, NULL, O_COUNT},
+		{"rate", required_argument, NULL, O_RATE},
+		{"help", no_argument, NULL, O_HELP},
+		{NULL, 0, NULL, 0},
+	};
+	bool have_k = false, have_opc = false, have_op = false, have_local = false;
+	bool have_pcscf = false;
+	const char *fqdn = NULL;
+	uint8_t op[16];
+	int o;
+
+	memset(c, 0, sizeof(*c));
+	c->amf[0] = 0x80;
+	c->sip_port = 5060;
+	c->port_c = 31000;
+	c->port_s = 31001;
+	c->pcscf_port = 5060;
+	c->expires = 600;
+	c->timeout_ms = 5000;
+	c->n_ues = 1;
+	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (o) {
+		case O_IMPI:
+			if (strlen(optarg) >= sizeof(c->impi) - 8 || !template_ok(optarg))
+				die("bad --impi", optarg);
+			strcpy(c->impi, optarg);
+			break;
+		case O_IMPU:
+			if (strlen(optarg) >= sizeof(c->impu) - 8 || !template_ok(optarg))
+				die("bad --impu", optarg);
+			strcpy(c->impu, optarg);
+			break;
+		case O_K:
+			have_k = !unhex(optarg, c->k, 16) || die("bad --k (32 hex digits)", NULL);
+			break;
+		case O_OPC:
+			have_opc = !unhex(optarg, c->opc, 16) || die("bad --opc", NULL);
+			break;
+		case O_OP:
+			have_op = !unhex(optarg, op, 16) || die("bad --op", NULL);
+			break;
+		case O_AMF:
+			if (unhex(optarg, c->amf, 2))
+				die("bad --amf (4 hex digits)", optarg);
+			break;
+		case O_REALM:
+			snprintf(c->realm, sizeof(c->realm), "%s", optarg);
+			break;
+		case O_DOMAIN:
+			snprintf(c->domain, sizeof(c->domain), "%s", optarg);
+			break;
+		case O_OFFER: {
+			const char *slash = strchr(optarg, '/');
+			struct ue_offer *of;
+			enum esp_auth a;
+			enum esp_enc e;
+
+			if (c->n_offers >= UE_MAX_OFFERS || !slash ||
+			    (size_t)(slash - optarg) >= SEC_TOKEN_MAX ||
+			    strlen(slash + 1) >= SEC_TOKEN_MAX)
+				die("bad --offer (ALG/EALG)", optarg);
+			of = &c->offers[c->n_offers++];
+			snprintf(of->alg, sizeof(of->alg), "%.*s", (int)(slash - optarg), optarg);
+			snprintf(of->ealg, sizeof(of->ealg), "%s", slash + 1);
+			if (esp_auth_from_name(of->alg, &a) || esp_enc_from_name(of->ealg, &e) ||
+			    esp_alg_check(a, e))
+				die("--offer: algorithms the ESP engine cannot pair", optarg);
+			break;
+		}
+		case O_LOCAL:
+			have_local = !addr_parse(optarg, &c->local) || die("bad --local", optarg);
+			break;
+		case O_SIPPORT:
+			c->sip_port = (uint16_t)atoi(optarg);
+			break;
+		case O_PORTC:
+			c->port_c = (uint16_t)atoi(optarg);
+			break;
+		case O_PORTS:
+			c->port_s = (uint16_t)atoi(optarg);
+			break;
+		case O_PCSCF:
+			if (!addr_parse(optarg, &c->pcscf))
+				have_pcscf = true;
+			else if (!hostport_parse(optarg, &c->pcscf, &c->pcscf_port))
+				have_pcscf = true;
+			else
+				die("bad --pcscf (IP or IP:PORT or [V6]:PORT)", optarg);
+			break;
+		case O_FQDN:
+			fqdn = optarg;
+			break;
+		case O_EXPIRES:
+			c->expires = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case O_TIMEOUT:
+			c->timeout_ms = (int)(atof(optarg) * 1000);
+			break;
+		case O_JSON:
+			c->json = true;
+			break;
+		case O_COUNT:
+			c->n_ues = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case O_RATE:
+			*rate = atof(optarg);
+			break;
+		case O_HELP:
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (!c->impi[0] || !have_k || have_opc == have_op || !have_local || !c->domain[0])
+		die("need --impi, --k, one of --opc/--op, --local and --domain", NULL);
+	if (have_pcscf == !!fqdn)
+		die("need exactly one of --pcscf and --pcscf-fqdn", NULL);
+	if (!c->n_ues || c->n_ues > 60000 || c->timeout_ms <= 0 || !c->port_c || !c->port_s ||
+	    c->port_c == c->port_s || c->expires == 0)
+		die("bad --count, --timeout, --port-c/--port-s or --expires", NULL);
+	if ((uint32_t)c->port_c + 4u * c->n_ues > 65535 ||
+	    (uint32_t)c->port_s + 4u * c->n_ues > 65535 || (uint32_t)c->sip_port + c->n_ues > 65535)
+		die("ports run past 65535 for this --count", NULL);
+	if (have_op && milenage_opc(c->k, op, c->opc))
+		die("OPc computation failed", NULL);
+	if (!c->n_offers) {
+		c->n_offers = 2;
+		strcpy(c->offers[0].alg, "hmac-sha-1-96");
+		strcpy(c->offers[0].ealg, "aes-cbc");
+		strcpy(c->offers[1].alg, "hmac-sha-1-96");
+		strcpy(c->offers[1].ealg, "null");
+	}
+	for (o = optind; o < argc; o++) {
+		struct ue_step *s;
+
+		if (c->n_steps >= UE_MAX_CMDS)
+			die("too many commands", NULL);
+		s = &c->steps[c->n_steps];
+		if (ue_cmd_parse(argv[o], &s->cmd))
+			die("unknown command", argv[o]);
+		if (s->cmd == UE_CMD_WAIT) {
+			char *end;
+
+			if (o + 1 >= argc)
+				die("wait needs seconds", NULL);
+			s->arg = (unsigned int)strtoul(argv[++o], &end, 10);
+			if (*end)
+				die("wait needs seconds", argv[o]);
+		}
+		c->n_steps++;
+	}
+	if (!c->n_steps)
+		die("no command (try: register deregister)", NULL);
+	if (fqdn) {
+		int rc;
+
+		if (!c->json)
+			printf("== discovering the P-CSCF %s\n", fqdn);
+		rc = ue_dns_resolve(fqdn, &c->pcscf, &c->pcscf_port, c->json ? NULL : dns_trace);
+		if (rc)
+			die("P-CSCF discovery failed", fqdn);
+	}
+	if (addr_is_v4(&c->pcscf) != addr_is_v4(&c->local))
+		die("--local and the P-CSCF must be the same address family", NULL);
+	c->quiet = c->n_ues > 1 && !c->json;
+}
+
+/* One ESP packet: find the UE by SPI, decap, hand the inner SIP over. */
+static void esp_in(struct ue_net *net, int fd, struct ue *ues, unsigned int n, uint64_t now)
+{
+	for (int budget = 256; budget--;) {
+		ssize_t len = ue_net_recv_esp(net, fd);
+		struct esp_inner in;
+		uint32_t spi;
+
+		if (len < 0)
+			return;
+		spi = esp_peek_spi(net->pkt, (size_t)len);
+		if (!spi)
+			continue;
+		for (unsigned int i = 0; i < n; i++) {
+			uint16_t port;
+			struct esp_sa *sa = ue_find_inbound(&ues[i], spi, &port);
+			int rc;
+
+			if (!sa)
+				continue;
+			rc = esp_decap(sa, net->pkt, (size_t)len, &in);
+			if (rc) {
+				ue_say(&ues[i], "warning",
+				       "   ESP packet on spi 0x%08x dropped: %s", spi,
+				       strerror(-rc));
+				break;
+			}
+			if (in.next_hdr != IPPROTO_UDP || in.l4_len < 8) {
+				ue_say(&ues[i], "warning",
+				       "   ESP spi 0x%08x: not UDP (SIP over TCP not emulated yet)",
+				       spi);
+				break;
+			}
+			ue_on_sip(&ues[i], (const char *)in.l4 + 8, in.l4_len - 8, true, now);
+			break;
+		}
+	}
+}
+
+static void udp_in(struct ue *u, uint64_t now)
+{
+	static char buf[65536];
+
+	for (int budget = 64; budget--;) {
+		ssize_t r = recv(u->udp_fd, buf, sizeof(buf) - 1, 0);
+
+		if (r <= 0)
+			return;
+		buf[r] = '\0';
+		ue_on_sip(u, buf, (size_t)r, false, now);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct ue_net net;
+	static struct ue_cfg cfg;
+	struct ue *ues;
+	struct pollfd *pfd;
+	uint64_t t0, now;
+	double rate = 0, secs;
+	unsigned int i, started = 0, done = 0, ok = 0, regs = 0;
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	srandom((unsigned int)time(NULL) ^ (unsigned int)getpid());
+	ue_sip_init();
+	parse_args(argc, argv, &cfg, &rate);
+
+	rc = ue_net_open(&net);
+	if (rc) {
+		fprintf(stderr, "imsue: raw sockets: %s (needs root or CAP_NET_RAW)\n",
+			strerror(-rc));
+		return 1;
+	}
+	ues = calloc(cfg.n_ues, sizeof(*ues));
+	pfd = calloc(cfg.n_ues + 2, sizeof(*pfd));
+	if (!ues || !pfd) {
+		fprintf(stderr, "imsue: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < cfg.n_ues; i++) {
+		rc = ue_init(&ues[i], &cfg, &net, i);
+		if (rc) {
+			fprintf(stderr, "imsue: UE %u: UDP port %u: %s\n", i, cfg.sip_port + i,
+				strerror(-rc));
+			return 1;
+		}
+	}
+
+	t0 = ue_now_ms();
+	while (done < cfg.n_ues) {
+		uint64_t next = UINT64_MAX;
+		int nfd = 0, timeout;
+
+		now = ue_now_ms();
+		/* start UEs at --rate, then advance every idle UE to its next command */
+		while (started < cfg.n_ues &&
+		       (rate <= 0 || now >= t0 + (uint64_t)(started * 1000.0 / rate)))
+			ues[started++].t_start_ms = now;
+		if (started < cfg.n_ues)
+			next = t0 + (uint64_t)(started * 1000.0 / rate);
+		for (i = 0; i < started; i++) {
+			struct ue *u = &ues[i];
+
+			while (u->state == UE_IDLE)
+				ue_next(u, now);
+			if (u->state == UE_DONE && !u->finished) {
+				u->finished = true;
+				done++;
+				ok += !u->failed;
+				regs += u->registrations;
+				continue;
+			}
+			if (u->state == UE_DONE)
+				continue;
+			if (ue_next_deadline(u) < next)
+				next = ue_next_deadline(u);
+		}
+		if (done >= cfg.n_ues)
+			break;
+
+		if (net.esp4_fd >= 0)
+			pfd[nfd++] = (struct pollfd){.fd = net.esp4_fd, .events = POLLIN};
+		if (net.esp6_fd >= 0)
+			pfd[nfd++] = (struct pollfd){.fd = net.esp6_fd, .events = POLLIN};
+		for (i = 0; i < cfg.n_ues; i++)
+			pfd[nfd++] = (struct pollfd){.fd = ues[i].udp_fd, .events = POLLIN};
+		now = ue_now_ms();
+		timeout = next == UINT64_MAX ? 1000 : next <= now ? 0 : (int)(next - now);
+		if (timeout > 1000)
+			timeout = 1000;
+		if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR) {
+			perror("imsue: poll");
+			return 1;
+		}
+		now = ue_now_ms();
+		for (int j = 0; j < nfd; j++) {
+			if (!(pfd[j].revents & POLLIN))
+				continue;
+			if (pfd[j].fd == net.esp4_fd || pfd[j].fd == net.esp6_fd) {
+				esp_in(&net, pfd[j].fd, ues, started, now);
+			} else {
+				for (i = 0; i < started; i++)
+					if (ues[i].udp_fd == pfd[j].fd)
+						udp_in(&ues[i], now);
+			}
+		}
+		for (i = 0; i < started; i++)
+			ue_on_timer(&ues[i], now);
+	}
+
+	secs = (double)(ue_now_ms() - t0) / 1000.0;
+	if (cfg.json)
+		printf("{\"summary\":{\"ues\":%u,\"ok\":%u,\"failed\":%u,\"registrations\":%u,"
+		       "\"seconds\":%.3f,\"registrations_per_s\":%.1f}}\n",
+		       cfg.n_ues, ok, cfg.n_ues - ok, regs, secs, secs > 0 ? regs / secs : 0);
+	else if (cfg.n_ues > 1)
+		printf("== %u UEs: %u ok, %u failed; %u registrations in %.3f s = %.1f "
+		       "registrations/s\n",
+		       cfg.n_ues, ok, cfg.n_ues - ok, regs, secs, secs > 0 ? regs / secs : 0);
+	else
+		printf("== %s\n", ok == 1 ? "all commands behaved as expected" : "FAILED");
+	for (i = 0; i < cfg.n_ues; i++)
+		ue_fini(&ues[i]);
+	free(ues);
+	free(pfd);
+	ue_net_close(&net);
+	return ok == cfg.n_ues ? 0 : 1;
+}

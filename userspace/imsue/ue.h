@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * imsue: an IMS UE emulator for the P-CSCF (TS 24.229 5.1.1, TS 33.203 7).
+ *
+ * Everything one UE knows lives in struct ue, so one process can drive many
+ * UEs from one poll loop (load mode). What the UEs share (subscriber template,
+ * P-CSCF address, offers, timers) is struct ue_cfg; the sockets they share
+ * (raw ESP in and out) are struct ue_net.
+ */
+#ifndef IMSUE_UE_H
+#define IMSUE_UE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pcscf_maps.h"
+#include "sip/sec_agree.h"
+
+#define UE_MAX_OFFERS 8
+#define UE_MAX_CMDS   32
+#define UE_MSG_MAX    4096
+#define UE_STR	      160
+
+struct ue_offer {
+	char alg[SEC_TOKEN_MAX];
+	char ealg[SEC_TOKEN_MAX];
+};
+
+enum ue_cmd {
+	UE_CMD_REGISTER,	    /* initial registration, or re-registration when SAs exist */
+	UE_CMD_REREGISTER,	    /* re-registration: requires established SAs */
+	UE_CMD_REGISTER_UNANSWERED, /* 401 + temporary SAs, then never answer */
+	UE_CMD_REGISTER_WRONG_RES,  /* answer the 401 with a wrong RES: expect 403 */
+	UE_CMD_DEREGISTER,	    /* Expires: 0 through the SAs */
+	UE_CMD_SEND_OPTIONS,	    /* a protected OPTIONS through the newest set */
+	UE_CMD_USE_NEW,		    /* alias of send-options: first use of the new set */
+	UE_CMD_WAIT,		    /* wait N seconds */
+};
+
+struct ue_step {
+	enum ue_cmd cmd;
+	unsigned int arg; /* wait: seconds */
+};
+
+/* Shared by all UEs of the process. */
+struct ue_cfg {
+	char impi[UE_STR]; /* load mode: prefix, the UE index is appended */
+	char impu[UE_STR]; /* "" = sip:IMPI (a real UE derives it from the ISIM) */
+	char domain[UE_STR];
+	char realm[UE_STR]; /* "" = domain */
+	uint8_t k[16], opc[16];
+	uint8_t amf[2]; /* informational: the AMF of the challenge is what MAC-A covers */
+	struct ue_offer offers[UE_MAX_OFFERS];
+	unsigned int n_offers;
+	struct pcscf_addr local;
+	uint16_t sip_port;	 /* unprotected port, 5060 */
+	uint16_t port_c, port_s; /* first protected client/server ports */
+	struct pcscf_addr pcscf;
+	uint16_t pcscf_port;
+	uint32_t expires;
+	int timeout_ms;
+	struct ue_step steps[UE_MAX_CMDS];
+	unsigned int n_steps;
+	unsigned int n_ues; /* > 1: load mode, identities and ports get the UE index */
+	bool json;
+	bool quiet; /* load mode: no per-step lines */
+};
+
+/* Our four SAs, named by who sends to whom (see ims-security.md). */
+enum ue_sa_which {
+	UE_SA_UC_PS = 0, /* outbound: UE client -> P server, port_uc -> port_ps, spi_ps */
+	UE_SA_PS_UC = 1, /* inbound:  P server -> UE client, port_ps -> port_uc, spi_uc */
+	UE_SA_US_PC = 2, /* outbound: UE server -> P client, port_us -> port_pc, spi_pc */
+	UE_SA_PC_US = 3, /* inbound:  P client -> UE server, port_pc -> port_us, spi_us */
+	UE_SA_COUNT = 4,
+};
+
+struct ue_sa_set {
+	bool live;
+	uint32_t spi_uc, spi_us, spi_pc, spi_ps;
+	uint16_t port_uc, port_us, port_pc, port_ps;
+	char alg[SEC_TOKEN_MAX], ealg[SEC_TOKEN_MAX];
+	char sec_client[512]; /* what we offered for this set */
+	char sec_server[512]; /* what P answered: our Security-Verify while the set is in use */
+	struct esp_sa *sa[UE_SA_COUNT];
+};
+
+enum ue_state {
+	UE_IDLE,     /* between commands */
+	UE_WAIT_401, /* sent a REGISTER without answer to a challenge */
+	UE_WAIT_FINAL,
+	UE_WAIT_OPT,
+	UE_SLEEP,
+	UE_DONE,
+};
+
+struct ue_net;
+
+/* The last request, kept for retransmission (RFC 3261 17.1.2.2, timer E). */
+struct ue_tx {
+	char msg[UE_MSG_MAX];
+	int len;
+	struct ue_sa_set *set; /* NULL: unprotected */
+	uint64_t next_ms;
+	unsigned int interval_ms;
+};
+
+struct ue {
+	const struct ue_cfg *cfg;
+	struct ue_net *net; /* shared raw sockets */
+	unsigned int idx;
+	char impi[UE_STR], impu[UE_STR + 8];
+	struct pcscf_addr local;
+	uint16_t sip_port;
+	int udp_fd; /* unprotected SIP, bound to local:sip_port */
+
+	/* Security-Client of the registration in progress (repeated in the second REGISTER) */
+	uint32_t spi_uc, spi_us;
+	uint16_t port_uc, port_us;
+	uint16_t next_port; /* next pair of protected ports to offer */
+	char sec_client[512];
+	char sec_verify[512]; /* the Security-Server values received, joined */
+
+	/* SA sets: established (newest), old (until the new one is used), temporary */
+	struct ue_sa_set set_new, set_old, set_tmp;
+
+	/* dialog-ish state of the registration */
+	char call_id[80];
+	char from_tag[24];
+	uint32_t cseq;
+	char branch[48];
+	uint32_t expires_req;
+
+	/* AKA */
+	uint8_t res[8], ck[16], ik[16];
+	uint8_t sqn_ms[6]; /* highest SQN accepted, for the freshness check */
+	bool have_sqn;
+
+	/* command execution */
+	unsigned int step;
+	enum ue_state state;
+	enum ue_cmd cur;
+	bool protected_req; /* the outstanding request went through ESP */
+	bool answered;	    /* the outstanding REGISTER answered a challenge */
+	uint64_t deadline_ms;
+	uint64_t t_start_ms;
+	int failed;    /* 0, or negative errno of the first failure */
+	bool finished; /* counted by the loop as done */
+	unsigned int registrations;
+
+	struct ue_tx tx;
+
+	/* results of the last 200 OK */
+	char p_assoc_uri[512], service_route[512];
+	uint32_t expires_granted;
+};
+
+/* ue.c: life cycle and the command state machine */
+int ue_init(struct ue *u, const struct ue_cfg *cfg, struct ue_net *net, unsigned int idx);
+void ue_fini(struct ue *u);
+/* Start the next command; returns 1 when all are done. */
+int ue_next(struct ue *u, uint64_t now);
+/* A SIP message for this UE; @prot: came through ESP (inbound SA @which). */
+void ue_on_sip(struct ue *u, const char *msg, size_t len, bool prot, uint64_t now);
+void ue_on_timer(struct ue *u, uint64_t now);
+/* When ue_on_timer() wants to run next (UINT64_MAX: nothing pending). */
+uint64_t ue_next_deadline(const struct ue *u);
+/* Inbound SA of this UE with @spi, or NULL. */
+struct esp_sa *ue_find_inbound(struct ue *u, uint32_t spi, uint16_t *port);
+
+uint64_t ue_now_ms(void);
+/* Step output: "-> ...", "<- ...", "   ..." lines, or JSON objects with --json. */
+void ue_say(const struct ue *u, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+const char *ue_cmd_name(enum ue_cmd c);
+int ue_cmd_parse(const char *s, enum ue_cmd *out);
+
+#endif /* IMSUE_UE_H */
