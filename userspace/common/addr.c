@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,4 +93,47 @@ int port_range_parse(const char *s, uint16_t *lo, uint16_t *hi)
 	if (port_parse(buf, lo) || port_parse(dash + 1, hi) || *lo > *hi)
 		return -EINVAL;
 	return 0;
+}
+
+void addr_to_sockaddr(const struct pcscf_addr *a, uint16_t port, struct sockaddr_storage *ss,
+		      unsigned int *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (addr_is_v4(a)) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, &a->a[12], 4);
+		*len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->a, 16);
+		*len = sizeof(*s6);
+	}
+}
+
+int addr_from_sockaddr(const struct sockaddr_storage *ss, struct pcscf_addr *a, uint16_t *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		memcpy(a->a, v4_prefix, 12);
+		memcpy(&a->a[12], &s4->sin_addr, 4);
+		if (port)
+			*port = ntohs(s4->sin_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		memcpy(a->a, &s6->sin6_addr, 16);
+		if (port)
+			*port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
 }

@@ -16,6 +16,12 @@ bool addr_is_v4(const struct pcscf_addr *a);
 const char *addr_str(const struct pcscf_addr *a, char *buf, size_t len);
 /* "HOST:PORT" or "[V6]:PORT" */
 int hostport_parse(const char *s, struct pcscf_addr *addr, uint16_t *port);
+struct sockaddr_storage;
+/* sockaddr_in / sockaddr_in6 for a + port (host order); *len set to its size. */
+void addr_to_sockaddr(const struct pcscf_addr *a, uint16_t port, struct sockaddr_storage *ss,
+		      unsigned int *len);
+/* The reverse; port may be NULL. -EAFNOSUPPORT for other families. */
+int addr_from_sockaddr(const struct sockaddr_storage *ss, struct pcscf_addr *a, uint16_t *port);
 /* "LO-HI" with 1 <= LO <= HI <= 65535 */
 int port_range_parse(const char *s, uint16_t *lo, uint16_t *hi);
 

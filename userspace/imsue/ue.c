@@ -266,6 +266,16 @@ static int send_req(struct ue *u, const char *method, struct ue_sa_set *set, uin
 
 	snprintf(u->branch, sizeof(u->branch), "z9hG4bK");
 	rand_hex(u->branch + 7, 12);
+	if (reg) {
+		snprintf(u->req_call_id, sizeof(u->req_call_id), "%s", u->call_id);
+	} else {
+		/* Out of the registration's dialog: a Call-ID of its own (RFC 3261 8.1.1.4). */
+		char rnd[17];
+
+		rand_hex(rnd, 8);
+		snprintf(u->req_call_id, sizeof(u->req_call_id), "%s-%u@imsue", rnd, u->idx);
+	}
+	r.call_id = u->req_call_id;
 	if (!reg) {
 		snprintf(uri, sizeof(uri), "sip:%s", u->cfg->domain);
 		r.request_uri = uri;
@@ -557,7 +567,7 @@ void ue_on_sip(struct ue *u, const char *msg, size_t len, bool prot, uint64_t no
 			       method, prot ? "protected" : "unprotected");
 		return;
 	}
-	if (strcmp(r.call_id, u->call_id) || r.cseq != u->cseq)
+	if (strcmp(r.call_id, u->req_call_id) || r.cseq != u->cseq)
 		return; /* a late retransmission of an older answer */
 	if (r.status < 200)
 		return;

@@ -126,7 +126,8 @@ struct ue {
 	struct ue_sa_set set_new, set_old, set_tmp;
 
 	/* dialog-ish state of the registration */
-	char call_id[80];
+	char call_id[80];     /* of the registration (RFC 3261 10.2: kept across REGISTERs) */
+	char req_call_id[80]; /* of the request in flight: a fresh one for OPTIONS */
 	char from_tag[24];
 	uint32_t cseq;
 	char branch[48];

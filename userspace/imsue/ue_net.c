@@ -17,27 +17,6 @@
 #define IPPROTO_ESP 50
 #endif
 
-void ue_sockaddr(const struct pcscf_addr *a, uint16_t port, struct sockaddr_storage *ss,
-		 socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (addr_is_v4(a)) {
-		struct sockaddr_in *s = (struct sockaddr_in *)ss;
-
-		s->sin_family = AF_INET;
-		s->sin_port = htons(port);
-		memcpy(&s->sin_addr, a->a + 12, 4);
-		*len = sizeof(*s);
-	} else {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
-
-		s->sin6_family = AF_INET6;
-		s->sin6_port = htons(port);
-		memcpy(&s->sin6_addr, a->a, 16);
-		*len = sizeof(*s);
-	}
-}
-
 static int nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -82,7 +61,7 @@ int ue_udp_open(const struct pcscf_addr *local, uint16_t port)
 	socklen_t sl;
 	int fd, one = 1, err;
 
-	ue_sockaddr(local, port, &ss, &sl);
+	addr_to_sockaddr(local, port, &ss, &sl);
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -100,7 +79,7 @@ int ue_udp_send(int fd, const struct pcscf_addr *dst, uint16_t port, const void 
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
-	ue_sockaddr(dst, port, &ss, &sl);
+	addr_to_sockaddr(dst, port, &ss, &sl);
 	return sendto(fd, msg, len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
 }
 
@@ -156,7 +135,7 @@ int ue_net_send_esp(struct ue_net *n, struct esp_sa *sa, const struct pcscf_addr
 	fd = addr_is_v4(dst) ? n->raw4_fd : n->raw6_fd;
 	if (fd < 0)
 		return -EAFNOSUPPORT;
-	ue_sockaddr(dst, 0, &ss, &sl);
+	addr_to_sockaddr(dst, 0, &ss, &sl);
 	return sendto(fd, n->pkt, out_len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
 }
 

@@ -49,7 +49,5 @@ ssize_t ue_net_recv_esp(struct ue_net *n, int fd);
 uint16_t ue_udp_csum(const struct pcscf_addr *src, const struct pcscf_addr *dst, const uint8_t *seg,
 		     size_t len);
 
-void ue_sockaddr(const struct pcscf_addr *a, uint16_t port, struct sockaddr_storage *ss,
-		 socklen_t *len);
 
 #endif /* IMSUE_UE_NET_H */

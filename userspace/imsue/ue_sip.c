@@ -14,36 +14,13 @@
 
 #include <osipparser2/osip_parser.h>
 
+#include "common/outbuf.h"
 #include "imsue/ue_sip.h"
 #include "sip/www_auth.h"
 
-struct sbuf {
-	char *p;
-	size_t cap, len;
-	bool over;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->over)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->len)
-		b->over = true;
-	else
-		b->len += (size_t)n;
-}
-
 int ue_sip_build(const struct ue_req *r, char *buf, size_t cap)
 {
-	struct sbuf b = {.p = buf, .cap = cap};
+	struct outbuf b;
 	const char *lb = r->local_v6 ? "[" : "", *rb = r->local_v6 ? "]" : "";
 	bool reg;
 
@@ -51,45 +28,45 @@ int ue_sip_build(const struct ue_req *r, char *buf, size_t cap)
 	    !r->from_tag || !r->branch || !cap)
 		return -EINVAL;
 	reg = !strcmp(r->method, "REGISTER");
-
+	outbuf_init(&b, buf, cap);
 	if (r->request_uri)
-		sb_add(&b, "%s %s SIP/2.0\r\n", r->method, r->request_uri);
+		outbuf_printf(&b, "%s %s SIP/2.0\r\n", r->method, r->request_uri);
 	else
-		sb_add(&b, "%s sip:%s SIP/2.0\r\n", r->method, r->domain);
+		outbuf_printf(&b, "%s sip:%s SIP/2.0\r\n", r->method, r->domain);
 	/* rport: a NAT between UE and P would otherwise lose the unprotected 401 */
-	sb_add(&b, "Via: SIP/2.0/UDP %s%s%s:%u;branch=%s;rport\r\n", lb, r->local_ip, rb,
+	outbuf_printf(&b, "Via: SIP/2.0/UDP %s%s%s:%u;branch=%s;rport\r\n", lb, r->local_ip, rb,
 	       r->via_port, r->branch);
-	sb_add(&b, "Max-Forwards: 70\r\n");
-	sb_add(&b, "From: <%s>;tag=%s\r\n", r->impu, r->from_tag);
+	outbuf_printf(&b, "Max-Forwards: 70\r\n");
+	outbuf_printf(&b, "From: <%s>;tag=%s\r\n", r->impu, r->from_tag);
 	if (reg || r->request_uri)
-		sb_add(&b, "To: <%s>\r\n", reg ? r->impu : r->request_uri);
+		outbuf_printf(&b, "To: <%s>\r\n", reg ? r->impu : r->request_uri);
 	else
-		sb_add(&b, "To: <sip:%s>\r\n", r->domain);
-	sb_add(&b, "Call-ID: %s\r\n", r->call_id);
-	sb_add(&b, "CSeq: %u %s\r\n", r->cseq, r->method);
+		outbuf_printf(&b, "To: <sip:%s>\r\n", r->domain);
+	outbuf_printf(&b, "Call-ID: %s\r\n", r->call_id);
+	outbuf_printf(&b, "CSeq: %u %s\r\n", r->cseq, r->method);
 	if (reg) {
 		/*
 		 * 24.229 5.1.1.2: the Contact carries the protected server port,
 		 * where the P-CSCF sends terminating requests once registered.
 		 */
-		sb_add(&b, "Contact: <sip:%s%s%s:%u>;expires=%u\r\n", lb, r->local_ip, rb,
+		outbuf_printf(&b, "Contact: <sip:%s%s%s:%u>;expires=%u\r\n", lb, r->local_ip, rb,
 		       r->contact_port, r->expires);
-		sb_add(&b, "Expires: %u\r\n", r->expires);
-		sb_add(&b, "Supported: path\r\n");
+		outbuf_printf(&b, "Expires: %u\r\n", r->expires);
+		outbuf_printf(&b, "Supported: path\r\n");
 	}
 	if (r->authorization)
-		sb_add(&b, "Authorization: %s\r\n", r->authorization);
+		outbuf_printf(&b, "Authorization: %s\r\n", r->authorization);
 	if (r->sec_client || r->sec_verify) {
-		sb_add(&b, "Require: sec-agree\r\n");
-		sb_add(&b, "Proxy-Require: sec-agree\r\n");
+		outbuf_printf(&b, "Require: sec-agree\r\n");
+		outbuf_printf(&b, "Proxy-Require: sec-agree\r\n");
 	}
 	if (r->sec_client)
-		sb_add(&b, "Security-Client: %s\r\n", r->sec_client);
+		outbuf_printf(&b, "Security-Client: %s\r\n", r->sec_client);
 	if (r->sec_verify)
-		sb_add(&b, "Security-Verify: %s\r\n", r->sec_verify);
-	sb_add(&b, "User-Agent: imsue (xdp-pcscf)\r\n");
-	sb_add(&b, "Content-Length: 0\r\n\r\n");
-	return b.over ? -ENOSPC : (int)b.len;
+		outbuf_printf(&b, "Security-Verify: %s\r\n", r->sec_verify);
+	outbuf_printf(&b, "User-Agent: imsue (xdp-pcscf)\r\n");
+	outbuf_printf(&b, "Content-Length: 0\r\n\r\n");
+	return outbuf_result(&b);
 }
 
 int ue_sip_auth_initial(const char *impi, const char *realm, const char *uri, char *buf, size_t cap)

@@ -20,24 +20,9 @@ int core_link_open(struct proxy *p)
 	struct sockaddr_storage ss = {}, local = {};
 	socklen_t len, llen = sizeof(local);
 	struct pcscf_addr la;
-	bool v4 = addr_is_v4(&p->cfg.core_addr);
 	char a[ADDR_STR_LEN];
 
-	if (v4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(p->cfg.core_port);
-		memcpy(&s4->sin_addr, &p->cfg.core_addr.a[12], 4);
-		len = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(p->cfg.core_port);
-		memcpy(&s6->sin6_addr, p->cfg.core_addr.a, 16);
-		len = sizeof(*s6);
-	}
+	addr_to_sockaddr(&p->cfg.core_addr, p->cfg.core_port, &ss, &len);
 	p->core_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (p->core_fd < 0)
 		return -errno;
@@ -49,19 +34,7 @@ int core_link_open(struct proxy *p)
 		       p->cfg.core_port, strerror(-err));
 		return err;
 	}
-	if (v4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&local;
-
-		memset(&la, 0, sizeof(la));
-		la.a[10] = la.a[11] = 0xff;
-		memcpy(&la.a[12], &s4->sin_addr, 4);
-		p->core_via_port = ntohs(s4->sin_port);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&local;
-
-		memcpy(la.a, &s6->sin6_addr, 16);
-		p->core_via_port = ntohs(s6->sin6_port);
-	}
+	addr_from_sockaddr(&local, &la, &p->core_via_port);
 	addr_str(&la, p->core_via_host, sizeof(p->core_via_host));
 	pr_info("core next hop %s port %u, from %s port %u", addr_str(&p->cfg.core_addr, a, sizeof(a)),
 		p->cfg.core_port, p->core_via_host, p->core_via_port);

@@ -61,10 +61,16 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 			    bool is_register, const char *impi, const char *sec_client)
 {
 	char branch[TXN_BRANCH_MAX], path[160];
+	const char *ue_branch = sipm_top_branch(msg);
 	uint64_t now = proxy_now_ms();
 	struct txn *t;
 	int len;
 
+	if (txn_find_request(&p->txns, &m->src, m->sport, ue_branch, now)) {
+		/* Relayed already: the core's answer will come back (RFC 3261 16.10). */
+		p->stats.retransmissions++;
+		return;
+	}
 	t = txn_new(&p->txns, now, randombytes_random(), branch, sizeof(branch));
 	if (!t) {
 		pr_warn("transaction table full: answering 503 to %s", impi);
@@ -79,6 +85,7 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 	t->sa_slot = m->slot;
 	t->sa_generation = m->generation;
 	snprintf(t->impi, sizeof(t->impi), "%s", impi);
+	snprintf(t->ue_branch, sizeof(t->ue_branch), "%s", ue_branch ? ue_branch : "");
 	sipm_call_id(msg, t->call_id, sizeof(t->call_id));
 	if (sec_client)
 		snprintf(t->sec_client, sizeof(t->sec_client), "%s", sec_client);
@@ -203,7 +210,17 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 			addr_str(&m->src, a, sizeof(a)), m->spi);
 		goto out;
 	}
-	if (sipm_impi(msg, impi, sizeof(impi))) {
+	if (m->protected && !MSG_IS_REGISTER(msg)) {
+		/* The SA says who sends; the message cannot claim otherwise. */
+		const struct reg_sa_set *s = NULL;
+		const struct reg *r = reg_find_by_ue(p->regs, &set->ue_addr, set->port_uc, &s);
+
+		if (!r) {
+			p->stats.wrong_sa++;
+			goto out;
+		}
+		snprintf(impi, sizeof(impi), "%s", r->impi);
+	} else if (sipm_impi(msg, impi, sizeof(impi))) {
 		proxy_reply(p, m, msg, 400, "Bad Request");
 		goto out;
 	}

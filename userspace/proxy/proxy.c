@@ -96,19 +96,8 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	/* Reassembled fragments only: whole datagrams are steered to AF_XDP. */
 	while ((n = recvfrom(fd, m.data, sizeof(m.data), MSG_DONTWAIT, (struct sockaddr *)&ss,
 			     &len)) > 0) {
-		memset(&m.src, 0, sizeof(m.src));
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-			m.src.a[10] = m.src.a[11] = 0xff;
-			memcpy(&m.src.a[12], &s4->sin_addr, 4);
-			m.sport = ntohs(s4->sin_port);
-		} else {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-			memcpy(m.src.a, &s6->sin6_addr, 16);
-			m.sport = ntohs(s6->sin6_port);
-		}
+		if (addr_from_sockaddr(&ss, &m.src, &m.sport))
+			continue;
 		for (int i = 0; i < p->cfg.naddrs; i++)
 			if (p->ue_fd[i] == fd)
 				m.dst = p->cfg.addrs[i];
@@ -122,7 +111,8 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 
 #define PROXY_STATS(X)                                                                             \
 	X(from_ue) X(from_core) X(to_ue) X(to_core) X(parse_errors) X(rejected_494)                \
-	X(verify_mismatch) X(no_keys_401) X(wrong_sa) X(unroutable) X(send_errors)
+	X(verify_mismatch) X(no_keys_401) X(wrong_sa) X(unroutable) X(retransmissions)      \
+	X(send_errors)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

@@ -56,3 +56,19 @@ void txn_done(struct txn *t)
 {
 	t->cookie = 0;
 }
+
+struct txn *txn_find_request(struct txn_table *tt, const struct pcscf_addr *ue_addr,
+			     uint16_t ue_port, const char *ue_branch, uint64_t now_ms)
+{
+	if (!ue_branch || !*ue_branch)
+		return NULL;
+	for (uint32_t i = 0; i < TXN_MAX; i++) {
+		struct txn *t = &tt->t[i];
+
+		if (t->cookie && t->expires_ms > now_ms && t->ue_port == ue_port &&
+		    !memcmp(&t->ue_addr, ue_addr, sizeof(*ue_addr)) &&
+		    !strcmp(t->ue_branch, ue_branch))
+			return t;
+	}
+	return NULL;
+}

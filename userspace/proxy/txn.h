@@ -25,6 +25,7 @@ struct txn {
 	struct pcscf_addr ue_addr, our_addr;
 	uint16_t ue_port;
 	uint32_t sa_slot, sa_generation; /* inbound SA the request came through */
+	char ue_branch[TXN_BRANCH_MAX * 2]; /* the UE's Via branch: spots retransmissions */
 	char impi[REG_IMPI_MAX];
 	char call_id[REG_CALLID_MAX];
 	char sec_client[REG_SECHDR_MAX];
@@ -43,5 +44,12 @@ struct txn *txn_new(struct txn_table *tt, uint64_t now_ms, uint32_t cookie, char
 /* The live entry a branch names, or NULL. */
 struct txn *txn_find(struct txn_table *tt, const char *branch, uint64_t now_ms);
 void txn_done(struct txn *t);
+/*
+ * A live transaction for the same request from the same UE (RFC 3261 17.2.3:
+ * same top Via branch), i.e. this request is a retransmission of one we
+ * already relayed. NULL otherwise.
+ */
+struct txn *txn_find_request(struct txn_table *tt, const struct pcscf_addr *ue_addr,
+			     uint16_t ue_port, const char *ue_branch, uint64_t now_ms);
 
 #endif

@@ -21,27 +21,6 @@
 #include "esp/esp.h"
 #include "proxy/proxy.h"
 
-static void sockaddr_of(const struct pcscf_addr *a, uint16_t port, struct sockaddr_storage *ss,
-			socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (addr_is_v4(a)) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, &a->a[12], 4);
-		*len = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a->a, 16);
-		*len = sizeof(*s6);
-	}
-}
-
 int ue_link_open(struct proxy *p)
 {
 	int one = 1;
@@ -58,7 +37,7 @@ int ue_link_open(struct proxy *p)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (fam == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		sockaddr_of(&p->cfg.addrs[i], p->cfg.sip_port, &ss, &len);
+		addr_to_sockaddr(&p->cfg.addrs[i], p->cfg.sip_port, &ss, &len);
 		if (bind(fd, (struct sockaddr *)&ss, len)) {
 			char a[ADDR_STR_LEN];
 			int err = -errno;
@@ -98,7 +77,7 @@ int ue_send_plain(struct proxy *p, const struct pcscf_addr *from, const struct p
 	for (int i = 0; i < p->cfg.naddrs; i++) {
 		if (memcmp(&p->cfg.addrs[i], from, sizeof(*from)))
 			continue;
-		sockaddr_of(to, dport, &ss, &slen);
+		addr_to_sockaddr(to, dport, &ss, &slen);
 		if (sendto(p->ue_fd[i], msg, len, 0, (struct sockaddr *)&ss, slen) < 0) {
 			p->stats.send_errors++;
 			return -errno;
@@ -165,7 +144,7 @@ int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa
 		pr_err("ESP out on spi 0x%08x: %s", set->spi[which], strerror(-err));
 		return err;
 	}
-	sockaddr_of(&set->ue_addr, 0, &ss, &slen);
+	addr_to_sockaddr(&set->ue_addr, 0, &ss, &slen);
 	fd = addr_is_v4(&set->ue_addr) ? p->raw4_fd : p->raw6_fd;
 	if (sendto(fd, p->pkt, out_len, 0, (struct sockaddr *)&ss, slen) < 0) {
 		p->stats.send_errors++;
