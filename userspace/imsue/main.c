@@ -71,7 +71,8 @@ static void usage(FILE *f)
 		"  deregister           REGISTER Expires: 0 through the SAs: expect 200 OK\n"
 		"  send-options | use-new  protected OPTIONS through the newest set (first use of\n"
 		"                       the new set: the old set is dropped on the answer)\n"
-		"  wait N               wait N seconds\n");
+		"  wait N               wait N seconds\n"
+		"  wait-file PATH       wait until PATH exists (lets a script step the UE)\n");
 }
 
 static int unhex(const char *s, uint8_t *out, size_t n)
@@ -309,6 +310,11 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate)
 			s->arg = (unsigned int)strtoul(argv[++o], &end, 10);
 			if (*end)
 				die("wait needs seconds", argv[o]);
+		}
+		if (s->cmd == UE_CMD_WAIT_FILE) {
+			if (o + 1 >= argc)
+				die("wait-file needs a path", NULL);
+			s->path = argv[++o];
 		}
 		c->n_steps++;
 	}

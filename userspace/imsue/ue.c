@@ -39,6 +39,7 @@ static const char *const cmd_names[] = {
 	[UE_CMD_SEND_OPTIONS] = "send-options",
 	[UE_CMD_USE_NEW] = "use-new",
 	[UE_CMD_WAIT] = "wait",
+	[UE_CMD_WAIT_FILE] = "wait-file",
 };
 
 const char *ue_cmd_name(enum ue_cmd c)
@@ -400,6 +401,12 @@ int ue_next(struct ue *u, uint64_t now)
 		u->state = UE_WAIT_OPT;
 		break;
 	}
+	case UE_CMD_WAIT_FILE:
+		ue_say(u, "wait", "   waiting for %s", s->path);
+		u->wait_path = s->path;
+		u->deadline_ms = now + 100;
+		u->state = UE_SLEEP;
+		break;
 	case UE_CMD_WAIT:
 		ue_say(u, "wait", "   waiting %u s", s->arg);
 		u->deadline_ms = now + (uint64_t)s->arg * 1000;
@@ -612,8 +619,14 @@ void ue_on_timer(struct ue *u, uint64_t now)
 
 	switch (u->state) {
 	case UE_SLEEP:
-		if (now >= u->deadline_ms)
-			u->state = UE_IDLE;
+		if (now < u->deadline_ms)
+			return;
+		if (u->wait_path && access(u->wait_path, F_OK)) {
+			u->deadline_ms = now + 100; /* look again */
+			return;
+		}
+		u->wait_path = NULL;
+		u->state = UE_IDLE;
 		return;
 	case UE_WAIT_401:
 	case UE_WAIT_FINAL:

@@ -36,11 +36,13 @@ enum ue_cmd {
 	UE_CMD_SEND_OPTIONS,	    /* a protected OPTIONS through the newest set */
 	UE_CMD_USE_NEW,		    /* alias of send-options: first use of the new set */
 	UE_CMD_WAIT,		    /* wait N seconds */
+	UE_CMD_WAIT_FILE,	    /* wait until a file exists (scripts step the UE) */
 };
 
 struct ue_step {
 	enum ue_cmd cmd;
 	unsigned int arg; /* wait: seconds */
+	const char *path; /* wait-file */
 };
 
 /* Shared by all UEs of the process. */
@@ -145,6 +147,7 @@ struct ue {
 	bool protected_req; /* the outstanding request went through ESP */
 	bool answered;	    /* the outstanding REGISTER answered a challenge */
 	uint64_t deadline_ms;
+	const char *wait_path; /* UE_SLEEP until this file exists */
 	uint64_t t_start_ms;
 	int failed;    /* 0, or negative errno of the first failure */
 	bool finished; /* counted by the loop as done */
