@@ -35,6 +35,16 @@ int ue_net_open(struct ue_net *n)
 	n->raw6_fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (n->esp6_fd >= 0)
 		setsockopt(n->esp6_fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	/*
+	 * One ESP socket serves every UE of a load run: bursts of answers must not
+	 * overflow it (SO_RCVBUFFORCE as root, else capped at rmem_max).
+	 */
+	for (int i = 0; i < 2; i++) {
+		int fd = i ? n->esp6_fd : n->esp4_fd, sz = 8 << 20;
+
+		if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	if ((n->esp4_fd < 0 || n->raw4_fd < 0) && (n->esp6_fd < 0 || n->raw6_fd < 0)) {
 		int err = -errno;
 

@@ -15,17 +15,27 @@
 #include "common/log.h"
 #include "proxy/proxy.h"
 
+#define CORE_RCVBUF (16 << 20)
+
 int core_link_open(struct proxy *p)
 {
 	struct sockaddr_storage ss = {}, local = {};
 	socklen_t len, llen = sizeof(local);
 	struct pcscf_addr la;
+	int rcvbuf = CORE_RCVBUF;
 	char a[ADDR_STR_LEN];
 
 	addr_to_sockaddr(&p->cfg.core_addr, p->cfg.core_port, &ss, &len);
 	p->core_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (p->core_fd < 0)
 		return -errno;
+	/*
+	 * Every UE's answers arrive on this one socket: a burst from the core
+	 * must not overflow it (a lost 200 to a de-REGISTER cannot be repaired
+	 * once the SAs are gone). Root may exceed rmem_max.
+	 */
+	if (setsockopt(p->core_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(p->core_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (connect(p->core_fd, (struct sockaddr *)&ss, len) ||
 	    getsockname(p->core_fd, (struct sockaddr *)&local, &llen)) {
 		int err = -errno;

@@ -66,29 +66,35 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 	struct txn *t;
 	int len;
 
-	if (txn_find_request(&p->txns, &m->src, m->sport, ue_branch, now)) {
-		/* Relayed already: the core's answer will come back (RFC 3261 16.10). */
+	t = txn_find_request(&p->txns, &m->src, m->sport, ue_branch, now);
+	if (t) {
+		/*
+		 * A retransmission: relayed again under the same branch, so the
+		 * core's transaction layer sees the same transaction (and answers
+		 * it once) while a request lost on the way still gets through.
+		 */
 		p->stats.retransmissions++;
-		return;
+		txn_branch(&p->txns, t, branch, sizeof(branch));
+	} else {
+		t = txn_new(&p->txns, now, randombytes_random(), branch, sizeof(branch));
+		if (!t) {
+			pr_warn("transaction table full: answering 503 to %s", impi);
+			proxy_reply(p, m, msg, 503, "Service Unavailable");
+			return;
+		}
+		t->is_register = is_register;
+		t->protected = m->protected;
+		t->ue_addr = m->src;
+		t->our_addr = m->dst;
+		t->ue_port = m->sport;
+		t->sa_slot = m->slot;
+		t->sa_generation = m->generation;
+		snprintf(t->impi, sizeof(t->impi), "%s", impi);
+		snprintf(t->ue_branch, sizeof(t->ue_branch), "%s", ue_branch ? ue_branch : "");
+		sipm_call_id(msg, t->call_id, sizeof(t->call_id));
+		if (sec_client)
+			snprintf(t->sec_client, sizeof(t->sec_client), "%s", sec_client);
 	}
-	t = txn_new(&p->txns, now, randombytes_random(), branch, sizeof(branch));
-	if (!t) {
-		pr_warn("transaction table full: answering 503 to %s", impi);
-		proxy_reply(p, m, msg, 503, "Service Unavailable");
-		return;
-	}
-	t->is_register = is_register;
-	t->protected = m->protected;
-	t->ue_addr = m->src;
-	t->our_addr = m->dst;
-	t->ue_port = m->sport;
-	t->sa_slot = m->slot;
-	t->sa_generation = m->generation;
-	snprintf(t->impi, sizeof(t->impi), "%s", impi);
-	snprintf(t->ue_branch, sizeof(t->ue_branch), "%s", ue_branch ? ue_branch : "");
-	sipm_call_id(msg, t->call_id, sizeof(t->call_id));
-	if (sec_client)
-		snprintf(t->sec_client, sizeof(t->sec_client), "%s", sec_client);
 	if (sipm_push_via(msg, p->core_via_host, p->core_via_port, branch)) {
 		txn_done(t);
 		return;

@@ -40,7 +40,7 @@ struct proxy_stats {
 	uint64_t no_keys_401;	  /* 401 from the core without ck/ik */
 	uint64_t wrong_sa;	  /* protected message on an SA that cannot carry it */
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */
-	uint64_t retransmissions; /* requests already relayed, absorbed */
+	uint64_t retransmissions; /* requests relayed again under their transaction */
 	uint64_t send_errors;
 };
 

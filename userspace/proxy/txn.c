@@ -28,10 +28,15 @@ struct txn *txn_new(struct txn_table *tt, uint64_t now_ms, uint32_t cookie, char
 		t->expires_ms = now_ms + TXN_LIFETIME_MS;
 		t->expires_req = -1;
 		tt->next = (i + 1) % TXN_MAX;
-		snprintf(branch, cap, BRANCH_PREFIX "%x-%08x", i, cookie);
+		txn_branch(tt, t, branch, cap);
 		return t;
 	}
 	return NULL;
+}
+
+void txn_branch(const struct txn_table *tt, const struct txn *t, char *branch, size_t cap)
+{
+	snprintf(branch, cap, BRANCH_PREFIX "%x-%08x", (unsigned int)(t - tt->t), t->cookie);
 }
 
 struct txn *txn_find(struct txn_table *tt, const char *branch, uint64_t now_ms)

@@ -41,6 +41,8 @@ void txn_init(struct txn_table *tt);
 /* A free (or expired) entry, its branch written into branch. NULL when full. */
 struct txn *txn_new(struct txn_table *tt, uint64_t now_ms, uint32_t cookie, char *branch,
 		    size_t cap);
+/* Our Via branch for t. */
+void txn_branch(const struct txn_table *tt, const struct txn *t, char *branch, size_t cap);
 /* The live entry a branch names, or NULL. */
 struct txn *txn_find(struct txn_table *tt, const char *branch, uint64_t now_ms);
 void txn_done(struct txn *t);
