@@ -58,6 +58,7 @@ lab_up 1 with-core
 core ip -6 addr add $CORE6/64 dev c0 nodad
 pns ip -6 addr add 2001:db8:2::1/64 dev pc0 nodad
 ue ip addr add 192.0.2.3/24 dev ue0
+ue ip -6 addr add 2001:db8:1::3/64 dev ue0 nodad
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 64 --per-line 3 >"$LAB_DIR/vectors.csv"
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 \
 	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --reg-await-auth $RAA --log-level debug \
@@ -76,83 +77,93 @@ check "IPv6: REGISTER/401/REGISTER/200 with a scapy-ESP UE" scapy_ue alice6 $UE6
 check "IPv6: four SAs in state new" test "$(sa_rows alice6@ims.example new)" -eq 4
 check "IPv6: classifier map holds 4 inbound SAs in all" test "$(map_entries)" -eq 4
 
-# --- a UE sending through another UE's SA: ESP with alice4's SPI from 192.0.2.3
-spi=$(sa_spis alice4@ims.example | cut -d' ' -f1)
-before_err=$(json_get "$(ctl stats --json)" workers.0.esp_errors)
-before_ue=$(stat_of sip.from_ue)
-ue /usr/bin/python3 - "$spi" <<'PY'
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-from scapy.layers.inet import IP
-from scapy.layers.ipsec import ESP
-from scapy.packet import Raw
-pkt = IP(src="192.0.2.3", dst="192.0.2.1") / ESP(spi=int(sys.argv[1]), seq=1) / Raw(b"\x00" * 96)
-s.sendto(bytes(pkt), ("192.0.2.1", 0))
-PY
-sleep 0.5
-check "foreign UE on alice4's SPI: rejected by our ESP (worker esp_errors +1)" \
-	test "$(json_get "$(ctl stats --json)" workers.0.esp_errors)" -eq $((before_err + 1))
-check "foreign UE on alice4's SPI: nothing reached SIP" test "$(stat_of sip.from_ue)" -eq "$before_ue"
+# The cases below run once per family: f=4 or 6.
+cases() {
+	local f=$1 fam="IPv$1" UEA=$2 PA=$3 FOREIGN=$4 spi before before_err before_ue first second dave_spis
+	start_core scscf
+	# --- a UE sending through another UE's SA: ESP with alice's SPI from another address
+	spi=$(sa_spis alice$f@ims.example | cut -d' ' -f1)
+	before_err=$(json_get "$(ctl stats --json)" workers.0.esp_errors)
+	before_ue=$(stat_of sip.from_ue)
+	ue /usr/bin/python3 - "$spi" "$FOREIGN" "$PA" <<-'PY'
+	import socket, sys
+	from scapy.layers.inet import IP
+	from scapy.layers.inet6 import IPv6
+	from scapy.layers.ipsec import ESP
+	from scapy.packet import Raw
+	v6 = ":" in sys.argv[3]
+	s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+	ip = (IPv6 if v6 else IP)(src=sys.argv[2], dst=sys.argv[3])
+	s.sendto(bytes(ip / ESP(spi=int(sys.argv[1]), seq=1) / Raw(b"\x00" * 96)), (sys.argv[3], 0))
+	PY
+	sleep 0.5
+	check "$fam: foreign UE on alice's SPI: rejected by our ESP (worker esp_errors +1)" \
+		test "$(json_get "$(ctl stats --json)" workers.0.esp_errors)" -eq $((before_err + 1))
+	check "$fam: foreign UE on alice's SPI: nothing reached SIP" test "$(stat_of sip.from_ue)" -eq "$before_ue"
 
-# --- downgrade attempt: Security-Verify differs from the Security-Server sent
-before=$(stat_of sip.verify_mismatch)
-scapy_ue mallory $UE4 $P4 --port-c 31200 --port-s 31201 --tamper-verify --expect 494
-check "Security-Verify mismatch: UE gets 494" grep -q "OK: final response.*494" "$LAB_DIR/ue-mallory.log"
-check "Security-Verify mismatch: counted" test "$(stat_of sip.verify_mismatch)" -eq $((before + 1))
+	# --- downgrade attempt: Security-Verify differs from the Security-Server sent
+	before=$(stat_of sip.verify_mismatch)
+	scapy_ue mallory$f $UEA $PA --port-c 31200 --port-s 31201 --tamper-verify --expect 494
+	check "$fam: Security-Verify mismatch: UE gets 494" grep -q "OK: final response.*494" "$LAB_DIR/ue-mallory$f.log"
+	check "$fam: Security-Verify mismatch: counted" test "$(stat_of sip.verify_mismatch)" -eq $((before + 1))
 
-# --- de-registration: the 200 goes through the SA, then the sets go
-check "de-registration: protected 200 to Expires: 0" \
-	scapy_ue bob $UE4 $P4 --port-c 31300 --port-s 31301 --deregister
-check "de-registration: answer arrived through the SA" grep -q "outlived" "$LAB_DIR/ue-bob.log"
-check "de-registration: bob's SAs deleted" test "$(sa_rows bob@ims.example)" -eq 0
+	# --- de-registration: the 200 goes through the SA, then the sets go
+	check "$fam: de-registration: protected 200 to Expires: 0" \
+		scapy_ue bob$f $UEA $PA --port-c 31300 --port-s 31301 --deregister
+	check "$fam: de-registration: answer arrived through the SA" grep -q "outlived" "$LAB_DIR/ue-bob$f.log"
+	check "$fam: de-registration: bob's SAs deleted" test "$(sa_rows bob$f@ims.example)" -eq 0
 
-# --- reg-await-auth expiry of an unanswered challenge
-scapy_ue dave $UE4 $P4 --port-c 31400 --port-s 31401 --stop-after-401
-check "unanswered 401: four temporary SAs" test "$(sa_rows dave@ims.example temporary)" -eq 4
-dave_spis=$(sa_spis dave@ims.example)
-check "unanswered 401: its two inbound SAs are in the map" test "$(map_has_spis "$dave_spis")" -eq 2
-sleep $((RAA + 2))
-check "unanswered 401: temporary set gone after reg-await-auth (${RAA}s)" \
-	test "$(sa_rows dave@ims.example)" -eq 0
-check "unanswered 401: its map entries gone too" test "$(map_has_spis "$dave_spis")" -eq 0
+	# --- reg-await-auth expiry of an unanswered challenge
+	scapy_ue dave$f $UEA $PA --port-c 31400 --port-s 31401 --stop-after-401
+	check "$fam: unanswered 401: four temporary SAs" test "$(sa_rows dave$f@ims.example temporary)" -eq 4
+	dave_spis=$(sa_spis dave$f@ims.example)
+	check "$fam: unanswered 401: its two inbound SAs are in the map" test "$(map_has_spis "$dave_spis")" -eq 2
+	sleep $((RAA + 2))
+	check "$fam: unanswered 401: temporary set gone after reg-await-auth (${RAA}s)" \
+		test "$(sa_rows dave$f@ims.example)" -eq 0
+	check "$fam: unanswered 401: its map entries gone too" test "$(map_has_spis "$dave_spis")" -eq 0
 
-# --- re-synchronisation: a second 401 replaces the temporary set
-scapy_ue erin $UE4 $P4 --port-c 31500 --port-s 31501 --stop-after-401
-first=$(sa_spis erin@ims.example)
-scapy_ue erin $UE4 $P4 --port-c 31500 --port-s 31501 --stop-after-401
-second=$(sa_spis erin@ims.example)
-check "second 401: still exactly four temporary SAs" test "$(sa_rows erin@ims.example temporary)" -eq 4
-check "second 401: the temporary set was replaced (new SPIs)" test "$first" != "$second"
+	# --- re-synchronisation: a second 401 replaces the temporary set
+	scapy_ue erin$f $UEA $PA --port-c 31500 --port-s 31501 --stop-after-401
+	first=$(sa_spis erin$f@ims.example)
+	scapy_ue erin$f $UEA $PA --port-c 31500 --port-s 31501 --stop-after-401
+	second=$(sa_spis erin$f@ims.example)
+	check "$fam: second 401: still exactly four temporary SAs" test "$(sa_rows erin$f@ims.example temporary)" -eq 4
+	check "$fam: second 401: the temporary set was replaced (new SPIs)" test "$first" != "$second"
 
-# --- failed authentication: 403 deletes the temporary set
-start_core scscf_403
-scapy_ue carol $UE4 $P4 --port-c 31600 --port-s 31601 --expect 403
-check "403 from the core reaches the UE" grep -q "OK: final response.*403" "$LAB_DIR/ue-carol.log"
-check "403: carol's temporary SAs deleted" test "$(sa_rows carol@ims.example)" -eq 0
+	# --- failed authentication: 403 deletes the temporary set
+	start_core scscf_403
+	scapy_ue carol$f $UEA $PA --port-c 31600 --port-s 31601 --expect 403
+	check "$fam: 403 from the core reaches the UE" grep -q "OK: final response.*403" "$LAB_DIR/ue-carol$f.log"
+	check "$fam: 403: carol's temporary SAs deleted" test "$(sa_rows carol$f@ims.example)" -eq 0
 
-# --- a 401 without ck/ik: a clear error to the UE, a log line, no SAs
-start_core scscf_nokeys
-before=$(stat_of sip.no_keys_401)
-scapy_ue frank $UE4 $P4 --port-c 31700 --port-s 31701 --expect 500 ||
-	{ cat "$LAB_DIR/ue-frank.log" "$LAB_DIR/sipp-scscf_nokeys.out"; tail -5 "$LAB_DIR/pcscfd.log"; }
-check "401 without ck/ik: UE gets 500" grep -q "OK: final response.*500" "$LAB_DIR/ue-frank.log"
-check "401 without ck/ik: counted and logged" \
-	test "$(stat_of sip.no_keys_401)" -eq $((before + 1)) -a -n "$(grep 'ck/ik missing' "$LAB_DIR/pcscfd.log")"
-check "401 without ck/ik: no SAs" test "$(sa_rows frank@ims.example)" -eq 0
+	# --- a 401 without ck/ik: a clear error to the UE, a log line, no SAs
+	start_core scscf_nokeys
+	before=$(stat_of sip.no_keys_401)
+	scapy_ue frank$f $UEA $PA --port-c 31700 --port-s 31701 --expect 500 ||
+		{ cat "$LAB_DIR/ue-frank$f.log" "$LAB_DIR/sipp-scscf_nokeys.out"; tail -5 "$LAB_DIR/pcscfd.log"; }
+	check "$fam: 401 without ck/ik: UE gets 500" grep -q "OK: final response.*500" "$LAB_DIR/ue-frank$f.log"
+	check "$fam: 401 without ck/ik: counted and logged" \
+		test "$(stat_of sip.no_keys_401)" -eq $((before + 1)) -a -n "$(grep 'ck/ik missing' "$LAB_DIR/pcscfd.log")"
+	check "$fam: 401 without ck/ik: no SAs" test "$(sa_rows frank$f@ims.example)" -eq 0
 
-# --- no Security-Client: 494
-before=$(stat_of sip.rejected_494)
-ue /usr/bin/python3 - <<'PY'
-import socket
-s = socket.socket(); s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.2", 5070)); s.settimeout(3)
-s.sendto(b"REGISTER sip:ims.example SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.2:5070;branch=z9hG4bKx1\r\n"
-         b"From: <sip:gina@ims.example>;tag=1\r\nTo: <sip:gina@ims.example>\r\nCall-ID: nosec-1\r\n"
-         b"CSeq: 1 REGISTER\r\nRequire: sec-agree\r\nProxy-Require: sec-agree\r\n"
-         b"Content-Length: 0\r\n\r\n", ("192.0.2.1", 5060))
-print(s.recv(2000).split(b"\r\n")[0].decode())
-PY
-check "REGISTER without Security-Client: 494 counted" test "$(stat_of sip.rejected_494)" -eq $((before + 1))
+	# --- no Security-Client: 494
+	before=$(stat_of sip.rejected_494)
+	ue /usr/bin/python3 - "$UEA" "$PA" <<-'PY'
+	import socket, sys
+	s = socket.socket(socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind((sys.argv[1], 5070)); s.settimeout(3)
+	s.sendto(b"REGISTER sip:ims.example SIP/2.0\r\nVia: SIP/2.0/UDP ue.example:5070;branch=z9hG4bKx1\r\n"
+	         b"From: <sip:gina$f@ims.example>;tag=1\r\nTo: <sip:gina$f@ims.example>\r\nCall-ID: nosec-1\r\n"
+	         b"CSeq: 1 REGISTER\r\nRequire: sec-agree\r\nProxy-Require: sec-agree\r\n"
+	         b"Content-Length: 0\r\n\r\n", (sys.argv[2], 5060))
+	print(s.recv(2000).split(b"\r\n")[0].decode())
+	PY
+	check "$fam: REGISTER without Security-Client: 494 counted" test "$(stat_of sip.rejected_494)" -eq $((before + 1))
+}
+
+cases 4 $UE4 $P4 192.0.2.3
+cases 6 $UE6 $P6 2001:db8:1::3
 
 # --- stopping pcscfd removes every SA from the classifier map
 kill -TERM "${LAB_PIDS[0]}"
