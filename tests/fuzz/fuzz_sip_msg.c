@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "proxy/sip_msg.h"
+#include "proxy/tcp_ue.h"
 
 static char out[16384], val[2048];
 
@@ -26,6 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sipm_init();
 		inited = 1;
 	}
+	n = sip_tcp_frame((const char *)data, size);
+	if (n > (int)size)
+		abort(); /* a frame never claims bytes that are not there */
 	for (int pos = 0; pos < 3; pos++)
 		sipm_raw_header((const char *)data, size, "WWW-Authenticate", pos, val, sizeof(val));
 	if (sipm_parse(&m, (const char *)data, size))

@@ -108,19 +108,25 @@ class UE:
         self.call_id = "scapy-%08x@%s" % (random.getrandbits(32), a.local)
         self.cseq = 1
         self.tag = "%08x" % random.getrandbits(32)
+        self.tcp = None
+        if a.tcp:
+            # The unprotected REGISTER over TCP to port 5060, through the P-CSCF's kernel TCP.
+            self.tcp = socket.socket(fam, socket.SOCK_STREAM)
+            self.tcp.bind((a.local, 0))
+            self.tcp.connect((a.pcscf, 5060))
 
     def sec_client(self):
         a = self.a
         return (f"ipsec-3gpp;alg={a.alg};ealg={a.ealg};spi-c={self.spi_uc};"
                 f"spi-s={self.spi_us};port-c={a.port_c};port-s={a.port_s}")
 
-    def register(self, via_port, extra, expires=600):
+    def register(self, via_port, extra, expires=600, transport="UDP"):
         a = self.a
         host = f"[{a.local}]" if self.v6 else a.local
         pc = f"[{a.pcscf}]" if self.v6 else a.pcscf
         domain = a.impu.split("@")[1]
         msg = (f"REGISTER sip:{domain} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP {host}:{via_port};branch=z9hG4bK{random.getrandbits(48):x}\r\n"
+               f"Via: SIP/2.0/{transport} {host}:{via_port};branch=z9hG4bK{random.getrandbits(48):x}\r\n"
                f"Max-Forwards: 70\r\n"
                f"From: <sip:{a.impu}>;tag={self.tag}\r\n"
                f"To: <sip:{a.impu}>\r\n"
@@ -135,10 +141,19 @@ class UE:
         return msg, pc
 
     def recv_plain(self):
-        r, _, _ = select.select([self.udp], [], [], 5)
-        if not r:
-            raise SystemExit("no answer from the P-CSCF (plain)")
-        return self.udp.recv(65535).decode(errors="replace")
+        sock = self.tcp or self.udp
+        data = b""
+        while True:
+            r, _, _ = select.select([sock], [], [], 5)
+            if not r:
+                raise SystemExit("no answer from the P-CSCF (plain)")
+            chunk = sock.recv(65535)
+            if not chunk:
+                raise SystemExit("the P-CSCF closed the TCP connection")
+            data += chunk
+            # UDP: one datagram is one message; TCP: up to the blank line (no bodies here).
+            if not self.tcp or b"\r\n\r\n" in data:
+                return data.decode(errors="replace")
 
     def recv_esp(self, sa_in):
         while True:
@@ -161,9 +176,14 @@ class UE:
             f'Authorization: Digest username="{a.impi}", realm="{realm}", nonce="", '
             f'uri="sip:{realm}", response=""\r\n'
             f"Security-Client: {self.sec_client()}\r\n"
-            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"))
-        print(f"-> REGISTER (unprotected) to {a.pcscf}:5060, Security-Client: {self.sec_client()}")
-        self.udp.sendto(msg.encode(), (a.pcscf, 5060))
+            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"),
+            transport="TCP" if self.tcp else "UDP")
+        print(f"-> REGISTER (unprotected, {'TCP' if self.tcp else 'UDP'}) to {a.pcscf}:5060, "
+              f"Security-Client: {self.sec_client()}")
+        if self.tcp:
+            self.tcp.sendall(msg.encode())
+        else:
+            self.udp.sendto(msg.encode(), (a.pcscf, 5060))
         resp = self.recv_plain()
         status = resp.split("\r\n")[0]
         print(f"<- {status}")
@@ -242,6 +262,8 @@ def main():
     p.add_argument("--tamper-verify", action="store_true")
     p.add_argument("--stop-after-401", action="store_true",
                    help="never answer the challenge (the temporary SAs must expire)")
+    p.add_argument("--tcp", action="store_true",
+                   help="send the unprotected REGISTER over TCP")
     p.add_argument("--deregister", action="store_true",
                    help="after the 200, de-register through the new SAs")
     p.add_argument("--expect", default="200")

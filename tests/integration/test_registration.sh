@@ -67,8 +67,7 @@ wait_ctl "$CTL" || { fail "pcscfd starts"; cat "$LAB_DIR/pcscfd.log"; exit 1; }
 start_core scscf
 
 # --- initial registration, IPv4 and IPv6, through scapy's ESP
-check "IPv4: REGISTER/401/REGISTER/200 with a scapy-ESP UE" scapy_ue alice4 $UE4 $P4 ||
-	{ cat "$LAB_DIR/sipp-scscf.out" "$LAB_DIR/ue-alice4.log"; tail "$LAB_DIR/pcscfd.log"; }
+check "IPv4: REGISTER/401/REGISTER/200 with a scapy-ESP UE" scapy_ue alice4 $UE4 $P4
 check "IPv4: the 401 reached the UE without ck/ik" bash -c "! grep -q leaked $LAB_DIR/ue-alice4.log"
 check "IPv4: four SAs in state new" test "$(sa_rows alice4@ims.example new)" -eq 4
 check "IPv4: registration listed with its IMPU" bash -c "ip netns exec $NS_P $BUILD/pcscfctl --ctl $CTL reg list | grep -q 'alice4@ims.example.*sip:alice4@ims.example'"
@@ -146,6 +145,12 @@ cases() {
 	check "$fam: 401 without ck/ik: counted and logged" \
 		test "$(stat_of sip.no_keys_401)" -eq $((before + 1)) -a -n "$(grep 'ck/ik missing' "$LAB_DIR/pcscfd.log")"
 	check "$fam: 401 without ck/ik: no SAs" test "$(sa_rows frank$f@ims.example)" -eq 0
+
+	# --- the unprotected REGISTER over TCP to the same port, through the kernel
+	start_core scscf
+	check "$fam: REGISTER over TCP: 401 back on the connection, then protected 200" \
+		scapy_ue tess$f $UEA $PA --port-c 31800 --port-s 31801 --tcp
+	check "$fam: REGISTER over TCP: four SAs in state new" test "$(sa_rows tess$f@ims.example new)" -eq 4
 
 	# --- no Security-Client: 494
 	before=$(stat_of sip.rejected_494)

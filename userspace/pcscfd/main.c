@@ -169,8 +169,9 @@ enum { FD_SIG, FD_CTL, FD_CORE, FD_FIXED };
 /* The signalling loop: returns when a signal asks to stop. */
 static void run(struct pcscfd *d, int sfd)
 {
-	struct pollfd pfd[FD_FIXED + PCSCF_MAX_ADDRS + PCSCF_MAX_QUEUES];
-	int nue = d->cfg.naddrs, n = FD_FIXED + nue + d->nworkers;
+	struct pollfd pfd[FD_FIXED + PCSCF_MAX_ADDRS + PCSCF_MAX_QUEUES + PCSCF_MAX_ADDRS +
+			  TCP_UE_CONNS];
+	int nue = d->cfg.naddrs, nfixed = FD_FIXED + nue + d->nworkers, n;
 
 	pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[FD_CTL] = (struct pollfd){ .fd = d->ctl.fd, .events = POLLIN };
@@ -183,6 +184,9 @@ static void run(struct pcscfd *d, int sfd)
 	for (;;) {
 		int timeout = proxy_tick(&d->proxy);
 
+		/* TCP connections come and go: their part of the set is rebuilt each time. */
+		n = nfixed + tcp_ue_pollfds(&d->proxy, pfd + nfixed,
+					    (int)(sizeof(pfd) / sizeof(pfd[0])) - nfixed);
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[FD_SIG].revents) {
@@ -208,6 +212,9 @@ static void run(struct pcscfd *d, int sfd)
 		for (int i = 0; i < nue; i++)
 			if (pfd[FD_FIXED + i].revents)
 				proxy_from_kernel_sip(&d->proxy, d->proxy.ue_fd[i]);
+		for (int i = nfixed; i < n; i++)
+			if (pfd[i].revents)
+				tcp_ue_handle(&d->proxy, pfd[i].fd);
 		if (pfd[FD_CTL].revents)
 			ctl_server_serve(&d->ctl, ctl_handle, d);
 	}

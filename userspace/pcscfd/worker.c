@@ -104,6 +104,7 @@ static void handle_sip(struct worker *w, const uint8_t *frame, uint32_t len,
 		return;
 	}
 	msg->protected = 0;
+	msg->conn = -1;
 	udp = udp_of(frame + m->l3_off, frame + len, m->family, msg);
 	if (!udp || sip_to_ring(w, msg, udp)) {
 		w->stats.drops++;
@@ -153,6 +154,7 @@ static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
 		return;
 	}
 	msg->protected = 1;
+	msg->conn = -1;
 	msg->spi = esp_sa_spi(sa);
 	msg->slot = m->sa_slot;
 	msg->generation = m->sa_generation;

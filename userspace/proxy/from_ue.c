@@ -89,6 +89,8 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 		t->ue_port = m->sport;
 		t->sa_slot = m->slot;
 		t->sa_generation = m->generation;
+		t->conn = m->conn;
+		t->conn_gen = m->conn_gen;
 		snprintf(t->impi, sizeof(t->impi), "%s", impi);
 		snprintf(t->ue_branch, sizeof(t->ue_branch), "%s", ue_branch ? ue_branch : "");
 		sipm_call_id(msg, t->call_id, sizeof(t->call_id));

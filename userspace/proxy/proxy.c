@@ -58,6 +58,8 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
 	}
 	ret = ue_link_open(p);
 	if (!ret)
+		ret = tcp_ue_open(p);
+	if (!ret)
 		ret = core_link_open(p);
 	return ret;
 }
@@ -70,6 +72,7 @@ void proxy_fini(struct proxy *p)
 	p->regs = NULL;
 	sa_slots_fini(&p->slots);
 	ue_link_close(p);
+	tcp_ue_close(p);
 	core_link_close(p);
 }
 
@@ -104,6 +107,7 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 		m.dport = p->cfg.sip_port;
 		m.len = n;
 		m.protected = 0;
+		m.conn = -1;
 		proxy_from_ue(p, &m);
 		len = sizeof(ss);
 	}

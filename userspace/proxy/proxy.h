@@ -16,6 +16,7 @@
 #include "sip/sec_agree.h"
 #include "proxy/sa_slots.h"
 #include "proxy/sip_ring.h"
+#include "proxy/tcp_ue.h"
 #include "proxy/txn.h"
 #include "xdp/xdp_loader.h"
 
@@ -51,6 +52,7 @@ struct proxy {
 	struct sa_slots slots;
 	struct sec_prefs prefs;
 	struct txn_table txns;
+	struct tcp_ue tcp;
 	struct proxy_stats stats;
 	int core_fd;
 	char core_via_host[64];

@@ -13,20 +13,24 @@ struct ue_route {
 	uint16_t ue_port;
 	bool protected;
 	uint32_t sa_slot, sa_generation; /* inbound SA of the request */
+	int32_t conn; /* unprotected TCP: answer on this connection */
+	uint32_t conn_gen;
 };
 
 static inline struct ue_route route_of_msg(const struct sip_in *m)
 {
 	return (struct ue_route){ .ue_addr = m->src, .our_addr = m->dst, .ue_port = m->sport,
 				  .protected = m->protected, .sa_slot = m->slot,
-				  .sa_generation = m->generation };
+				  .sa_generation = m->generation, .conn = m->conn,
+				  .conn_gen = m->conn_gen };
 }
 
 static inline struct ue_route route_of_txn(const struct txn *t)
 {
 	return (struct ue_route){ .ue_addr = t->ue_addr, .our_addr = t->our_addr,
 				  .ue_port = t->ue_port, .protected = t->protected,
-				  .sa_slot = t->sa_slot, .sa_generation = t->sa_generation };
+				  .sa_slot = t->sa_slot, .sa_generation = t->sa_generation,
+				  .conn = t->conn, .conn_gen = t->conn_gen };
 }
 
 /*

@@ -23,6 +23,8 @@ struct sip_in {
 	uint8_t pad;
 	uint32_t spi;	   /* inbound SA, when protected */
 	uint32_t slot, generation;
+	int32_t conn;	   /* unprotected TCP connection it came on; -1: UDP */
+	uint32_t conn_gen;
 	char data[SIP_MSG_MAX];
 };
 

@@ -26,6 +26,8 @@ struct txn {
 	uint16_t ue_port;
 	uint32_t sa_slot, sa_generation; /* inbound SA the request came through */
 	char ue_branch[TXN_BRANCH_MAX * 2]; /* the UE's Via branch: spots retransmissions */
+	int32_t conn; /* unprotected TCP connection of the request; -1: UDP */
+	uint32_t conn_gen;
 	char impi[REG_IMPI_MAX];
 	char call_id[REG_CALLID_MAX];
 	char sec_client[REG_SECHDR_MAX];
