@@ -216,5 +216,7 @@ void proxy_from_core(struct proxy *p)
 		else
 			p->stats.unroutable++; /* terminating requests: a later issue */
 		osip_message_free(msg);
+		/* A 401 carried CK/IK in clear: leave no copy of them on our stack. */
+		sodium_memzero(buf, n);
 	}
 }
