@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/outbuf.h"
 
@@ -21,7 +22,22 @@ void outbuf_printf(struct outbuf *o, const char *fmt, ...)
 		o->len += n;
 }
 
+void outbuf_put(struct outbuf *o, const char *s, size_t n)
+{
+	if (o->overflow || n >= o->cap - o->len) {
+		o->overflow = true;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
 int outbuf_result(const struct outbuf *o)
 {
-	return o->overflow ? -ENOSPC : (int)o->len;
+	if (!o->overflow)
+		return (int)o->len;
+	if (o->cap)
+		o->p[0] = '\0'; /* never hand out a truncated header */
+	return -ENOSPC;
 }

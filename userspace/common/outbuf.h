@@ -22,8 +22,10 @@ static inline void outbuf_init(struct outbuf *o, char *buf, size_t cap)
 }
 
 void outbuf_printf(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* n bytes of s, as they are. */
+void outbuf_put(struct outbuf *o, const char *s, size_t n);
 
-/* Length written, or -ENOSPC when something did not fit. */
+/* Length written, or -ENOSPC (and an empty string) when something did not fit. */
 int outbuf_result(const struct outbuf *o);
 
 #endif

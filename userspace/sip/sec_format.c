@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/outbuf.h"
 #include "sip/sec_agree.h"
 #include "sip/sip_lex.h"
 
@@ -38,112 +39,74 @@ int sec_mech_server(struct sec_mech *m, const struct sec_pref *pref, const char 
 	return 0;
 }
 
-struct out {
-	char *buf;
-	size_t size;
-	size_t len;
-	bool full;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->size - o->len) {
-		o->full = true;
-		return;
-	}
-	o->len += (size_t)n;
-}
-
-static void put_q(struct out *o, uint16_t q)
+static void put_q(struct outbuf *o, uint16_t q)
 {
 	char digits[4];
 	int i;
 
 	if (q >= 1000) {
-		put(o, ";q=1");
+		outbuf_printf(o, ";q=1");
 		return;
 	}
 	snprintf(digits, sizeof(digits), "%03u", (unsigned int)q);
 	for (i = 2; i > 0 && digits[i] == '0'; i--)
 		digits[i] = '\0';
 	if (q == 0)
-		put(o, ";q=0");
+		outbuf_printf(o, ";q=0");
 	else
-		put(o, ";q=0.%s", digits);
+		outbuf_printf(o, ";q=0.%s", digits);
 }
 
-static void put_mech(struct out *o, const struct sec_mech *m)
+static void put_mech(struct outbuf *o, const struct sec_mech *m)
 {
 	unsigned int i;
 
-	put(o, "%s", m->name);
+	outbuf_printf(o, "%s", m->name);
 	if (m->present & SEC_P_Q)
 		put_q(o, m->q);
 	if (m->present & SEC_P_PROT)
-		put(o, ";prot=%s", m->prot);
+		outbuf_printf(o, ";prot=%s", m->prot);
 	if (m->present & SEC_P_MOD)
-		put(o, ";mod=%s", m->mod);
+		outbuf_printf(o, ";mod=%s", m->mod);
 	if (m->present & SEC_P_SPI_C)
-		put(o, ";spi-c=%u", m->spi_c);
+		outbuf_printf(o, ";spi-c=%u", m->spi_c);
 	if (m->present & SEC_P_SPI_S)
-		put(o, ";spi-s=%u", m->spi_s);
+		outbuf_printf(o, ";spi-s=%u", m->spi_s);
 	if (m->present & SEC_P_PORT_C)
-		put(o, ";port-c=%u", (unsigned int)m->port_c);
+		outbuf_printf(o, ";port-c=%u", (unsigned int)m->port_c);
 	if (m->present & SEC_P_PORT_S)
-		put(o, ";port-s=%u", (unsigned int)m->port_s);
+		outbuf_printf(o, ";port-s=%u", (unsigned int)m->port_s);
 	if (m->present & SEC_P_ALG)
-		put(o, ";alg=%s", m->alg);
+		outbuf_printf(o, ";alg=%s", m->alg);
 	if (m->present & SEC_P_EALG)
-		put(o, ";ealg=%s", m->ealg);
+		outbuf_printf(o, ";ealg=%s", m->ealg);
 	for (i = 0; i < m->n_ext && i < SEC_EXT_MAX; i++) {
 		if (m->ext[i].value[0])
-			put(o, ";%s=%s", m->ext[i].name, m->ext[i].value);
+			outbuf_printf(o, ";%s=%s", m->ext[i].name, m->ext[i].value);
 		else
-			put(o, ";%s", m->ext[i].name);
+			outbuf_printf(o, ";%s", m->ext[i].name);
 	}
-}
-
-static int finish(struct out *o)
-{
-	if (o->full) {
-		if (o->size)
-			o->buf[0] = '\0';
-		return -ENOSPC;
-	}
-	return (int)o->len;
 }
 
 int sec_mech_format(const struct sec_mech *m, char *buf, size_t size)
 {
-	struct out o = {.buf = buf, .size = size, .full = size == 0};
+	struct outbuf o;
 
-	if (size)
-		buf[0] = '\0';
+	outbuf_init(&o, buf, size);
 	put_mech(&o, m);
-	return finish(&o);
+	return outbuf_result(&o);
 }
 
 int sec_list_format(const struct sec_list *l, char *buf, size_t size)
 {
-	struct out o = {.buf = buf, .size = size, .full = size == 0};
+	struct outbuf o;
 	unsigned int i;
 
-	if (size)
-		buf[0] = '\0';
+	outbuf_init(&o, buf, size);
 	for (i = 0; i < l->n && i < SEC_MECH_MAX; i++) {
 		if (i)
-			put(&o, ", ");
+			outbuf_printf(&o, ", ");
 		put_mech(&o, &l->mech[i]);
 	}
-	return finish(&o);
+	return outbuf_result(&o);
 }

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "common/outbuf.h"
 #include "sip/auth_params.h"
 #include "sip/sip_lex.h"
 #include "sip/www_auth.h"
@@ -50,47 +51,19 @@ static int hex16(const struct authp *p, uint8_t out[AKA_KEY_LEN])
 	return 0;
 }
 
-struct out {
-	char *buf;
-	size_t size;
-	size_t len;
-	bool full;
-};
-
-static void put(struct out *o, const char *s, size_t n)
+static void put_param(struct outbuf *o, const struct authp *p, bool *first)
 {
-	if (o->full || n >= o->size - o->len) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-}
-
-static void put_param(struct out *o, const struct authp *p, bool *first)
-{
-	put(o, *first ? " " : ", ", *first ? 1 : 2);
+	outbuf_put(o, *first ? " " : ", ", *first ? 1 : 2);
 	*first = false;
-	put(o, p->name, p->nlen);
-	put(o, "=", 1);
-	put(o, p->val, p->vlen);
-}
-
-static int finish(struct out *o)
-{
-	if (o->full) {
-		if (o->size)
-			o->buf[0] = '\0';
-		return -ENOSPC;
-	}
-	return (int)o->len;
+	outbuf_put(o, p->name, p->nlen);
+	outbuf_put(o, "=", 1);
+	outbuf_put(o, p->val, p->vlen);
 }
 
 int www_auth_take_keys(const char *in, size_t len, uint8_t ck[AKA_KEY_LEN], uint8_t ik[AKA_KEY_LEN],
 		       char *out, size_t out_size)
 {
-	struct out o = {.buf = out, .size = out_size, .full = out_size == 0};
+	struct outbuf o;
 	uint8_t k_ck[AKA_KEY_LEN], k_ik[AKA_KEY_LEN];
 	bool have_ck = false, have_ik = false, first = true;
 	struct authp_iter it;
@@ -99,11 +72,10 @@ int www_auth_take_keys(const char *in, size_t len, uint8_t ck[AKA_KEY_LEN], uint
 	size_t slen;
 	int rc;
 
-	if (out_size)
-		out[0] = '\0';
+	outbuf_init(&o, out, out_size);
 	if (authp_begin(&it, in, len, &scheme, &slen) || !lex_eq_ci(scheme, slen, "Digest"))
 		return -EINVAL;
-	put(&o, scheme, slen);
+	outbuf_put(&o, scheme, slen);
 
 	while ((rc = authp_next(&it, &p)) == 1) {
 		bool is_ck = lex_eq_ci(p.name, p.nlen, "ck");
@@ -129,7 +101,7 @@ int www_auth_take_keys(const char *in, size_t len, uint8_t ck[AKA_KEY_LEN], uint
 	if (rc == 0 && (!have_ck || !have_ik))
 		rc = -ENOENT;
 	if (rc == 0)
-		rc = finish(&o);
+		rc = outbuf_result(&o);
 	if (rc >= 0) {
 		memcpy(ck, k_ck, AKA_KEY_LEN);
 		memcpy(ik, k_ik, AKA_KEY_LEN);
@@ -202,7 +174,7 @@ static bool integrity_value_ok(const char *v)
 int www_auth_set_integrity(const char *in, size_t len, const char *value, char *out,
 			   size_t out_size)
 {
-	struct out o = {.buf = out, .size = out_size, .full = out_size == 0};
+	struct outbuf o;
 	struct authp_iter it;
 	struct authp p;
 	const char *scheme;
@@ -210,13 +182,12 @@ int www_auth_set_integrity(const char *in, size_t len, const char *value, char *
 	bool first = true;
 	int rc;
 
-	if (out_size)
-		out[0] = '\0';
+	outbuf_init(&o, out, out_size);
 	if (!value || !integrity_value_ok(value))
 		return -EINVAL;
 	if (authp_begin(&it, in, len, &scheme, &slen) || !lex_eq_ci(scheme, slen, "Digest"))
 		return -EINVAL;
-	put(&o, scheme, slen);
+	outbuf_put(&o, scheme, slen);
 	while ((rc = authp_next(&it, &p)) == 1)
 		if (!lex_eq_ci(p.name, p.nlen, "integrity-protected"))
 			put_param(&o, &p, &first);
@@ -225,9 +196,9 @@ int www_auth_set_integrity(const char *in, size_t len, const char *value, char *
 			out[0] = '\0';
 		return rc;
 	}
-	put(&o, first ? " " : ", ", first ? 1 : 2);
-	put(&o, "integrity-protected=\"", 21);
-	put(&o, value, strlen(value));
-	put(&o, "\"", 1);
-	return finish(&o);
+	outbuf_put(&o, first ? " " : ", ", first ? 1 : 2);
+	outbuf_put(&o, "integrity-protected=\"", 21);
+	outbuf_put(&o, value, strlen(value));
+	outbuf_put(&o, "\"", 1);
+	return outbuf_result(&o);
 }
