@@ -165,6 +165,24 @@ cases() {
 	print(s.recv(2000).split(b"\r\n")[0].decode())
 	PY
 	check "$fam: REGISTER without Security-Client: 494 counted" test "$(stat_of sip.rejected_494)" -eq $((before + 1))
+
+	# --- any other request outside ESP: dropped and counted, never answered (no reflection)
+	before=$(stat_of sip.unprotected_request)
+	ue /usr/bin/python3 - "$UEA" "$PA" <<-'PY'
+	import socket, sys
+	s = socket.socket(socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind((sys.argv[1], 5071)); s.settimeout(1)
+	s.sendto(b"OPTIONS sip:ims.example SIP/2.0\r\nVia: SIP/2.0/UDP ue.example:5071;branch=z9hG4bKo1\r\n"
+	         b"From: <sip:x@ims.example>;tag=1\r\nTo: <sip:ims.example>\r\nCall-ID: unprot-1\r\n"
+	         b"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", (sys.argv[2], 5060))
+	try:
+	    s.recv(2000)
+	    sys.exit(1)
+	except socket.timeout:
+	    sys.exit(0)
+	PY
+	check "$fam: unprotected OPTIONS: no answer" test $? -eq 0
+	check "$fam: unprotected OPTIONS: counted" test "$(stat_of sip.unprotected_request)" -eq $((before + 1))
 }
 
 cases 4 $UE4 $P4 192.0.2.3

@@ -218,6 +218,14 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 			addr_str(&m->src, a, sizeof(a)), m->spi);
 		goto out;
 	}
+	if (!m->protected && !MSG_IS_REGISTER(msg)) {
+		/*
+		 * TS 33.203 7.1: only REGISTER may arrive unprotected. Dropped, not
+		 * answered: an answer would make us a reflector for spoofed floods.
+		 */
+		p->stats.unprotected_request++;
+		goto out;
+	}
 	if (m->protected && !MSG_IS_REGISTER(msg)) {
 		/* The SA says who sends; the message cannot claim otherwise. */
 		const struct reg_sa_set *s = NULL;
@@ -237,11 +245,8 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 			register_protected(p, m, msg, impi, set);
 		else
 			register_unprotected(p, m, msg, impi);
-	} else if (m->protected) {
-		forward_request(p, m, msg, false, impi, NULL);
 	} else {
-		/* TS 33.203 7.1: after registration only protected requests are accepted. */
-		proxy_reply(p, m, msg, 403, "Forbidden (protected request required)");
+		forward_request(p, m, msg, false, impi, NULL);
 	}
 out:
 	osip_message_free(msg);

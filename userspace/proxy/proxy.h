@@ -37,6 +37,7 @@ struct proxy_stats {
 	uint64_t from_ue, from_core, to_ue, to_core;
 	uint64_t parse_errors;	  /* not SIP */
 	uint64_t rejected_494;	  /* no usable Security-Client */
+	uint64_t unprotected_request; /* a request other than REGISTER outside ESP: dropped */
 	uint64_t verify_mismatch; /* Security-Verify / Security-Client downgrade check failed */
 	uint64_t no_keys_401;	  /* 401 from the core without ck/ik */
 	uint64_t wrong_sa;	  /* protected message on an SA that cannot carry it */
