@@ -188,6 +188,12 @@ cases() {
 cases 4 $UE4 $P4 192.0.2.3
 cases 6 $UE6 $P6 2001:db8:1::3
 
+# --- pcscfctl without a daemon to ask: the pinned classifier map
+n_pinned=$(pns "$BUILD/pcscfctl" --ctl "$LAB_DIR/none.sock" --pin-dir "$LAB_DIR/bpffs/pcscf" sa list --json |
+	/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check "pcscfctl sa list from the pins lists every inbound SA of the map" \
+	test "$n_pinned" -eq "$(map_entries)" -a "$n_pinned" -gt 0
+
 # --- stopping pcscfd removes every SA from the classifier map
 kill -TERM "${LAB_PIDS[0]}"
 wait "${LAB_PIDS[0]}"

@@ -13,7 +13,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include "common/outbuf.h"
+#include "xdp/xdp_maps.h"
 #include "xdp/xdp_loader.h"
 #include "xdp/xdp_stats.h"
 
@@ -28,7 +31,8 @@ static void usage(FILE *f)
 		   "commands:\n"
 		   "  stats [--json]      XDP verdicts (all CPUs) and per-worker counters\n"
 		   "  sa list [--json]    one row per SA: spi, direction, UE, ports, state\n"
-		   "                      (temporary, new, old), algorithms, expiry, traffic\n"
+		   "                      (temporary, new, old), algorithms, expiry, traffic;\n"
+		   "                      without pcscfd: the inbound SAs of the pinned map\n"
 		   "  reg list [--json]   registrations: IMPI, UE, expiry, SA sets, IMPU\n"
 		   "  ping                is pcscfd answering\n");
 }
@@ -66,28 +70,36 @@ static int ask_daemon(const char *path, const char *req)
 	return 0;
 }
 
-static int stats_from_pins(const char *pin_dir, bool json)
+/* Maps pinned by pcscfd (or by ip link), for when no daemon answers. */
+static int open_pins(struct pcscf_bpf_handles *h, const char *pin_dir)
 {
-	struct pcscf_bpf_handles h;
-	struct pcscf_xdp_stats xs;
-	static char out[16384];
 	int err = -ENOENT;
 
 	for (size_t i = 0; i < sizeof(pin_dirs) / sizeof(pin_dirs[0]) && err; i++) {
 		const char *dir = pin_dir ? pin_dir : pin_dirs[i];
 
-		pcscf_handles_init(&h);
-		err = pcscf_maps_open_pinned(&h, dir);
+		pcscf_handles_init(h);
+		err = pcscf_maps_open_pinned(h, dir);
 		if (err)
-			pcscf_xdp_release(&h);
+			pcscf_xdp_release(h);
 		if (pin_dir)
 			break;
 	}
-	if (err) {
+	if (err)
 		fprintf(stderr, "pcscfctl: pcscfd is not running and no pinned maps found (%s)\n",
 			pin_dir ? pin_dir : "/sys/fs/bpf/pcscf, /sys/fs/bpf/tc/globals");
+	return err;
+}
+
+static int stats_from_pins(const char *pin_dir, bool json)
+{
+	struct pcscf_bpf_handles h;
+	struct pcscf_xdp_stats xs;
+	static char out[16384];
+	int err = open_pins(&h, pin_dir);
+
+	if (err)
 		return err;
-	}
 	err = xdp_stats_read(h.stats_fd, &xs);
 	if (!err) {
 		struct outbuf o;
@@ -103,6 +115,52 @@ static int stats_from_pins(const char *pin_dir, bool json)
 		return err;
 	}
 	fputs(out, stdout);
+	return 0;
+}
+
+/*
+ * Without pcscfd only the classifier's view is left: which inbound SPIs it
+ * lets through, in which state, until when. Keys and ports of the other
+ * directions live in the daemon only.
+ */
+static int sa_from_pins(const char *pin_dir, bool json)
+{
+	static const char *const states[] = { "?", "temporary", "new", "old" };
+	struct pcscf_sa_key key, next, *prev = NULL;
+	struct pcscf_sa_value v;
+	struct pcscf_bpf_handles h;
+	uint64_t now = mono_ns();
+	int err = open_pins(&h, pin_dir), n = 0;
+
+	if (err)
+		return err;
+	if (h.sa_fd < 0) {
+		fprintf(stderr, "pcscfctl: no pinned %s map\n", PCSCF_MAP_SA);
+		pcscf_xdp_release(&h);
+		return -ENOENT;
+	}
+	printf(json ? "[" : "%-10s %-3s %-9s %7s %6s %4s %7s  (pcscfd not running: classifier map only)\n",
+	       "spi", "dir", "state", "expires", "slot", "gen", "ue_port");
+	while (!bpf_map_get_next_key(h.sa_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(h.sa_fd, &key, &v))
+			continue;
+		long long exp = v.expires_ns ? ((long long)v.expires_ns - (long long)now) / 1000000000 : -1;
+		const char *st = v.state < 4 ? states[v.state] : "?";
+
+		if (json)
+			printf("%s{\"spi\":%u,\"dir\":\"in\",\"state\":\"%s\",\"expires_in\":%lld,"
+			       "\"slot\":%u,\"generation\":%u,\"ue_port\":%u}",
+			       n ? "," : "", ntohl(key.spi), st, exp, v.slot, v.generation, v.ue_port);
+		else
+			printf("0x%08x %-3s %-9s %7lld %6u %4u %7u\n", ntohl(key.spi), "in", st, exp,
+			       v.slot, v.generation, v.ue_port);
+		n++;
+	}
+	if (json)
+		printf("]\n");
+	pcscf_xdp_release(&h);
 	return 0;
 }
 
@@ -163,6 +221,8 @@ int main(int argc, char **argv)
 		return 0;
 	if (!strcmp(cmd, "stats"))
 		return stats_from_pins(pin_dir, json) ? 1 : 0;
+	if (!strcmp(cmd, "sa list"))
+		return sa_from_pins(pin_dir, json) ? 1 : 0;
 	fprintf(stderr, "pcscfctl: pcscfd not reachable at %s: %s\n", ctl, strerror(-err));
 	return 1;
 }
