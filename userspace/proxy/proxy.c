@@ -97,8 +97,14 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	ssize_t n;
 
 	/* Reassembled fragments only: whole datagrams are steered to AF_XDP. */
-	while ((n = recvfrom(fd, m.data, sizeof(m.data), MSG_DONTWAIT, (struct sockaddr *)&ss,
-			     &len)) > 0) {
+	while ((n = recvfrom(fd, m.data, sizeof(m.data), MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&ss, &len)) > 0) {
+		if ((size_t)n > sizeof(m.data)) {
+			/* Over UDP this size belongs on TCP (RFC 3261 18.1.1): not cut, dropped. */
+			p->stats.parse_errors++;
+			len = sizeof(ss);
+			continue;
+		}
 		if (addr_from_sockaddr(&ss, &m.src, &m.sport))
 			continue;
 		for (int i = 0; i < p->cfg.naddrs; i++)
