@@ -166,6 +166,29 @@ cases() {
 	PY
 	check "$fam: REGISTER without Security-Client: 494 counted" test "$(stat_of sip.rejected_494)" -eq $((before + 1))
 
+	# --- a REGISTER larger than the MTU: IP fragments pass to the kernel, which
+	#     reassembles them for pcscfd's socket on the SIP port
+	before=$(stat_of xdp.pass_fragment)
+	ue /usr/bin/python3 - "$UEA" "$PA" "frag$f" <<-'PY'
+	import socket, sys
+	s = socket.socket(socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind((sys.argv[1], 5072)); s.settimeout(3)
+	u = sys.argv[3] + "@ims.example"
+	msg = ("REGISTER sip:ims.example SIP/2.0\r\nVia: SIP/2.0/UDP ue.example:5072;branch=z9hG4bKf1\r\n"
+	       f"From: <sip:{u}>;tag=1\r\nTo: <sip:{u}>\r\nCall-ID: frag-{u}\r\nCSeq: 1 REGISTER\r\n"
+	       f'Authorization: Digest username="{u}", realm="ims.example", nonce="", uri="sip:ims.example", response=""\r\n'
+	       "Security-Client: ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;spi-c=7001;spi-s=7002;port-c=31900;port-s=31901\r\n"
+	       "Require: sec-agree\r\nProxy-Require: sec-agree\r\nX-Padding: " + "p" * 1300 + "\r\n"
+	       "Content-Length: 0\r\n\r\n")
+	assert len(msg) > 1500
+	s.sendto(msg.encode(), (sys.argv[2], 5060))
+	print(s.recv(4000).split(b"\r\n")[0].decode())
+	PY
+	check "$fam: fragmented REGISTER: reassembled by the kernel, answered (401)" \
+		test "$(sa_rows frag$f@ims.example temporary)" -eq 4
+	check "$fam: fragmented REGISTER: fragments counted as pass_fragment" \
+		test "$(stat_of xdp.pass_fragment)" -gt "$before"
+
 	# --- any other request outside ESP: dropped and counted, never answered (no reflection)
 	before=$(stat_of sip.unprotected_request)
 	ue /usr/bin/python3 - "$UEA" "$PA" <<-'PY'
