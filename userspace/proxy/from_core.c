@@ -34,7 +34,51 @@ static void challenge_unusable(struct proxy *p, struct txn *t, osip_message_t *m
 	proxy_send_ue(p, &r, msg);
 }
 
-static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg)
+/* CK/IK taken from the raw 401 before anything copies it (see take_raw_keys). */
+struct raw_keys {
+	int status; /* 0: found; -ENOENT, -EINVAL: why not */
+	uint8_t ck[AKA_KEY_LEN], ik[AKA_KEY_LEN];
+};
+
+static void scrub_hex(char *buf, size_t len, const uint8_t *key)
+{
+	char hex[2 * AKA_KEY_LEN + 1], *at;
+
+	for (int upper = 0; upper < 2; upper++) {
+		for (int i = 0; i < AKA_KEY_LEN; i++)
+			snprintf(hex + 2 * i, 3, upper ? "%02X" : "%02x", key[i]);
+		while ((at = memmem(buf, len, hex, 2 * AKA_KEY_LEN)))
+			memset(at, '0', 2 * AKA_KEY_LEN);
+	}
+	sodium_memzero(hex, sizeof(hex));
+}
+
+/*
+ * The keys are read from the datagram itself and their text overwritten
+ * there, so libosip2's copies of the message never hold them (it frees them
+ * without wiping). The P-CSCF is the last hop that may see CK/IK.
+ */
+static void take_raw_keys(char *buf, size_t len, struct raw_keys *k)
+{
+	char www[2048], cleaned[2048];
+	int n;
+
+	k->status = -ENOENT;
+	if (len < 12 || memcmp(buf, "SIP/2.0 401", 11))
+		return;
+	n = sipm_raw_header(buf, len, "WWW-Authenticate", 0, www, sizeof(www));
+	if (n >= 0) {
+		n = www_auth_take_keys(www, n, k->ck, k->ik, cleaned, sizeof(cleaned));
+		k->status = n < 0 ? n : 0;
+	}
+	sodium_memzero(www, sizeof(www));
+	if (!k->status) {
+		scrub_hex(buf, len, k->ck);
+		scrub_hex(buf, len, k->ik);
+	}
+}
+
+static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct raw_keys *k)
 {
 	uint8_t ck[AKA_KEY_LEN], ik[AKA_KEY_LEN];
 	char cleaned[1024], server[REG_SECHDR_MAX];
@@ -52,12 +96,16 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg)
 		challenge_unusable(p, t, msg, "no WWW-Authenticate");
 		return;
 	}
-	n = www_auth_take_keys(www, strlen(www), ck, ik, cleaned, sizeof(cleaned));
+	n = k->status ? k->status : www_auth_take_keys(www, strlen(www), ck, ik, cleaned,
+							 sizeof(cleaned));
 	if (n < 0) {
 		p->stats.no_keys_401++;
 		challenge_unusable(p, t, msg, n == -ENOENT ? "ck/ik missing" : "ck/ik malformed");
 		return;
 	}
+	/* What osip saw was scrubbed: the keys are the ones read from the datagram. */
+	memcpy(ck, k->ck, sizeof(ck));
+	memcpy(ik, k->ik, sizeof(ik));
 	/* The keys never go further than this P-CSCF (TS 33.203 7.1). */
 	sipm_replace(msg, "WWW-Authenticate", cleaned);
 
@@ -168,7 +216,7 @@ static void on_register_failure(struct proxy *p, struct txn *t, osip_message_t *
 	}
 }
 
-static void on_response(struct proxy *p, osip_message_t *msg)
+static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k)
 {
 	uint64_t now = proxy_now_ms();
 	struct txn *t = txn_find(&p->txns, sipm_top_branch(msg), now);
@@ -185,7 +233,7 @@ static void on_response(struct proxy *p, osip_message_t *msg)
 
 		proxy_send_ue(p, &r, msg);
 	} else if (code == 401) {
-		on_401(p, t, msg);
+		on_401(p, t, msg, k);
 	} else if (code >= 200 && code < 300) {
 		on_register_2xx(p, t, msg);
 	} else if (code >= 300) {
@@ -202,21 +250,26 @@ static void on_response(struct proxy *p, osip_message_t *msg)
 void proxy_from_core(struct proxy *p)
 {
 	char buf[SIP_MSG_MAX * 2];
+	struct raw_keys keys;
 	osip_message_t *msg;
 	ssize_t n;
 
 	while ((n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
 		p->stats.from_core++;
+		take_raw_keys(buf, n, &keys);
 		if (sipm_parse(&msg, buf, n)) {
 			p->stats.parse_errors++;
+			sodium_memzero(&keys, sizeof(keys));
+			sodium_memzero(buf, n);
 			continue;
 		}
 		if (MSG_IS_RESPONSE(msg))
-			on_response(p, msg);
+			on_response(p, msg, &keys);
 		else
 			p->stats.unroutable++; /* terminating requests: a later issue */
 		osip_message_free(msg);
 		/* A 401 carried CK/IK in clear: leave no copy of them on our stack. */
+		sodium_memzero(&keys, sizeof(keys));
 		sodium_memzero(buf, n);
 	}
 }
