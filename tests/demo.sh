@@ -40,13 +40,6 @@ for e in rows:
           v["slot"], v["generation"], names.get(v["state"], v["state"]), v["ue_port"]))
 print("  (%d entries)" % len(rows))'
 }
-count() { # impi state -> number of SAs
-	pns "$BUILD/pcscfctl" --ctl "$CTL" sa list --json | /usr/bin/python3 -c '
-import json, sys
-print(sum(1 for r in json.load(sys.stdin) if r["impi"] == sys.argv[1] and r["state"] == sys.argv[2]))' "$1" "$2"
-}
-map_entries() { pns bpftool map dump pinned "$PIN/pcscf_sa" -j |
-	/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 ue_wait() { # the UE log line that says it reached a pause point
 	local i
 	for i in $(seq 150); do
@@ -78,23 +71,23 @@ UE_PID=$!
 bold "1. Initial registration (REGISTER, 401, REGISTER, 200 OK)"
 ue_wait go1 && ue_show
 show_tables
-check "1: four SAs of the new set" test "$(count alice@ims.example new)" -eq 4
+check "1: four SAs of the new set" test "$(sa_count alice@ims.example new)" -eq 4
 check "1: the classifier lets exactly the two inbound SAs in" test "$(map_entries)" -eq 2
 
 bold "2. Re-registration: new SAs negotiated through the established ones"
 touch "$LAB_DIR/go1"
 ue_wait go2 && ue_show
 show_tables
-check "2: the new set" test "$(count alice@ims.example new)" -eq 4
-check "2: the previous set kept as the old set" test "$(count alice@ims.example old)" -eq 4
+check "2: the new set" test "$(sa_count alice@ims.example new)" -eq 4
+check "2: the previous set kept as the old set" test "$(sa_count alice@ims.example old)" -eq 4
 check "2: four inbound SAs in the classifier map" test "$(map_entries)" -eq 4
 
 bold "3. First use of the new set (a protected OPTIONS): the old set goes"
 touch "$LAB_DIR/go2"
 ue_wait go3 && ue_show
 show_tables
-check "3: old set deleted on first use of the new" test "$(count alice@ims.example old)" -eq 0
-check "3: new set still there" test "$(count alice@ims.example new)" -eq 4
+check "3: old set deleted on first use of the new" test "$(sa_count alice@ims.example old)" -eq 0
+check "3: new set still there" test "$(sa_count alice@ims.example new)" -eq 4
 check "3: the classifier map followed" test "$(map_entries)" -eq 2
 
 bold "4. A failed attempt: bob never answers the challenge (reg-await-auth ${RAA}s here)"
@@ -102,11 +95,11 @@ ue "$BUILD/imsue" --impi bob@ims.example --impu sip:bob@ims.example --k $K --opc
 	--domain ims.example --local $UEA --sip-port 5070 --port-c 32000 --port-s 32001 \
 	--pcscf $PA register-unanswered
 show_tables
-check "4: bob's temporary set exists" test "$(count bob@ims.example temporary)" -eq 4
+check "4: bob's temporary set exists" test "$(sa_count bob@ims.example temporary)" -eq 4
 echo "... waiting $((RAA + 2)) s"
 sleep $((RAA + 2))
 show_tables
-check "4: bob's temporary set expired" test "$(count bob@ims.example temporary)" -eq 0
+check "4: bob's temporary set expired" test "$(sa_count bob@ims.example temporary)" -eq 0
 check "4: and left the classifier map" test "$(map_entries)" -eq 2
 
 bold "5. De-registration: 200 OK through the SAs, then the sets are deleted"
@@ -116,7 +109,7 @@ ue_rc=$?
 ue_show
 show_tables
 check "5: alice's UE saw every step behave (imsue exit 0)" test "$ue_rc" -eq 0
-check "5: no SA left" test "$(count alice@ims.example new)" -eq 0
+check "5: no SA left" test "$(sa_count alice@ims.example new)" -eq 0
 check "5: classifier map empty" test "$(map_entries)" -eq 0
 
 bold "Counters"

@@ -18,13 +18,6 @@ CORE6=2001:db8:2::2
 
 ctl() { pns "$BUILD/pcscfctl" --ctl "$CTL" "$@"; }
 stat_of() { json_get "$(ctl stats --json)" "$1"; }
-sa_rows() { # impi [state]: how many SAs the daemon lists
-	ctl sa list --json | /usr/bin/python3 -c '
-import json, sys
-rows = [r for r in json.load(sys.stdin) if r["impi"] == sys.argv[1]
-        and (len(sys.argv) < 3 or r["state"] == sys.argv[2])]
-print(len(rows))' "$@"
-}
 sa_spis() { ctl sa list --json | /usr/bin/python3 -c '
 import json, sys
 print(" ".join(sorted(str(r["spi"]) for r in json.load(sys.stdin)
@@ -35,8 +28,6 @@ import json, socket, sys
 keys = {socket.ntohl(e["formatted"]["key"]["spi"]) for e in json.load(sys.stdin)}
 print(sum(int(s) in keys for s in sys.argv[1].split()))' "$1"
 }
-map_entries() { pns bpftool map dump pinned "$LAB_DIR/bpffs/pcscf/pcscf_sa" -j |
-	/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
 start_core() { # scenario
 	pkill -f "sipp -sf .*$LAB_ID" 2>/dev/null
@@ -69,11 +60,11 @@ start_core scscf
 # --- initial registration, IPv4 and IPv6, through scapy's ESP
 check "IPv4: REGISTER/401/REGISTER/200 with a scapy-ESP UE" scapy_ue alice4 $UE4 $P4
 check "IPv4: the 401 reached the UE without ck/ik" bash -c "! grep -q leaked $LAB_DIR/ue-alice4.log"
-check "IPv4: four SAs in state new" test "$(sa_rows alice4@ims.example new)" -eq 4
+check "IPv4: four SAs in state new" test "$(sa_count alice4@ims.example new)" -eq 4
 check "IPv4: registration listed with its IMPU" bash -c "ip netns exec $NS_P $BUILD/pcscfctl --ctl $CTL reg list | grep -q 'alice4@ims.example.*sip:alice4@ims.example'"
 check "IPv4: classifier map holds the two inbound SAs" test "$(map_entries)" -eq 2
 check "IPv6: REGISTER/401/REGISTER/200 with a scapy-ESP UE" scapy_ue alice6 $UE6 $P6
-check "IPv6: four SAs in state new" test "$(sa_rows alice6@ims.example new)" -eq 4
+check "IPv6: four SAs in state new" test "$(sa_count alice6@ims.example new)" -eq 4
 check "IPv6: classifier map holds 4 inbound SAs in all" test "$(map_entries)" -eq 4
 
 # The cases below run once per family: f=4 or 6.
@@ -110,16 +101,16 @@ cases() {
 	check "$fam: de-registration: protected 200 to Expires: 0" \
 		scapy_ue bob$f $UEA $PA --port-c 31300 --port-s 31301 --deregister
 	check "$fam: de-registration: answer arrived through the SA" grep -q "outlived" "$LAB_DIR/ue-bob$f.log"
-	check "$fam: de-registration: bob's SAs deleted" test "$(sa_rows bob$f@ims.example)" -eq 0
+	check "$fam: de-registration: bob's SAs deleted" test "$(sa_count bob$f@ims.example)" -eq 0
 
 	# --- reg-await-auth expiry of an unanswered challenge
 	scapy_ue dave$f $UEA $PA --port-c 31400 --port-s 31401 --stop-after-401
-	check "$fam: unanswered 401: four temporary SAs" test "$(sa_rows dave$f@ims.example temporary)" -eq 4
+	check "$fam: unanswered 401: four temporary SAs" test "$(sa_count dave$f@ims.example temporary)" -eq 4
 	dave_spis=$(sa_spis dave$f@ims.example)
 	check "$fam: unanswered 401: its two inbound SAs are in the map" test "$(map_has_spis "$dave_spis")" -eq 2
 	sleep $((RAA + 2))
 	check "$fam: unanswered 401: temporary set gone after reg-await-auth (${RAA}s)" \
-		test "$(sa_rows dave$f@ims.example)" -eq 0
+		test "$(sa_count dave$f@ims.example)" -eq 0
 	check "$fam: unanswered 401: its map entries gone too" test "$(map_has_spis "$dave_spis")" -eq 0
 
 	# --- re-synchronisation: a second 401 replaces the temporary set
@@ -127,14 +118,14 @@ cases() {
 	first=$(sa_spis erin$f@ims.example)
 	scapy_ue erin$f $UEA $PA --port-c 31500 --port-s 31501 --stop-after-401
 	second=$(sa_spis erin$f@ims.example)
-	check "$fam: second 401: still exactly four temporary SAs" test "$(sa_rows erin$f@ims.example temporary)" -eq 4
+	check "$fam: second 401: still exactly four temporary SAs" test "$(sa_count erin$f@ims.example temporary)" -eq 4
 	check "$fam: second 401: the temporary set was replaced (new SPIs)" test "$first" != "$second"
 
 	# --- failed authentication: 403 deletes the temporary set
 	start_core scscf_403
 	scapy_ue carol$f $UEA $PA --port-c 31600 --port-s 31601 --expect 403
 	check "$fam: 403 from the core reaches the UE" grep -q "OK: final response.*403" "$LAB_DIR/ue-carol$f.log"
-	check "$fam: 403: carol's temporary SAs deleted" test "$(sa_rows carol$f@ims.example)" -eq 0
+	check "$fam: 403: carol's temporary SAs deleted" test "$(sa_count carol$f@ims.example)" -eq 0
 
 	# --- a 401 without ck/ik: a clear error to the UE, a log line, no SAs
 	start_core scscf_nokeys
@@ -144,13 +135,13 @@ cases() {
 	check "$fam: 401 without ck/ik: UE gets 500" grep -q "OK: final response.*500" "$LAB_DIR/ue-frank$f.log"
 	check "$fam: 401 without ck/ik: counted and logged" \
 		test "$(stat_of sip.no_keys_401)" -eq $((before + 1)) -a -n "$(grep 'ck/ik missing' "$LAB_DIR/pcscfd.log")"
-	check "$fam: 401 without ck/ik: no SAs" test "$(sa_rows frank$f@ims.example)" -eq 0
+	check "$fam: 401 without ck/ik: no SAs" test "$(sa_count frank$f@ims.example)" -eq 0
 
 	# --- the unprotected REGISTER over TCP to the same port, through the kernel
 	start_core scscf
 	check "$fam: REGISTER over TCP: 401 back on the connection, then protected 200" \
 		scapy_ue tess$f $UEA $PA --port-c 31800 --port-s 31801 --tcp
-	check "$fam: REGISTER over TCP: four SAs in state new" test "$(sa_rows tess$f@ims.example new)" -eq 4
+	check "$fam: REGISTER over TCP: four SAs in state new" test "$(sa_count tess$f@ims.example new)" -eq 4
 
 	# --- no Security-Client: 494
 	before=$(stat_of sip.rejected_494)
@@ -185,7 +176,7 @@ cases() {
 	print(s.recv(4000).split(b"\r\n")[0].decode())
 	PY
 	check "$fam: fragmented REGISTER: reassembled by the kernel, answered (401)" \
-		test "$(sa_rows frag$f@ims.example temporary)" -eq 4
+		test "$(sa_count frag$f@ims.example temporary)" -eq 4
 	check "$fam: fragmented REGISTER: fragments counted as pass_fragment" \
 		test "$(stat_of xdp.pass_fragment)" -gt "$before"
 

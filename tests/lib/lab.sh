@@ -106,3 +106,22 @@ for k in sys.argv[2].split("."):
     v = v[int(k)] if isinstance(v, list) else v[k]
 print(v)' "$1" "$2"
 }
+
+# The pcscfd of a lab: its control socket and the pin directory of its maps.
+LAB_CTL=${LAB_CTL:-$LAB_DIR/ctl.sock}
+LAB_PIN=${LAB_PIN:-$LAB_DIR/bpffs/pcscf}
+
+# sa_count IMPI [STATE]: how many SAs pcscfd lists for IMPI (in STATE).
+sa_count() {
+	pns "$BUILD/pcscfctl" --ctl "$LAB_CTL" sa list --json | /usr/bin/python3 -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin) if r["impi"] == sys.argv[1]
+        and (len(sys.argv) < 3 or r["state"] == sys.argv[2])]
+print(len(rows))' "$@"
+}
+
+# map_entries: how many inbound SAs the classifier's pinned SA map holds.
+map_entries() {
+	pns bpftool map dump pinned "$LAB_PIN/pcscf_sa" -j |
+		/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
