@@ -120,7 +120,7 @@ test:
 
 demo:
 	@bash .ci/install-deps.sh --if-missing
-	$(MAKE) all
+	$(MAKE) tools
 	bash tests/demo.sh
 
 bench:

@@ -53,7 +53,8 @@ ue_show() { sed -n "$((UE_SHOWN + 1)),\$p" "$LAB_DIR/alice.log"; UE_SHOWN=$(wc -
 
 bold "Lab: UE $UEA -- P-CSCF $PA (XDP on p0) -- S-CSCF (SIPp) $CORE4"
 lab_up 1 with-core
-"$BUILD/tools/akavec" --k $K --opc $OPC --count 16 --per-line 3 >"$LAB_DIR/vectors.csv"
+"$BUILD/tools/akavec" --k $K --opc $OPC --count 16 --per-line 3 >"$LAB_DIR/vectors.csv" ||
+	{ echo "demo: cannot write AKA vectors ($BUILD/tools/akavec; make tools)"; exit 1; }
 core sipp -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" -p 5060 -bg \
 	-skip_rlimit >"$LAB_DIR/sipp.out" 2>&1
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 --pin-dir "$PIN" --ctl "$CTL" \
