@@ -6,6 +6,7 @@
 #   make demo       the registration lab (network namespaces)
 #   make bench      benchmarks, each next to a same-run baseline
 #   make fuzz       build the libFuzzer harnesses (clang)
+#   make tsan       ThreadSanitizer build of the concurrency tests (build/tsan/tests/)
 #
 # New sources are picked up by directory: userspace/<module>/*.c go into
 # libpcscf.a, tests/unit/test_*.c become one test binary each, and so on.
@@ -51,7 +52,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS	:= $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 HDRS	:= $(wildcard include/*.h userspace/*/*.h)
 
-.PHONY: all deps test demo bench fuzz tests benches tools clean format
+.PHONY: all deps test demo bench fuzz tsan tests benches tools clean format
 
 all: $(BPF_OBJ) $(BPF_SKEL) $(BARE_OBJ) $(BINS)
 
@@ -107,6 +108,12 @@ fuzz:
 		-Iinclude -Iuserspace -I$(BUILD)/fuzz -o $(BUILD)/fuzz/bin/$$n $$f \
 		$(BUILD)/fuzz/libpcscf.a $(LDLIBS); done
 
+# ThreadSanitizer: the library and the tests that run threads against each other.
+TSAN_TESTS := test_sa_slots
+tsan:
+	$(MAKE) BUILD=$(BUILD)/tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread \
+		$(TSAN_TESTS:%=$(BUILD)/tsan/tests/%)
+
 deps:
 	bash .ci/install-deps.sh
 
@@ -116,6 +123,7 @@ test:
 	$(MAKE) tools
 	$(MAKE) SAN=1 BUILD=$(BUILD)/san tests
 	$(MAKE) fuzz
+	$(MAKE) tsan
 	bash tests/run.sh
 
 demo:

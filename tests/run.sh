@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test runner behind `make test`. Runs, in order:
-#   unit tests (ASan/UBSan build), fuzz harnesses over their seed corpora,
+#   unit tests (ASan/UBSan build), the ThreadSanitizer build of the
+#   concurrency tests, fuzz harnesses over their seed corpora,
 #   interop tests (tshark, scapy), namespace lab integration tests.
 # Every case prints "ok - ..." or "not ok - ..."; a suite that dies without
 # reporting counts as one failure. Ends with one line "N passed, N failed".
@@ -40,6 +41,12 @@ run_suite() { # name, command...
 
 for t in "$SAN"/tests/test_*; do
 	[ -x "$t" ] && run_suite "unit/$(basename "$t")" "$t"
+done
+
+# A TSan report fails the suite (exit code 66) even when every case passed.
+for t in "$BUILD"/tsan/tests/test_*; do
+	[ -x "$t" ] && TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:exitcode=66} \
+		run_suite "tsan/$(basename "$t")" "$t"
 done
 
 for f in "$BUILD"/fuzz/bin/fuzz_*; do

@@ -193,6 +193,8 @@ static void *worker_main(void *arg)
 	uint64_t pending[XSK_RX_FRAMES];
 	uint32_t npending = 0;
 
+	/* Online before the first slot is read (a full barrier, see sa_slots.h). */
+	sa_slots_quiescent(w->slots, w->queue);
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		uint32_t idx, n, i;
 
@@ -226,6 +228,8 @@ static void *worker_main(void *arg)
 		else
 			w->stats.fill_short++;
 	}
+	/* Gone: a stopped worker must not hold reclamation up. */
+	sa_slots_offline(w->slots, w->queue);
 	return NULL;
 }
 
@@ -239,7 +243,8 @@ int worker_start(struct worker *w, const char *ifname, int queue, int xsks_fd,
 	w->stop = stop;
 	w->ring = ring;
 	w->slots = slots;
-	sa_slots_quiescent(slots, queue);
+	/* Offline until the thread runs: a worker that fails to start holds nothing. */
+	sa_slots_offline(slots, queue);
 	err = xsk_port_open(&w->port, ifname, queue, xsks_fd);
 	if (err)
 		return err;
@@ -257,6 +262,7 @@ void worker_join(struct worker *w, int xsks_fd)
 	if (!w->running)
 		return;
 	pthread_join(w->thread, NULL);
+	sa_slots_offline(w->slots, w->queue);
 	xsk_port_close(&w->port, xsks_fd);
 	w->running = false;
 }

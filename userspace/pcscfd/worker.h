@@ -19,7 +19,8 @@
 struct worker {
 	pthread_t thread;
 	struct xsk_port port;
-	struct worker_stats stats;
+	/* written per frame by this worker only: own cache line, no false sharing */
+	struct worker_stats stats __attribute__((aligned(64)));
 	struct sip_ring *ring;	/* to the signalling thread */
 	struct sa_slots *slots; /* inbound ESP state by classifier slot */
 	const atomic_bool *stop;
