@@ -76,7 +76,10 @@ int esp_crypto_init(struct esp_sa *sa)
 
 void esp_crypto_free(struct esp_sa *sa)
 {
-	/* cleanses the key schedule it holds; HMAC states live in sa->sec */
+	/*
+	 * The provider frees its context (key schedule inside) with
+	 * OPENSSL_clear_free: wiped. HMAC states live in sa->sec.
+	 */
 	EVP_CIPHER_CTX_free(sa->cipher);
 	sa->cipher = NULL;
 }
@@ -91,6 +94,7 @@ static int hmac96(EVP_MAC_CTX *mac, const uint8_t *data, size_t len, uint8_t out
 	    !EVP_MAC_final(mac, md, &mdlen, sizeof(md)) || mdlen < 12)
 		return -EIO;
 	memcpy(out, md, 12);
+	sodium_memzero(md, sizeof(md));
 	return 0;
 }
 
@@ -195,18 +199,24 @@ int esp_crypto_seal(struct esp_sa *sa, uint8_t *esp, size_t n)
 		return 0;
 	case ESP_KIND_GCM:
 		nonce(sa, iv, nc);
-		return esp_crypto_gcm_seal(sa, nc, esp, ESP_HDR_LEN, pt, n, icv);
+		rc = esp_crypto_gcm_seal(sa, nc, esp, ESP_HDR_LEN, pt, n, icv);
+		break;
 	case ESP_KIND_GMAC:
 		/* RFC 4543 3.3: header, IV and the whole payload are AAD; nothing encrypted */
 		nonce(sa, iv, nc);
-		return esp_crypto_gcm_seal(sa, nc, esp, hl + n, NULL, 0, icv);
+		rc = esp_crypto_gcm_seal(sa, nc, esp, hl + n, NULL, 0, icv);
+		break;
 	case ESP_KIND_CHACHA:
 		nonce(sa, iv, nc);
 		crypto_aead_chacha20poly1305_ietf_encrypt_detached(
 			pt, icv, NULL, pt, n, esp, ESP_HDR_LEN, NULL, nc, sa->sec->k.enc);
-		return 0;
+		rc = 0;
+		break;
+	default:
+		return -EINVAL;
 	}
-	return -EINVAL;
+	sodium_memzero(nc, sizeof(nc)); /* carries the salt, which is key material */
+	return rc;
 }
 
 int esp_crypto_open(struct esp_sa *sa, uint8_t *esp, size_t n)
@@ -214,6 +224,7 @@ int esp_crypto_open(struct esp_sa *sa, uint8_t *esp, size_t n)
 	size_t hl = ESP_HDR_LEN + sa->x.iv_len;
 	uint8_t *iv = esp + ESP_HDR_LEN, *ct = esp + hl, *icv = ct + n;
 	uint8_t nc[NONCE_LEN], calc[12];
+	int rc;
 
 	switch (sa->x.kind) {
 	case ESP_KIND_HMAC:
@@ -224,17 +235,23 @@ int esp_crypto_open(struct esp_sa *sa, uint8_t *esp, size_t n)
 		return sa->cipher ? cbc(sa, iv, ct, n) : 0;
 	case ESP_KIND_GCM:
 		nonce(sa, iv, nc);
-		return esp_crypto_gcm_open(sa, nc, esp, ESP_HDR_LEN, ct, n, icv);
+		rc = esp_crypto_gcm_open(sa, nc, esp, ESP_HDR_LEN, ct, n, icv);
+		break;
 	case ESP_KIND_GMAC:
 		nonce(sa, iv, nc);
-		return esp_crypto_gcm_open(sa, nc, esp, hl + n, NULL, 0, icv);
+		rc = esp_crypto_gcm_open(sa, nc, esp, hl + n, NULL, 0, icv);
+		break;
 	case ESP_KIND_CHACHA:
 		nonce(sa, iv, nc);
 		/* libsodium checks the tag (constant time) before it decrypts */
-		if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-			    ct, NULL, ct, n, icv, esp, ESP_HDR_LEN, nc, sa->sec->k.enc))
-			return -EBADMSG;
-		return 0;
+		rc = crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+			     ct, NULL, ct, n, icv, esp, ESP_HDR_LEN, nc, sa->sec->k.enc)
+			     ? -EBADMSG
+			     : 0;
+		break;
+	default:
+		return -EINVAL;
 	}
-	return -EINVAL;
+	sodium_memzero(nc, sizeof(nc));
+	return rc;
 }

@@ -17,6 +17,7 @@
 
 #include <openssl/md5.h>
 #include <openssl/sha.h>
+#include <sodium.h>
 
 #include "esp/esp_priv.h"
 
@@ -45,9 +46,8 @@ int esp_hmac_init(struct esp_secret *s, enum esp_auth a)
 		MD5_Init(&s->ho.md5);
 		MD5_Update(&s->ho.md5, opad, BLOCK);
 	}
-	memset(ipad, 0, sizeof(ipad));
-	memset(opad, 0, sizeof(opad));
-	__asm__ __volatile__("" : : "r"(ipad), "r"(opad) : "memory"); /* keep the wipe */
+	sodium_memzero(ipad, sizeof(ipad));
+	sodium_memzero(opad, sizeof(opad));
 	return 0;
 }
 
@@ -64,6 +64,8 @@ void esp_hmac96_run(const struct esp_secret *s, enum esp_auth a, const uint8_t *
 		c = s->ho.sha;
 		SHA1_Update(&c, md, SHA_DIGEST_LENGTH);
 		SHA1_Final(md, &c);
+		/* the copy of a keyed midstate must not stay on the stack */
+		sodium_memzero(&c, sizeof(c));
 	} else {
 		MD5_CTX c = s->hi.md5;
 
@@ -72,6 +74,8 @@ void esp_hmac96_run(const struct esp_secret *s, enum esp_auth a, const uint8_t *
 		c = s->ho.md5;
 		MD5_Update(&c, md, MD5_DIGEST_LENGTH);
 		MD5_Final(md, &c);
+		sodium_memzero(&c, sizeof(c));
 	}
 	memcpy(out, md, 12);
+	sodium_memzero(md, sizeof(md)); /* the untruncated MAC */
 }

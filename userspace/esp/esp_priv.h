@@ -12,6 +12,7 @@
 #include <openssl/md5.h> /* struct types only; the functions are used in esp_hmac.c */
 #include <openssl/sha.h>
 
+#include "common/key_arena.h"
 #include "esp/esp.h"
 
 #define ESP_HDR_LEN 8 /* SPI + sequence number */
@@ -73,7 +74,7 @@ uint16_t esp_ipv4_csum(const uint8_t *hdr, size_t len);
 
 struct evp_cipher_ctx_st;
 
-/* Key material of one SA, in sodium_malloc()ed (locked, guarded) memory. */
+/* Key material of one SA, in a key arena block (locked, not dumped, wiped on free). */
 struct esp_secret {
 	struct esp_keys k;
 	/* HMAC inner/outer states after the padded key block (RFC 2104), see esp_hmac.c */
@@ -82,6 +83,8 @@ struct esp_secret {
 		MD5_CTX md5;
 	} hi, ho;
 };
+
+_Static_assert(sizeof(struct esp_secret) <= KEY_ARENA_BLOCK, "SA secrets outgrew an arena block");
 
 int esp_hmac_init(struct esp_secret *s, enum esp_auth a);
 void esp_hmac96_run(const struct esp_secret *s, enum esp_auth a, const uint8_t *data, size_t len,
@@ -97,8 +100,14 @@ struct esp_sa {
 	enum esp_enc enc;
 	struct esp_xform x;
 
-	struct esp_secret *sec;		  /* sodium_malloc: locked, guarded, wiped on destroy */
-	struct evp_cipher_ctx_st *cipher; /* keyed at creation; per packet only the IV changes */
+	struct esp_secret *sec; /* key arena: locked, wiped on destroy */
+	/*
+	 * Keyed at creation; per packet only the IV changes. The AES/3DES key
+	 * schedule is OpenSSL's (provider context on its heap, freed with
+	 * OPENSSL_clear_free): pcscfd keeps it in RAM with mlockall(), see
+	 * common/harden.c.
+	 */
+	struct evp_cipher_ctx_st *cipher;
 
 	/* outbound */
 	uint32_t seq;	/* last sequence number sent */

@@ -59,13 +59,12 @@ struct esp_sa *esp_sa_create_raw(const struct esp_sa_params *p, const struct esp
 		rc = -ENOMEM;
 		goto out;
 	}
-	/* guarded, mlock()ed, and never swapped: the one copy of the raw keys we own */
-	sa->sec = sodium_malloc(sizeof(*sa->sec));
+	/* locked, never dumped: the one copy of the raw keys we own (zeroed block) */
+	sa->sec = key_arena_alloc(sizeof(*sa->sec));
 	if (!sa->sec) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	memset(sa->sec, 0, sizeof(*sa->sec));
 	memcpy(&sa->sec->k, k, sizeof(*k));
 	sa->spi = p->spi;
 	sa->inbound = p->inbound;
@@ -114,7 +113,7 @@ struct esp_sa *esp_sa_create(const struct esp_sa_params *p, int *err)
 		goto out;
 	}
 	/* the derived keys pass through locked memory only */
-	k = sodium_malloc(sizeof(*k));
+	k = key_arena_alloc(sizeof(*k));
 	if (!k) {
 		rc = -ENOMEM;
 		goto out;
@@ -122,8 +121,7 @@ struct esp_sa *esp_sa_create(const struct esp_sa_params *p, int *err)
 	rc = esp_derive_keys(p->auth, p->enc, p->ck, p->ik, k);
 	if (!rc)
 		sa = esp_sa_create_raw(p, k, &rc);
-	sodium_memzero(k, sizeof(*k));
-	sodium_free(k);
+	key_arena_free(k); /* wipes */
 out:
 	if (err)
 		*err = rc;
@@ -135,10 +133,7 @@ void esp_sa_destroy(struct esp_sa *sa)
 	if (!sa)
 		return;
 	esp_crypto_free(sa);
-	if (sa->sec) {
-		sodium_memzero(sa->sec, sizeof(*sa->sec));
-		sodium_free(sa->sec);
-	}
+	key_arena_free(sa->sec); /* wipes the block */
 	sodium_memzero(sa, sizeof(*sa)); /* the IV pool is key-grade too */
 	free(sa);
 }

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/harden.h"
+#include "common/key_arena.h"
 #include "common/log.h"
 #include "common/outbuf.h"
 #include "xdp/xdp_loader.h"
@@ -220,6 +222,30 @@ static void run(struct pcscfd *d, int sfd)
 	}
 }
 
+/* Before any key exists: no dumps, nothing swapped, one locked arena for SA keys. */
+static int harden(const struct pcscfd_config *c)
+{
+	/* every SA of every set of every registration, twice over for the grace period */
+	size_t blocks = (size_t)c->max_regs * 3 * REG_SA_COUNT * 2 + 64;
+	struct harden_result r;
+	int err;
+
+	err = process_harden(c->debug_dumpable, &r);
+	if (err) {
+		pr_err("process hardening: %s", strerror(-err));
+		return err;
+	}
+	if (c->debug_dumpable)
+		pr_warn("--debug-dumpable: core dumps and ptrace allowed; they expose SA keys");
+	if (r.mlock_err)
+		pr_warn("mlockall: %s: OpenSSL key schedules may be swapped out (needs CAP_IPC_LOCK)",
+			strerror(-r.mlock_err));
+	err = key_arena_reserve(blocks);
+	if (err)
+		pr_err("key arena for %zu SAs: %s", blocks, strerror(-err));
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static struct pcscfd d;
@@ -242,6 +268,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setrlimit(RLIMIT_MEMLOCK, &rl);
+	err = harden(&d.cfg);
+	if (err)
+		return 2;
 
 	/* Workers inherit this mask: signals reach only the loop, through signalfd. */
 	sigemptyset(&sigs);

@@ -14,6 +14,7 @@ struct option_def {
 	const char *arg;
 	const char *help;
 	int (*set)(struct pcscfd_config *c, const char *v);
+	bool flag; /* no value on the command line (means "yes"); yes/no in the file */
 };
 
 static int set_str(char *dst, size_t cap, const char *v)
@@ -125,6 +126,22 @@ static int o_algs(struct pcscfd_config *c, const char *v)
 	return set_str(c->alg_prefs, sizeof(c->alg_prefs), v);
 }
 
+static int set_bool(bool *dst, const char *v)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*dst = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*dst = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int o_debug_dumpable(struct pcscfd_config *c, const char *v)
+{
+	return set_bool(&c->debug_dumpable, v);
+}
+
 static int o_config(struct pcscfd_config *c, const char *v);
 
 static const struct option_def defs[] = {
@@ -145,6 +162,8 @@ static const struct option_def defs[] = {
 	{ "xdp-mode", "MODE", "native (default) or skb", o_xdp_mode },
 	{ "algs", "LIST", "operator preference, alg/ealg pairs (default " PCSCFD_DEF_ALGS ")",
 	  o_algs },
+	{ "debug-dumpable", "", "debugging only: allow core dumps and ptrace (they hold keys)",
+	  o_debug_dumpable, true },
 };
 #define NDEFS (int)(sizeof(defs) / sizeof(defs[0]))
 
@@ -247,7 +266,9 @@ int options_parse(struct pcscfd_config *c, int argc, char **argv)
 	int i, opt, err;
 
 	for (i = 0; i < NDEFS; i++)
-		longopts[i] = (struct option){ defs[i].name, required_argument, NULL, i };
+		longopts[i] = (struct option){ defs[i].name,
+					       defs[i].flag ? no_argument : required_argument, NULL,
+					       i };
 	longopts[NDEFS] = (struct option){ "help", no_argument, NULL, 'h' + 1000 };
 	longopts[NDEFS + 1] = (struct option){ 0 };
 
@@ -271,9 +292,9 @@ int options_parse(struct pcscfd_config *c, int argc, char **argv)
 		}
 		if (defs[opt].set == o_config)
 			continue;
-		err = defs[opt].set(c, optarg);
+		err = defs[opt].set(c, defs[opt].flag ? "yes" : optarg);
 		if (err) {
-			fprintf(stderr, "pcscfd: bad value '%s' for --%s (%s: %s)\n", optarg,
+			fprintf(stderr, "pcscfd: bad value '%s' for --%s (%s: %s)\n", optarg ? optarg : "",
 				defs[opt].name, defs[opt].arg, defs[opt].help);
 			return -EINVAL;
 		}

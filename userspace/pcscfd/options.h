@@ -40,6 +40,7 @@ struct pcscfd_config {
 	char ctl_path[PATH_MAX];
 	char config_path[PATH_MAX];
 	char alg_prefs[256];
+	bool debug_dumpable; /* keep core dumps and ptrace possible (keys in them!) */
 };
 
 void options_defaults(struct pcscfd_config *c);
