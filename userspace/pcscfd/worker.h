@@ -19,13 +19,14 @@
 struct worker {
 	pthread_t thread;
 	struct xsk_port port;
-	/* written per frame by this worker only: own cache line, no false sharing */
-	struct worker_stats stats __attribute__((aligned(64)));
+	struct worker_stats stats; /* written per frame by this worker only */
 	struct sip_ring *ring;	/* to the signalling thread */
 	struct sa_slots *slots; /* inbound ESP state by classifier slot */
 	const atomic_bool *stop;
 	int queue;
 	bool running;
+	/* the next worker's hot fields a cache line away from our counters */
+	char pad[64];
 };
 
 /* ring and slots are owned by the caller and must outlive the worker. */

@@ -44,10 +44,15 @@ struct sa_slot {
 	_Atomic(struct esp_sa *) sa;
 };
 
-/* One worker's last quiescent epoch, alone on its cache line. */
+/*
+ * One worker's last quiescent epoch, a cache line away from any other:
+ * padding rather than an alignment attribute, so that a struct holding
+ * sa_slots stays safe to malloc().
+ */
 struct sa_seen {
 	_Atomic uint64_t epoch;
-} __attribute__((aligned(SA_SLOTS_CACHELINE)));
+	char pad[SA_SLOTS_CACHELINE - sizeof(uint64_t)];
+};
 
 struct sa_retired {
 	struct esp_sa *sa;
@@ -61,7 +66,9 @@ struct sa_slots {
 	struct sa_retired *retired;
 	uint32_t nretired, max_retired;
 	uint64_t retire_grown; /* times the retired list had to grow: a worker was slow */
-	_Atomic uint64_t epoch __attribute__((aligned(SA_SLOTS_CACHELINE)));
+	char pad0[SA_SLOTS_CACHELINE];
+	_Atomic uint64_t epoch; /* written by the signalling thread, read by every worker */
+	char pad1[SA_SLOTS_CACHELINE - sizeof(uint64_t)];
 	struct sa_seen seen[SA_SLOTS_MAX_WORKERS];
 };
 
