@@ -238,8 +238,8 @@ static __always_inline int classify_fragment(struct pkt_info *pi, void *end,
 
 	if (pi->frag_first && (pi->l4proto == IPPROTO_UDP || pi->l4proto == IPPROTO_TCP)) {
 		struct udphdr *udp = pi->l4;
-		int need = pi->l4proto == IPPROTO_UDP ? sizeof(struct udphdr)
-						      : sizeof(struct tcphdr);
+		int need =
+			pi->l4proto == IPPROTO_UDP ? sizeof(struct udphdr) : sizeof(struct tcphdr);
 
 		if (pi->l4 + need > end)
 			return verdict(PCSCF_STAT_MALFORMED, XDP_DROP);

@@ -188,6 +188,7 @@ static void run_bad_meta(struct xdp_fixture *fx)
 		{ "IP header overlapping the transport offset", 2, 30 },
 		{ "protocol byte outside the IP header", 3, 2 },
 		{ "family 5", 4, 5 },
+		{ "family 6 on an IPv4 packet", 4, 6 },
 		{ "unknown kind", 5, 9 },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

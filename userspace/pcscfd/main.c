@@ -132,6 +132,10 @@ static int setup_classifier(struct pcscfd *d, int ifindex)
 	}
 	for (int i = 0; i < c->naddrs; i++)
 		pr_info("serving %s", addr_str(&c->addrs[i], a, sizeof(a)));
+	pr_info("unprotected SIP: %u/s, burst %u (first %u) per IPv4 /%u or IPv6 /%u; all sources "
+		"%u/s, burst %u; %d core prefix(es) refused as sources",
+		c->rl_rate, c->rl_burst, c->rl_new_burst, c->rl_prefix4, c->rl_prefix6, c->agg_rate,
+		c->agg_burst, c->ncore_pfx);
 	return 0;
 }
 

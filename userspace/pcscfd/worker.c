@@ -92,8 +92,8 @@ static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
 	}
 	if (err) {
 		/* Counted per SA by the engine (auth, replay, selector, ...). */
-		pr_debug("queue %d: ESP spi 0x%08x slot %u rejected: %s", w->queue,
-			 esp_sa_spi(sa), m->sa_slot, strerror(-err));
+		pr_debug("queue %d: ESP spi 0x%08x slot %u rejected: %s", w->queue, esp_sa_spi(sa),
+			 m->sa_slot, strerror(-err));
 		w->stats.esp_errors++;
 		w->stats.drops++;
 		return;

@@ -30,6 +30,9 @@ int xsk_frame_meta(const uint8_t *frame, uint32_t len, struct pcscf_xdp_meta *m)
 	if (m->l3_off + ip_hdr_min(m->family) > m->l4_off || m->l4_off > len ||
 	    m->proto_off < m->l3_off || m->proto_off >= m->l4_off)
 		return -EBADMSG;
+	/* The readers below take the family's header layout from m, so it must be the packet's. */
+	if (frame[m->l3_off] >> 4 != m->family)
+		return -EBADMSG;
 	return 0;
 }
 
