@@ -39,7 +39,7 @@ BPF_OBJ	:= $(BUILD)/pcscf.bpf.o
 BPF_SKEL := $(BUILD)/pcscf.skel.h
 BARE_OBJ := $(BUILD)/bare_pass.bpf.o
 BPF_HDRS := $(wildcard bpf/*.h bpf/lib/*.h) include/pcscf_maps.h
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ibpf \
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ibpf \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
 BINS	:= $(foreach p,pcscfd pcscfctl imsue,$(if $(wildcard userspace/$(p)/*.c),$(BUILD)/$(p)))

@@ -3,13 +3,24 @@
  * The P-CSCF classifier (TS 33.203 7.1 on the data plane).
  *
  * For frames to one of our addresses (pcscf_cfg.addrs):
- *   UDP to the unprotected SIP port  -> per-source token bucket -> AF_XDP
+ *   source that can never be a UE    -> drop (loopback, multicast, unspecified,
+ *                                       ours, a core prefix, ...)
+ *   UDP to the unprotected SIP port  -> per-source-prefix bucket, then the
+ *                                       budget of all sources -> AF_XDP
  *   ESP for a live SA (pcscf_sa)     -> AF_XDP, SA slot in the frame metadata
  *   ESP, unknown SPI or expired SA   -> drop
  *   UDP/TCP to a protected port      -> drop (unprotected on a protected port)
+ *   IP fragment                      -> the same two buckets, then the kernel
+ *                                       reassembles; a first fragment showing
+ *                                       a protected port is dropped
  *   truncated or malformed headers   -> drop
  * Everything else goes to the kernel untouched (ARP, ICMP, ssh, TCP to the
  * SIP port, other addresses). Each verdict is counted in pcscf_stats.
+ *
+ * Fragments after the first carry no ports, so they cannot be judged by the
+ * protected-port policy; they pass the buckets only. The kernel's reassembly
+ * drops overlapping fragments (RFC 5722), so a later fragment cannot rewrite
+ * the ports a first fragment showed.
  */
 #include <linux/bpf.h>
 #include <linux/udp.h>
@@ -60,6 +71,8 @@ static __always_inline int to_worker(struct xdp_md *ctx, const struct pkt_info *
 			meta->sa_slot = slot;
 			meta->sa_generation = gen;
 			meta->l3_off = pi->l3_off;
+			meta->l4_off = pi->l4 - data;
+			meta->proto_off = (void *)pi->proto - data;
 			meta->kind = kind;
 			meta->family = pi->family;
 			meta->magic = PCSCF_META_MAGIC;
@@ -90,6 +103,68 @@ static __always_inline int is_ours(const struct pcscf_config *cfg, const struct 
 			return 1;
 	}
 	return 0;
+}
+
+static __always_inline int in_prefix(const struct pcscf_addr *a, const struct pcscf_prefix *p)
+{
+	const __u64 *x = (const __u64 *)a->a, *n = (const __u64 *)p->addr.a,
+		    *m = (const __u64 *)p->mask.a;
+
+	return (x[0] & m[0]) == n[0] && (x[1] & m[1]) == n[1];
+}
+
+/*
+ * Sources no UE can have on the access network: unspecified, loopback,
+ * multicast, IPv4 0/8 and 240/4 (reserved, with the limited broadcast), IPv6
+ * sources in ::/96 or v4-mapped (RFC 4291 2.5.5: never on the wire; one would
+ * share the bucket and identity of an IPv4 UE), our own addresses and the
+ * core prefixes we were given. Link-local IPv6 passes: neighbour discovery
+ * to our address comes from it.
+ */
+static __always_inline int never_ue(const struct pcscf_config *cfg, const struct pkt_info *pi)
+{
+	const __u8 *a = pi->saddr.a;
+	const __u32 *w = (const __u32 *)a;
+	int i;
+
+	if (pi->family == 4) {
+		if (a[12] == 0 || a[12] == 127 || a[12] >= 224)
+			return 1;
+	} else if (a[0] == 0xff) {
+		return 1;
+	} else if (!w[0] && !w[1] && (!w[2] || w[2] == bpf_htonl(0xffff))) {
+		return 1;
+	}
+	if (is_ours(cfg, &pi->saddr))
+		return 1;
+#pragma unroll
+	for (i = 0; i < PCSCF_MAX_CORE_PFX; i++) {
+		if (i >= cfg->n_core)
+			return 0;
+		if (in_prefix(&pi->saddr, &cfg->core[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The two buckets of unprotected traffic: the source prefix's own, then the
+ * budget of all sources (only what passed the first draws on the second, so
+ * one flooding source cannot spend the budget of the others). Returns the
+ * counter that tells why the packet must go, or PCSCF_STAT_MAX to go on.
+ */
+static __always_inline enum pcscf_stat unprotected_budget(const struct pkt_info *pi,
+							  const struct pcscf_config *cfg)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+	struct pcscf_addr key;
+
+	ratelimit_key(&key, &pi->saddr, pi->family, cfg);
+	if (!ratelimit_allow(&key, cfg, now))
+		return PCSCF_STAT_RATE_LIMITED;
+	if (!aggregate_allow(cfg, now))
+		return PCSCF_STAT_AGG_LIMITED;
+	return PCSCF_STAT_MAX;
 }
 
 static __always_inline int is_protected(const struct pcscf_config *cfg, __u16 port)
@@ -126,11 +201,10 @@ static __always_inline int classify_udp(struct xdp_md *ctx, struct pkt_info *pi,
 	dport = bpf_ntohs(udp->dest);
 	sip_port = cfg->sip_port ? cfg->sip_port : PCSCF_DEF_SIP_PORT;
 	if (dport == sip_port) {
-		__u32 rate = cfg->rl_rate_pps ? cfg->rl_rate_pps : PCSCF_DEF_RL_RATE;
-		__u32 burst = cfg->rl_burst ? cfg->rl_burst : PCSCF_DEF_RL_BURST;
+		enum pcscf_stat why = unprotected_budget(pi, cfg);
 
-		if (!ratelimit_allow(&pi->saddr, rate, burst, bpf_ktime_get_coarse_ns()))
-			return verdict(PCSCF_STAT_RATE_LIMITED, XDP_DROP);
+		if (why != PCSCF_STAT_MAX)
+			return verdict(why, XDP_DROP);
 		return to_worker(ctx, pi, PCSCF_STAT_SIP_UNPROTECTED, PCSCF_META_SIP, 0, 0);
 	}
 	if (is_protected(cfg, dport))
@@ -151,6 +225,34 @@ static __always_inline int classify_tcp(struct pkt_info *pi, void *end,
 	return verdict(PCSCF_STAT_PASS, XDP_PASS);
 }
 
+/*
+ * A fragment to us. The first one must hold the whole transport header (RFC
+ * 7112; a tiny first fragment would hide the ports) and is held to the
+ * protected-port policy; every fragment draws on the buckets, so large
+ * messages cannot step around them. Then the kernel reassembles.
+ */
+static __always_inline int classify_fragment(struct pkt_info *pi, void *end,
+					     const struct pcscf_config *cfg)
+{
+	enum pcscf_stat why;
+
+	if (pi->frag_first && (pi->l4proto == IPPROTO_UDP || pi->l4proto == IPPROTO_TCP)) {
+		struct udphdr *udp = pi->l4;
+		int need =
+			pi->l4proto == IPPROTO_UDP ? sizeof(struct udphdr) : sizeof(struct tcphdr);
+
+		if (pi->l4 + need > end)
+			return verdict(PCSCF_STAT_MALFORMED, XDP_DROP);
+		/* UDP and TCP both start with the source and destination ports. */
+		if (is_protected(cfg, bpf_ntohs(udp->dest)))
+			return verdict(PCSCF_STAT_UNPROT_ON_PROT_PORT, XDP_DROP);
+	}
+	why = unprotected_budget(pi, cfg);
+	if (why != PCSCF_STAT_MAX)
+		return verdict(why, XDP_DROP);
+	return verdict(PCSCF_STAT_PASS_FRAGMENT, XDP_PASS);
+}
+
 SEC("xdp")
 int pcscf_xdp(struct xdp_md *ctx)
 {
@@ -169,8 +271,10 @@ int pcscf_xdp(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&pcscf_cfg, &zero);
 	if (!cfg || !is_ours(cfg, &pi.daddr))
 		return verdict(PCSCF_STAT_PASS, XDP_PASS);
+	if (never_ue(cfg, &pi))
+		return verdict(PCSCF_STAT_BAD_SOURCE, XDP_DROP);
 	if (res == PARSE_FRAGMENT)
-		return verdict(PCSCF_STAT_PASS_FRAGMENT, XDP_PASS);
+		return classify_fragment(&pi, end, cfg);
 	switch (pi.l4proto) {
 	case IPPROTO_ESP:
 		return classify_esp(ctx, &pi, end);

@@ -16,12 +16,14 @@
 #define PCSCF_MAX_QUEUES   64
 #define PCSCF_RL_ENTRIES   65536
 #define PCSCF_DEF_SIP_PORT 5060
+#define PCSCF_MAX_CORE_PFX 8
 
 /* Map names: pinned by these names, looked up by these names. */
 #define PCSCF_MAP_SA	"pcscf_sa"
 #define PCSCF_MAP_CFG	"pcscf_cfg"
 #define PCSCF_MAP_STATS "pcscf_stats"
 #define PCSCF_MAP_RL	"pcscf_ratelimit"
+#define PCSCF_MAP_AGG	"pcscf_agg"
 #define PCSCF_MAP_XSKS	"pcscf_xsks"
 #define PCSCF_PROG_NAME "pcscf_xdp"
 
@@ -61,6 +63,15 @@ struct pcscf_sa_value {
 };
 
 /*
+ * A source prefix: addr with the host bits already cleared, and its mask
+ * (both 16 bytes, IPv4 v4-mapped), so the classifier tests it with two ANDs.
+ */
+struct pcscf_prefix {
+	struct pcscf_addr addr;
+	struct pcscf_addr mask;
+};
+
+/*
  * Single entry of pcscf_cfg (array, key 0). Zero fields take the defaults
  * below. Our own addresses live here rather than in a hash map: comparing a
  * handful of addresses costs less than hashing one (see make bench).
@@ -73,15 +84,40 @@ struct pcscf_config {
 	__u32 rl_rate_pps;   /* per source token refill, 0: default */
 	__u32 rl_burst;	     /* per source bucket size, 0: default */
 	struct pcscf_addr addrs[PCSCF_MAX_ADDRS]; /* the P-CSCF addresses */
+	__u32 rl_new_burst;  /* tokens a source's first bucket holds, 0: default */
+	__u32 agg_rate_pps;  /* all unprotected SIP together, token refill, 0: default */
+	__u32 agg_burst;     /* all unprotected SIP together, bucket size, 0: default */
+	__u8 rl_prefix4;     /* IPv4 sources share a bucket per /rl_prefix4, 0: default */
+	__u8 rl_prefix6;     /* IPv6 sources share a bucket per /rl_prefix6, 0: default */
+	__u16 n_core;	     /* used entries of core */
+	/* Core network prefixes: never a UE source on the access side, dropped. */
+	struct pcscf_prefix core[PCSCF_MAX_CORE_PFX];
 };
 
-#define PCSCF_DEF_RL_RATE  200
-#define PCSCF_DEF_RL_BURST 400
+#define PCSCF_DEF_RL_RATE      200
+#define PCSCF_DEF_RL_BURST     400
+#define PCSCF_DEF_RL_NEW_BURST 10 /* enough for a REGISTER with a retransmission or two */
+#define PCSCF_DEF_AGG_RATE     20000
+#define PCSCF_DEF_AGG_BURST    40000
+#define PCSCF_DEF_RL_PREFIX4   32
+#define PCSCF_DEF_RL_PREFIX6   64 /* one /64 per UE PDN connection (TS 23.401 5.3.1.2.2) */
+/* Per-source refill rates above this count as this (keeps the refill product in 64 bits). */
+#define PCSCF_RL_RATE_MAX      100000000u
 
-/* Value of pcscf_ratelimit (LRU hash keyed by source address). */
+/* Value of pcscf_ratelimit (LRU hash keyed by source prefix, host bits zero). */
 struct pcscf_bucket {
 	__u64 last_ns;
 	__u64 tokens_milli; /* tokens * 1000, so small rates refill smoothly */
+};
+
+/*
+ * Value of pcscf_agg (array, key 0): the one budget shared by every CPU for
+ * all unprotected SIP, updated with atomic adds. Signed: a CPU takes its token
+ * first and gives it back when the budget was already empty.
+ */
+struct pcscf_agg_bucket {
+	__u64 last_ns;
+	__s64 tokens_milli;
 };
 
 /*
@@ -100,6 +136,8 @@ struct pcscf_xdp_stats {
 	__u64 pass;			     /* not ours: to the kernel */
 	__u64 pass_fragment;		     /* IP fragments to us: kernel reassembles */
 	__u64 no_worker;		     /* ours, but no AF_XDP socket on the queue */
+	__u64 agg_limited;		     /* over the budget of all unprotected SIP, dropped */
+	__u64 bad_source;		     /* source can never be a UE, dropped */
 };
 
 enum pcscf_stat {
@@ -113,6 +151,8 @@ enum pcscf_stat {
 	PCSCF_STAT_PASS,
 	PCSCF_STAT_PASS_FRAGMENT,
 	PCSCF_STAT_NO_WORKER,
+	PCSCF_STAT_AGG_LIMITED,
+	PCSCF_STAT_BAD_SOURCE,
 	PCSCF_STAT_MAX,
 };
 
@@ -127,13 +167,20 @@ enum pcscf_meta_kind {
 	PCSCF_META_ESP = 2,
 };
 
+/*
+ * Offsets are from the frame start (the Ethernet header) and were checked by
+ * the classifier against the frame: the worker reads headers there instead of
+ * parsing them again (VLAN tags, IPv4 options, IPv6 extension headers).
+ */
 struct pcscf_xdp_meta {
 	__u32 sa_slot;
 	__u32 sa_generation;
-	__u16 l3_off; /* offset of the IP header from the frame start */
-	__u8 kind;    /* enum pcscf_meta_kind */
-	__u8 family;  /* 4 or 6 */
-	__u32 magic;  /* last, adjacent to the packet: PCSCF_META_MAGIC */
+	__u16 l3_off;	  /* the IP header */
+	__u16 l4_off;	  /* the UDP (SIP) or ESP header, after options / extension headers */
+	__u16 proto_off;  /* the byte naming the l4 protocol: IPv4 protocol or last next header */
+	__u8 kind;	  /* enum pcscf_meta_kind */
+	__u8 family;	  /* 4 or 6 */
+	__u32 magic;	  /* last, adjacent to the packet: PCSCF_META_MAGIC */
 };
 
 #endif /* PCSCF_MAPS_H */

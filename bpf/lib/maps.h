@@ -37,8 +37,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pcscf_stats SEC(".maps");
 
-/* Per-source token buckets for the unprotected port; LRU so a spoofed-source
- * flood evicts old buckets instead of failing inserts. */
+/* Per-source-prefix token buckets for the unprotected port; LRU so a
+ * spoofed-source flood evicts old buckets instead of failing inserts. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PCSCF_RL_ENTRIES);
@@ -46,6 +46,15 @@ struct {
 	__type(value, struct pcscf_bucket);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pcscf_ratelimit SEC(".maps");
+
+/* The budget of all unprotected SIP together (one entry, every CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pcscf_agg_bucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pcscf_agg SEC(".maps");
 
 /* One AF_XDP socket per rx queue, indexed by queue id. */
 struct {

@@ -3,6 +3,11 @@
  * Header parsing for the classifier: Ethernet (+ one 802.1Q/802.1ad tag),
  * IPv4 (with options) and IPv6 (with extension headers). Every step checks
  * the bounds before it reads; a header cut short returns PARSE_MALFORMED.
+ *
+ * An IPv6 atomic fragment (Fragment header with offset 0 and M clear, RFC
+ * 6946) is a whole packet: it is walked like any other extension header. A
+ * real fragment returns PARSE_FRAGMENT with frag_first telling whether it is
+ * the first one, the only one that shows the transport header.
  */
 #ifndef PCSCF_BPF_PARSE_H
 #define PCSCF_BPF_PARSE_H
@@ -21,6 +26,8 @@
 #endif
 #define IP_MF	  0x2000
 #define IP_OFFSET 0x1FFF
+#define IP6_MF	   0x0001
+#define IP6_OFFSET 0xFFF8
 /* Extension headers walked before giving up (bounded loop for the verifier). */
 #define IPV6_EXT_MAX 6
 
@@ -35,9 +42,11 @@ struct pkt_info {
 	struct pcscf_addr saddr;
 	struct pcscf_addr daddr;
 	void *l4;	/* start of the transport (or ESP) header */
+	__u8 *proto;	/* the byte naming l4proto (IPv4 protocol, last next header) */
 	__u16 l3_off;
 	__u8 l4proto;
 	__u8 family;	/* 4 or 6 */
+	__u8 frag_first; /* PARSE_FRAGMENT: offset 0, the transport header is in this one */
 };
 
 struct vlan_hdr {
@@ -69,9 +78,12 @@ static __always_inline int parse_ipv4(void *nh, void *end, struct pkt_info *pi)
 	addr_from_v4(&pi->daddr, ip->daddr);
 	pi->family = 4;
 	pi->l4proto = ip->protocol;
+	pi->proto = &ip->protocol;
 	pi->l4 = nh + hlen;
-	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
+		pi->frag_first = !(ip->frag_off & bpf_htons(IP_OFFSET));
 		return PARSE_FRAGMENT;
+	}
 	return PARSE_OK;
 }
 
@@ -90,6 +102,7 @@ static __always_inline int parse_ipv6(void *nh, void *end, struct pkt_info *pi)
 	__builtin_memcpy(pi->daddr.a, &ip6->daddr, 16);
 	pi->family = 6;
 	next = ip6->nexthdr;
+	pi->proto = &ip6->nexthdr;
 
 #pragma unroll
 	for (i = 0; i < IPV6_EXT_MAX; i++) {
@@ -103,20 +116,36 @@ static __always_inline int parse_ipv6(void *nh, void *end, struct pkt_info *pi)
 			if ((void *)(ext + 2) > end)
 				return PARSE_MALFORMED;
 			next = ext[0];
+			pi->proto = ext;
 			pos += (ext[1] + 1) * 8;
 			if (pos > end)
 				return PARSE_MALFORMED;
 			break;
-		case IPPROTO_FRAGMENT:
+		case IPPROTO_FRAGMENT: {
+			__u16 fo;
+
 			if ((void *)(ext + 8) > end)
 				return PARSE_MALFORMED;
-			pi->l4proto = ext[0];
-			pi->l4 = ext + 8;
-			return PARSE_FRAGMENT;
+			next = ext[0];
+			pi->proto = ext;
+			pos += 8;
+			fo = (ext[2] << 8 | ext[3]) & (IP6_OFFSET | IP6_MF);
+			if (!fo)
+				break; /* atomic fragment: the whole packet */
+			if (fo & IP6_OFFSET) {
+				/* Past the first fragment there are no more headers to read. */
+				pi->l4proto = next;
+				pi->l4 = pos;
+				return PARSE_FRAGMENT;
+			}
+			/* The first fragment holds the whole header chain (RFC 7112): walk on. */
+			pi->frag_first = 1;
+			break;
+		}
 		default:
 			pi->l4proto = next;
 			pi->l4 = pos;
-			return PARSE_OK;
+			return pi->frag_first ? PARSE_FRAGMENT : PARSE_OK;
 		}
 	}
 	/* More extension headers than we walk: not a shape we classify. */

@@ -17,7 +17,8 @@ CTL=$LAB_DIR/ctl.sock
 lab_up 1 with-core
 # The generator's own sends must not be throttled by the token bucket here.
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$LAB_DIR/bpffs/pcscf" \
-	--ctl "$CTL" --rate 10000000 --burst 10000000 --log-level warn
+	--ctl "$CTL" --rate 10000000 --burst 10000000 --burst-new 10000000 \
+	--rate-all 100000000 --burst-all 100000000 --log-level warn
 wait_ctl "$CTL" || { echo "bench_afxdp: pcscfd did not start"; exit 1; }
 frames() { json_get "$(pns "$BUILD/pcscfctl" --ctl "$CTL" stats --json)" workers.0.frames; }
 b=$(frames)

@@ -32,6 +32,9 @@ int main(int argc, char **argv)
 {
 	struct pcscf_config cfg = { .sip_port = 5060, .prot_port_lo = 6100, .prot_port_hi = 6999,
 				    .rl_rate_pps = 4000000000u, .rl_burst = 4000000000u,
+				    /* no bucket may drop what is measured */
+				    .rl_new_burst = 4000000000u, .agg_rate_pps = 4000000000u,
+				    .agg_burst = 4000000000u,
 				    .n_addrs = 1 };
 	struct pcscf_bpf_handles h;
 	struct xsk_port port;

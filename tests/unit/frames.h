@@ -24,16 +24,29 @@ struct frame_spec {
 	int family;	     /* 4 or 6 */
 	int vlan;	     /* one 802.1Q tag */
 	int ip_opts;	     /* IPv4: 4-byte option words; IPv6: hop-by-hop + dest opts headers */
-	int frag;	     /* IPv4 MF set / IPv6 fragment header */
+	int frag;	     /* IPv4 MF set / IPv6 fragment header with M: a first fragment */
+	int frag_off;	     /* with frag: a later fragment, offset in 8-byte units */
+	int atomic;	     /* IPv6 fragment header with offset 0 and M clear (RFC 6946) */
 	enum frame_l4 l4;
 	const char *src, *dst;
 	uint16_t sport, dport;
 	uint32_t spi;	     /* ESP */
 	int payload;	     /* bytes after the transport header */
+	/* F_ESP: the ESP packet itself (header, payload, ICV) instead of spi/payload */
+	const uint8_t *raw;
+	int raw_len;
 };
 
-/* Writes the frame into buf; returns its length. l4_off gets the transport offset. */
-static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t cap, int *l4_off)
+/* Where frame_build() put the headers: what the classifier's metadata must say. */
+struct frame_offs {
+	int l3;	   /* IP header */
+	int l4;	   /* transport / ESP header */
+	int proto; /* the byte naming the transport: IPv4 protocol, last IPv6 next header */
+};
+
+/* Writes the frame into buf; returns its length and the header offsets in *o. */
+static inline int frame_build_offs(const struct frame_spec *s, uint8_t *buf, size_t cap,
+				   struct frame_offs *o)
 {
 	uint8_t *p = buf;
 	uint16_t proto;
@@ -41,6 +54,7 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 	uint8_t l4p;
 
 	memset(buf, 0, cap);
+	memset(o, 0, sizeof(*o));
 	memcpy(p, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
 	p += 12;
 	if (s->vlan) {
@@ -52,6 +66,7 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 	proto = htons(s->l4 == F_ARP ? ETH_P_ARP : s->family == 4 ? ETH_P_IP : ETH_P_IPV6);
 	memcpy(p, &proto, 2);
 	p += 2;
+	o->l3 = p - buf;
 	if (s->l4 == F_ARP) {
 		memset(p, 0, 28);
 		return p + 28 - buf;
@@ -67,13 +82,14 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 		break;
 	case F_ESP:
 		l4p = 50;
-		l4len = 8;
+		l4len = s->raw ? s->raw_len : 8;
 		break;
 	default:
 		l4p = s->family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 		l4len = 8;
 	}
-	l4len += s->payload;
+	if (!s->raw)
+		l4len += s->payload;
 	if (s->family == 4) {
 		/* Headers are built in aligned locals: frame offsets are not aligned. */
 		struct iphdr ipb = {}, *ip = &ipb;
@@ -85,10 +101,11 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 		ip->ttl = 64;
 		ip->protocol = l4p;
 		if (s->frag)
-			ip->frag_off = htons(0x2000);
+			ip->frag_off = htons(0x2000 | s->frag_off);
 		inet_pton(AF_INET, s->src, &ip->saddr);
 		inet_pton(AF_INET, s->dst, &ip->daddr);
 		memcpy(p, ip, sizeof(*ip));
+		o->proto = p + offsetof(struct iphdr, protocol) - buf;
 		for (i = 0; i < s->ip_opts; i++)
 			memcpy(p + 20 + 4 * i, "\x01\x01\x01\x01", 4); /* NOPs */
 		p += hl;
@@ -117,18 +134,25 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 			p += 16;
 			ext += 16;
 		}
-		if (s->frag) {
+		if (s->frag || s->atomic) {
+			uint16_t fo = htons(s->atomic ? 0 : s->frag_off << 3 | 1); /* offset, M */
+
 			*e = IPPROTO_FRAGMENT;
 			e = p;
-			p[3] = 1; /* M flag */
+			memcpy(p + 2, &fo, 2);
 			p += 8;
 			ext += 8;
 		}
 		*e = l4p;
+		o->proto = e - buf;
 		plen = htons(ext + l4len);
 		memcpy(hdr + offsetof(struct ipv6hdr, payload_len), &plen, 2);
 	}
-	*l4_off = p - buf;
+	o->l4 = p - buf;
+	if (s->l4 == F_ESP && s->raw) {
+		memcpy(p, s->raw, s->raw_len);
+		return p + s->raw_len - buf;
+	}
 	if (s->l4 == F_UDP) {
 		struct udphdr u = { .source = htons(s->sport), .dest = htons(s->dport),
 				    .len = htons(l4len) };
@@ -148,6 +172,16 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 	for (i = 0; i < s->payload; i++)
 		p[l4len - s->payload + i] = 'A' + i % 26;
 	return p + l4len - buf;
+}
+
+/* The same; l4_off gets the transport offset. */
+static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t cap, int *l4_off)
+{
+	struct frame_offs o;
+	int len = frame_build_offs(s, buf, cap, &o);
+
+	*l4_off = o.l4;
+	return len;
 }
 
 #endif

@@ -2,7 +2,9 @@
 /*
  * Every classifier verdict, driven by crafted frames through
  * BPF_PROG_TEST_RUN: a table of (frame, expected action, expected counter).
- * Each case must move exactly its own counter by one and no other.
+ * Each case must move exactly its own counter by one and no other, and every
+ * redirected frame must carry the metadata the worker reads: kind, family,
+ * the IP, transport and protocol-byte offsets, SA slot and generation.
  */
 #include <linux/bpf.h>
 #include "tap.h"
@@ -13,6 +15,10 @@
 #define SPI_LIVE6   0x1002
 #define SPI_EXPIRED 0x1003
 #define SPI_UNKNOWN 0x7777
+#define SLOT_LIVE4  1
+#define SLOT_LIVE6  2
+#define CORE4	    "198.51.100.0/24"
+#define CORE6	    "2001:db8:c0::/48"
 
 struct verdict_case {
 	const char *name;
@@ -24,6 +30,10 @@ struct verdict_case {
 #define V4(...) { .family = 4, .src = FX_UE4, .dst = FX_P4, __VA_ARGS__ }
 #define V6(...) { .family = 6, .src = FX_UE6, .dst = FX_P6, __VA_ARGS__ }
 #define SIP	.l4 = F_UDP, .sport = 5060, .dport = 5060, .payload = 300
+#define ESP4	.l4 = F_ESP, .spi = SPI_LIVE4, .payload = 64
+#define ESP6	.l4 = F_ESP, .spi = SPI_LIVE6, .payload = 64
+#define FROM4(a, ...) { .family = 4, .src = a, .dst = FX_P4, __VA_ARGS__ }
+#define FROM6(a, ...) { .family = 6, .src = a, .dst = FX_P6, __VA_ARGS__ }
 
 static const struct verdict_case cases[] = {
 	{ "v4 UDP to 5060 -> AF_XDP", V4(SIP), XDP_REDIRECT, PCSCF_STAT_SIP_UNPROTECTED },
@@ -83,6 +93,71 @@ static const struct verdict_case cases[] = {
 	  PCSCF_STAT_PASS_FRAGMENT },
 	{ "v6 fragment to us: kernel reassembles", V6(SIP, .frag = 1), XDP_PASS,
 	  PCSCF_STAT_PASS_FRAGMENT },
+	/* RFC 6946: an atomic fragment is a whole packet, classified as one. */
+	{ "v6 atomic fragment SIP -> AF_XDP", V6(SIP, .atomic = 1), XDP_REDIRECT,
+	  PCSCF_STAT_SIP_UNPROTECTED },
+	{ "v6 ext headers + atomic fragment SIP -> AF_XDP", V6(SIP, .ip_opts = 1, .atomic = 1),
+	  XDP_REDIRECT, PCSCF_STAT_SIP_UNPROTECTED },
+	{ "v6 atomic fragment ESP live SA", V6(ESP6, .atomic = 1), XDP_REDIRECT, PCSCF_STAT_ESP },
+	{ "v6 atomic fragment UDP to protected port", V6(.l4 = F_UDP, .dport = 6100, .atomic = 1),
+	  XDP_DROP, PCSCF_STAT_UNPROT_ON_PROT_PORT },
+	{ "v6 atomic fragment ESP unknown SPI", V6(.l4 = F_ESP, .spi = SPI_UNKNOWN, .atomic = 1),
+	  XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
+	/* Real fragments: the protected-port policy holds on the first one. */
+	{ "v4 first fragment UDP to protected port", V4(.l4 = F_UDP, .dport = 6100, .frag = 1),
+	  XDP_DROP, PCSCF_STAT_UNPROT_ON_PROT_PORT },
+	{ "v4 first fragment TCP to protected port", V4(.l4 = F_TCP, .dport = 6200, .frag = 1),
+	  XDP_DROP, PCSCF_STAT_UNPROT_ON_PROT_PORT },
+	{ "v6 first fragment UDP to protected port", V6(.l4 = F_UDP, .dport = 6100, .frag = 1),
+	  XDP_DROP, PCSCF_STAT_UNPROT_ON_PROT_PORT },
+	{ "v6 ext headers first fragment TCP to protected port",
+	  V6(.l4 = F_TCP, .dport = 6999, .ip_opts = 1, .frag = 1), XDP_DROP,
+	  PCSCF_STAT_UNPROT_ON_PROT_PORT },
+	{ "v4 later fragment: no ports to judge, kernel reassembles",
+	  V4(.l4 = F_UDP, .dport = 6100, .frag = 1, .frag_off = 185), XDP_PASS,
+	  PCSCF_STAT_PASS_FRAGMENT },
+	{ "v6 later fragment: no ports to judge, kernel reassembles",
+	  V6(.l4 = F_UDP, .dport = 6100, .frag = 1, .frag_off = 181), XDP_PASS,
+	  PCSCF_STAT_PASS_FRAGMENT },
+	/* Sources that can never be a UE. */
+	{ "v4 source 127.0.0.1 dropped", FROM4("127.0.0.1", SIP), XDP_DROP, PCSCF_STAT_BAD_SOURCE },
+	{ "v4 source 0.1.2.3 (0/8) dropped", FROM4("0.1.2.3", SIP), XDP_DROP,
+	  PCSCF_STAT_BAD_SOURCE },
+	{ "v4 source 0.0.0.0 dropped", FROM4("0.0.0.0", SIP), XDP_DROP, PCSCF_STAT_BAD_SOURCE },
+	{ "v4 source multicast 224.0.0.5 dropped", FROM4("224.0.0.5", SIP), XDP_DROP,
+	  PCSCF_STAT_BAD_SOURCE },
+	{ "v4 source broadcast dropped", FROM4("255.255.255.255", SIP), XDP_DROP,
+	  PCSCF_STAT_BAD_SOURCE },
+	{ "v4 source 240.0.0.1 (reserved) dropped", FROM4("240.0.0.1", SIP), XDP_DROP,
+	  PCSCF_STAT_BAD_SOURCE },
+	{ "v4 source: our own address, dropped", FROM4(FX_P4, SIP), XDP_DROP,
+	  PCSCF_STAT_BAD_SOURCE },
+	{ "v4 source: our own address on ESP, dropped", FROM4(FX_P4, ESP4),
+	  XDP_DROP, PCSCF_STAT_BAD_SOURCE },
+	{ "v4 source in core prefix " CORE4 ", dropped", FROM4("198.51.100.7", SIP), XDP_DROP,
+	  PCSCF_STAT_BAD_SOURCE },
+	{ "v4 source next to core prefix passes", FROM4("198.51.101.7", SIP), XDP_REDIRECT,
+	  PCSCF_STAT_SIP_UNPROTECTED },
+	{ "v6 source :: dropped", FROM6("::", SIP), XDP_DROP, PCSCF_STAT_BAD_SOURCE },
+	{ "v6 source ::1 dropped", FROM6("::1", SIP), XDP_DROP, PCSCF_STAT_BAD_SOURCE },
+	{ "v6 source multicast ff02::1 dropped", FROM6("ff02::1", SIP), XDP_DROP,
+	  PCSCF_STAT_BAD_SOURCE },
+	{ "v6 source v4-mapped ::ffff:192.0.2.2 dropped", FROM6("::ffff:192.0.2.2", SIP),
+	  XDP_DROP, PCSCF_STAT_BAD_SOURCE },
+	{ "v6 source: our own address, dropped", FROM6(FX_P6, SIP), XDP_DROP,
+	  PCSCF_STAT_BAD_SOURCE },
+	{ "v6 source: our own address on ESP, dropped", FROM6(FX_P6, ESP6), XDP_DROP,
+	  PCSCF_STAT_BAD_SOURCE },
+	{ "v6 source in core prefix " CORE6 ", dropped", FROM6("2001:db8:c0:1::5", SIP),
+	  XDP_DROP, PCSCF_STAT_BAD_SOURCE },
+	{ "v6 source in core prefix, fragment, dropped", FROM6("2001:db8:c0::5", SIP, .frag = 1),
+	  XDP_DROP, PCSCF_STAT_BAD_SOURCE },
+	{ "v6 source next to core prefix passes", FROM6("2001:db8:c1::5", SIP), XDP_REDIRECT,
+	  PCSCF_STAT_SIP_UNPROTECTED },
+	{ "v6 link-local source passes (neighbour discovery)", FROM6("fe80::2", .l4 = F_ICMP),
+	  XDP_PASS, PCSCF_STAT_PASS },
+	{ "v6 ICMPv6 from multicast source still dropped", FROM6("ff02::2", .l4 = F_ICMP),
+	  XDP_DROP, PCSCF_STAT_BAD_SOURCE },
 };
 
 static int read_stats(struct xdp_fixture *fx, __u64 out[PCSCF_STAT_MAX])
@@ -90,21 +165,65 @@ static int read_stats(struct xdp_fixture *fx, __u64 out[PCSCF_STAT_MAX])
 	return xdp_stats_read(fx->h.stats_fd, (struct pcscf_xdp_stats *)out);
 }
 
-/* Runs a frame and checks action and that exactly `stat` moved by one. */
-static void check_frame(struct xdp_fixture *fx, const char *name, const uint8_t *frame, int len,
-			int action, enum pcscf_stat stat)
+/*
+ * The metadata in front of a redirected frame (out: what the run left, meta
+ * first) against where frame_build() put the headers; the frame itself must
+ * come out unchanged. Returns 0 or a line saying what differs.
+ */
+static const char *meta_wrong(const uint8_t *out, int meta_len, const uint8_t *frame, int len,
+			      const struct frame_spec *f, const struct frame_offs *o)
+{
+	uint32_t slot = f->l4 != F_ESP ? 0 : f->spi == SPI_LIVE4 ? SLOT_LIVE4 : SLOT_LIVE6;
+	struct pcscf_xdp_meta m;
+
+	if (meta_len != (int)sizeof(m))
+		return "no metadata of the right size";
+	memcpy(&m, out, sizeof(m));
+	if (m.magic != PCSCF_META_MAGIC)
+		return "magic";
+	if (m.kind != (f->l4 == F_ESP ? PCSCF_META_ESP : PCSCF_META_SIP) || m.family != f->family)
+		return "kind or family";
+	if (m.l3_off != o->l3 || m.l4_off != o->l4 || m.proto_off != o->proto)
+		return "offsets";
+	if (m.sa_slot != slot || m.sa_generation != (slot ? FX_GENERATION(slot) : 0))
+		return "slot or generation";
+	if (memcmp(out + meta_len, frame, len))
+		return "frame changed";
+	return NULL;
+}
+
+/*
+ * Runs a frame and checks action and that exactly `stat` moved by one; with
+ * spec and offsets, a redirected frame's metadata too.
+ */
+static void check_frame_spec(struct xdp_fixture *fx, const char *name, const uint8_t *frame,
+			     int len, int action, enum pcscf_stat stat, const struct frame_spec *f,
+			     const struct frame_offs *o)
 {
 	__u64 before[PCSCF_STAT_MAX], after[PCSCF_STAT_MAX];
-	int act, i, moved_ok = 1;
+	uint8_t out[2048 + 64];
+	const char *bad = NULL;
+	int act, i, moved_ok = 1, meta_len = 0;
 
 	read_stats(fx, before);
-	act = fx_run(fx, frame, len, 1, NULL);
+	act = fx_run_out(fx, frame, len, out, sizeof(out), &meta_len);
 	read_stats(fx, after);
 	for (i = 0; i < PCSCF_STAT_MAX; i++)
 		if (after[i] - before[i] != (i == (int)stat ? 1u : 0u))
 			moved_ok = 0;
-	TAP_CHECK(act == action && moved_ok, "%s: action %d (want %d), counter %s", name, act,
-		  action, xdp_stat_names[stat]);
+	if (f && act == XDP_REDIRECT)
+		bad = meta_wrong(out, meta_len, frame, len, f, o);
+	if (bad)
+		tap_diag("%s: metadata: %s", name, bad);
+	TAP_CHECK(act == action && moved_ok && !bad, "%s: action %d (want %d), counter %s%s",
+		  name, act, action, xdp_stat_names[stat],
+		  f && action == XDP_REDIRECT ? ", metadata" : "");
+}
+
+static void check_frame(struct xdp_fixture *fx, const char *name, const uint8_t *frame, int len,
+			int action, enum pcscf_stat stat)
+{
+	check_frame_spec(fx, name, frame, len, action, stat, NULL, NULL);
 }
 
 static void run_table(struct xdp_fixture *fx)
@@ -112,9 +231,11 @@ static void run_table(struct xdp_fixture *fx)
 	uint8_t buf[2048];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int l4, len = frame_build(&cases[i].f, buf, sizeof(buf), &l4);
+		struct frame_offs o;
+		int len = frame_build_offs(&cases[i].f, buf, sizeof(buf), &o);
 
-		check_frame(fx, cases[i].name, buf, len, cases[i].action, cases[i].stat);
+		check_frame_spec(fx, cases[i].name, buf, len, cases[i].action, cases[i].stat,
+				 &cases[i].f, &o);
 	}
 }
 
@@ -186,6 +307,15 @@ static void run_malformed(struct xdp_fixture *fx)
 	len = frame_build(&f, buf, sizeof(buf), &l4);
 	buf[l4 + 12] = 0x20; /* data offset 2 */
 	check_frame(fx, "TCP data offset below 5", buf, len, XDP_DROP, PCSCF_STAT_MALFORMED);
+	/* A first fragment too short to show the ports would step around them (RFC 7112). */
+	f = (struct frame_spec)V4(.l4 = F_UDP, .dport = 6100, .frag = 1);
+	len = frame_build(&f, buf, sizeof(buf), &l4);
+	check_frame(fx, "v4 first fragment cut inside the UDP header", buf, l4 + 4, XDP_DROP,
+		    PCSCF_STAT_MALFORMED);
+	f = (struct frame_spec)V6(.l4 = F_TCP, .dport = 6100, .frag = 1);
+	len = frame_build(&f, buf, sizeof(buf), &l4);
+	check_frame(fx, "v6 first fragment cut inside the TCP header", buf, l4 + 12, XDP_DROP,
+		    PCSCF_STAT_MALFORMED);
 	f = (struct frame_spec)V6(SIP, .ip_opts = 1);
 	len = frame_build(&f, buf, sizeof(buf), &l4);
 	buf[14 + 40 + 1] = 200; /* hop-by-hop length past the frame */
@@ -193,28 +323,122 @@ static void run_malformed(struct xdp_fixture *fx)
 		    PCSCF_STAT_MALFORMED);
 }
 
-/* Token bucket: burst 3 from one source, the 4th and 5th dropped; another source unaffected. */
-static void run_ratelimit(struct xdp_fixture *fx)
+/* A config for one bucket test: a fresh start for every source and the aggregate. */
+static void limits(struct xdp_fixture *fx, struct pcscf_config cfg)
 {
-	struct pcscf_config cfg = { .sip_port = 5060, .prot_port_lo = 6100, .prot_port_hi = 6999,
-				    .rl_rate_pps = 1, .rl_burst = 3 };
-	struct frame_spec a = V4(SIP), b = a;
-	uint8_t buf[2048];
-	int l4, len, i;
-
-	b.src = "192.0.2.3";
+	cfg.sip_port = 5060;
+	cfg.prot_port_lo = 6100;
+	cfg.prot_port_hi = 6999;
+	if (!cfg.agg_rate_pps) {
+		cfg.agg_rate_pps = 1000000;
+		cfg.agg_burst = 1000000;
+	}
 	fx_addrs(&cfg);
 	xdp_cfg_write(&fx->h, &cfg);
-	len = frame_build(&a, buf, sizeof(buf), &l4);
-	for (i = 0; i < 3; i++)
-		check_frame(fx, "rate limit: within burst", buf, len, XDP_REDIRECT,
-			    PCSCF_STAT_SIP_UNPROTECTED);
-	for (i = 0; i < 2; i++)
-		check_frame(fx, "rate limit: over burst", buf, len, XDP_DROP,
-			    PCSCF_STAT_RATE_LIMITED);
-	len = frame_build(&b, buf, sizeof(buf), &l4);
-	check_frame(fx, "rate limit: other source has its own bucket", buf, len, XDP_REDIRECT,
-		    PCSCF_STAT_SIP_UNPROTECTED);
+	fx_reset_buckets(fx);
+}
+
+/* n frames of spec f, each expected to give action and count stat. */
+static void send_n(struct xdp_fixture *fx, const char *name, struct frame_spec f, int n,
+		   int action, enum pcscf_stat stat)
+{
+	uint8_t buf[2048];
+	int l4, len = frame_build(&f, buf, sizeof(buf), &l4);
+
+	for (int i = 0; i < n; i++)
+		check_frame(fx, name, buf, len, action, stat);
+}
+
+/*
+ * The token buckets, one table row per scenario: the config, then frames in
+ * order with what each must get. The coarse clock hardly moves within a row
+ * and the rates are 1/s, so no token comes back in between.
+ */
+struct bucket_step {
+	const char *src;
+	struct frame_spec f; /* src and family filled in from src */
+	int n, action;
+	enum pcscf_stat stat;
+};
+
+struct bucket_case {
+	const char *name;
+	struct pcscf_config cfg;
+	struct bucket_step steps[5];
+};
+
+#define RL(...) { .rl_rate_pps = 1, __VA_ARGS__ }
+#define SIPF	{ SIP }
+#define OK_SIP	XDP_REDIRECT, PCSCF_STAT_SIP_UNPROTECTED
+#define LIMITED XDP_DROP, PCSCF_STAT_RATE_LIMITED
+
+static const struct bucket_case buckets[] = {
+	{ "burst 3 per source, the 4th and 5th dropped, another source has its own",
+	  RL(.rl_burst = 3, .rl_new_burst = 3),
+	  { { FX_UE4, SIPF, 3, OK_SIP }, { FX_UE4, SIPF, 2, LIMITED },
+	    { "192.0.2.3", SIPF, 1, OK_SIP } } },
+	{ "a new source starts with the small burst, not the full bucket",
+	  RL(.rl_burst = 100, .rl_new_burst = 2),
+	  { { FX_UE4, SIPF, 2, OK_SIP }, { FX_UE4, SIPF, 1, LIMITED },
+	    { FX_UE6, SIPF, 2, OK_SIP }, { FX_UE6, SIPF, 1, LIMITED } } },
+	{ "IPv6: one bucket per /64 by default",
+	  RL(.rl_burst = 3, .rl_new_burst = 3),
+	  { { "2001:db8:1::2", SIPF, 2, OK_SIP }, { "2001:db8:1::99", SIPF, 1, OK_SIP },
+	    { "2001:db8:1:0:ffff::1", SIPF, 1, LIMITED }, { "2001:db8:1:1::2", SIPF, 1, OK_SIP } } },
+	{ "IPv6 /128 configured: every address its own bucket",
+	  RL(.rl_burst = 1, .rl_new_burst = 1, .rl_prefix6 = 128),
+	  { { "2001:db8:1::2", SIPF, 1, OK_SIP }, { "2001:db8:1::2", SIPF, 1, LIMITED },
+	    { "2001:db8:1::99", SIPF, 1, OK_SIP } } },
+	{ "IPv6 /48 configured: a /48 shares one bucket",
+	  RL(.rl_burst = 1, .rl_new_burst = 1, .rl_prefix6 = 48),
+	  { { "2001:db8:1:1::2", SIPF, 1, OK_SIP }, { "2001:db8:1:2::2", SIPF, 1, LIMITED },
+	    { "2001:db8:2::2", SIPF, 1, OK_SIP } } },
+	{ "IPv4 /24 configured: a /24 shares one bucket",
+	  RL(.rl_burst = 2, .rl_new_burst = 2, .rl_prefix4 = 24),
+	  { { "192.0.2.2", SIPF, 1, OK_SIP }, { "192.0.2.77", SIPF, 1, OK_SIP },
+	    { "192.0.2.78", SIPF, 1, LIMITED }, { "198.51.100.2", SIPF, 1, OK_SIP } } },
+	{ "aggregate budget of 3 across sources: the 4th source dropped, counted apart",
+	  RL(.rl_burst = 10, .rl_new_burst = 10, .agg_rate_pps = 1, .agg_burst = 3),
+	  { { "192.0.2.2", SIPF, 1, OK_SIP }, { "192.0.2.3", SIPF, 1, OK_SIP },
+	    { "2001:db8:1::2", SIPF, 1, OK_SIP },
+	    { "192.0.2.4", SIPF, 1, XDP_DROP, PCSCF_STAT_AGG_LIMITED } } },
+	{ "what the source's own bucket drops does not draw on the aggregate",
+	  RL(.rl_burst = 1, .rl_new_burst = 1, .agg_rate_pps = 1, .agg_burst = 2),
+	  { { "192.0.2.2", SIPF, 1, OK_SIP }, { "192.0.2.2", SIPF, 3, LIMITED },
+	    { "192.0.2.3", SIPF, 1, OK_SIP },
+	    { "192.0.2.4", SIPF, 1, XDP_DROP, PCSCF_STAT_AGG_LIMITED } } },
+	{ "fragments to us draw on the source's bucket",
+	  RL(.rl_burst = 2, .rl_new_burst = 2),
+	  { { FX_UE4, { SIP, .frag = 1 }, 1, XDP_PASS, PCSCF_STAT_PASS_FRAGMENT },
+	    { FX_UE4, { .l4 = F_UDP, .frag = 1, .frag_off = 100 }, 1, XDP_PASS,
+	      PCSCF_STAT_PASS_FRAGMENT },
+	    { FX_UE4, { .l4 = F_UDP, .frag = 1, .frag_off = 200 }, 1, LIMITED },
+	    { FX_UE4, SIPF, 1, LIMITED } } },
+	{ "fragments to us draw on the aggregate",
+	  RL(.rl_burst = 5, .rl_new_burst = 5, .agg_rate_pps = 1, .agg_burst = 1),
+	  { { FX_UE6, { SIP, .frag = 1 }, 1, XDP_PASS, PCSCF_STAT_PASS_FRAGMENT },
+	    { FX_UE6, { .l4 = F_UDP, .frag = 1, .frag_off = 100 }, 1, XDP_DROP,
+	      PCSCF_STAT_AGG_LIMITED } } },
+};
+
+static void run_buckets(struct xdp_fixture *fx)
+{
+	for (size_t c = 0; c < sizeof(buckets) / sizeof(buckets[0]); c++) {
+		const struct bucket_case *bc = &buckets[c];
+		char name[160];
+
+		limits(fx, bc->cfg);
+		for (int i = 0; i < 5 && bc->steps[i].src; i++) {
+			const struct bucket_step *st = &bc->steps[i];
+			struct frame_spec f = st->f;
+
+			f.src = st->src;
+			f.family = strchr(st->src, ':') ? 6 : 4;
+			f.dst = f.family == 4 ? FX_P4 : FX_P6;
+			snprintf(name, sizeof(name), "%s: step %d (%s)", bc->name, i + 1, st->src);
+			send_n(fx, name, f, st->n, st->action, st->stat);
+		}
+	}
 }
 
 /* With the worker's socket gone, ours falls back to the kernel, counted. */
@@ -227,6 +451,7 @@ static void run_no_worker(struct xdp_fixture *fx)
 
 	f.src = "192.0.2.4";
 	len = frame_build(&f, buf, sizeof(buf), &l4);
+	limits(fx, (struct pcscf_config){ .rl_rate_pps = 1, .rl_burst = 10, .rl_new_burst = 10 });
 
 	bpf_map_delete_elem(fx->h.xsks_fd, &key);
 	check_frame(fx, "no AF_XDP socket on the queue: pass, counted", buf, len, XDP_PASS,
@@ -236,22 +461,28 @@ static void run_no_worker(struct xdp_fixture *fx)
 int main(void)
 {
 	struct pcscf_config cfg = { .sip_port = 5060, .prot_port_lo = 6100, .prot_port_hi = 6999,
-				    .rl_rate_pps = 1000000, .rl_burst = 1000000 };
+				    .rl_rate_pps = 1000000, .rl_burst = 1000000,
+				    .rl_new_burst = 1000000, .agg_rate_pps = 1000000,
+				    .agg_burst = 1000000, .n_core = 2 };
 	struct xdp_fixture fx;
 	int err;
 
+	if (xdp_prefix_parse(CORE4, &cfg.core[0]) || xdp_prefix_parse(CORE6, &cfg.core[1])) {
+		tap_result(0, "core prefixes parse");
+		return tap_done();
+	}
 	err = fx_setup(&fx, &cfg);
 	if (err) {
 		tap_result(0, "fixture: load classifier and AF_XDP socket: %s", strerror(-err));
 		return tap_done();
 	}
-	fx_sa(&fx, SPI_LIVE4, FX_P4, 0, 1);
-	fx_sa(&fx, SPI_LIVE6, FX_P6, mono_ns() + 3600ull * 1000000000ull, 2);
+	fx_sa(&fx, SPI_LIVE4, FX_P4, 0, SLOT_LIVE4);
+	fx_sa(&fx, SPI_LIVE6, FX_P6, mono_ns() + 3600ull * 1000000000ull, SLOT_LIVE6);
 	fx_sa(&fx, SPI_EXPIRED, FX_P4, 1, 3);
 	run_table(&fx);
 	run_truncation(&fx);
 	run_malformed(&fx);
-	run_ratelimit(&fx);
+	run_buckets(&fx);
 	run_no_worker(&fx);
 	fx_teardown(&fx);
 	return tap_done();

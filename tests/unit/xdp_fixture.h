@@ -30,10 +30,13 @@
 #define FX_P6 "2001:db8:1::1"
 #define FX_UE4 "192.0.2.2"
 #define FX_UE6 "2001:db8:1::2"
+/* The generation fx_sa() gives a slot: distinct from the slot, so a swap shows. */
+#define FX_GENERATION(slot) ((slot) + 1000)
 
 struct xdp_fixture {
 	struct pcscf_bpf *skel;
 	struct pcscf_bpf_handles h;
+	int agg_fd;
 	struct xsk_port port;
 };
 
@@ -91,6 +94,7 @@ static inline int fx_setup(struct xdp_fixture *fx, const struct pcscf_config *cf
 	fx->h.stats_fd = bpf_map__fd(fx->skel->maps.pcscf_stats);
 	fx->h.rl_fd = bpf_map__fd(fx->skel->maps.pcscf_ratelimit);
 	fx->h.xsks_fd = bpf_map__fd(fx->skel->maps.pcscf_xsks);
+	fx->agg_fd = bpf_map__fd(fx->skel->maps.pcscf_agg);
 	fx_addrs(&cfg);
 	err = xdp_cfg_write(&fx->h, &cfg);
 	return err ?: xsk_port_open(&fx->port, "lo", 0, fx->h.xsks_fd);
@@ -106,8 +110,8 @@ static inline void fx_teardown(struct xdp_fixture *fx)
 static inline int fx_sa(struct xdp_fixture *fx, uint32_t spi, const char *daddr, uint64_t expires,
 			uint32_t slot)
 {
-	struct pcscf_sa_value v = { .expires_ns = expires, .slot = slot, .generation = 1,
-				    .state = PCSCF_SA_NEW };
+	struct pcscf_sa_value v = { .expires_ns = expires, .slot = slot,
+				    .generation = FX_GENERATION(slot), .state = PCSCF_SA_NEW };
 	struct pcscf_addr a;
 
 	addr_parse(daddr, &a);
@@ -127,6 +131,40 @@ static inline int fx_run(struct xdp_fixture *fx, const void *frame, int len, int
 	if (duration_ns)
 		*duration_ns = o.duration;
 	return o.retval;
+}
+
+/*
+ * Runs one frame and copies out what the classifier left: the metadata it
+ * wrote in front of the frame (if any) and the frame. *meta_len gets the
+ * metadata's size. Returns the XDP action or -errno.
+ */
+static inline int fx_run_out(struct xdp_fixture *fx, const void *frame, int len, void *out,
+			     int cap, int *meta_len)
+{
+	/* No context in or out, as in fx_run(): only the data is compared. */
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+		    .data_out = out, .data_size_out = cap, .repeat = 1);
+	int err = bpf_prog_test_run_opts(fx->h.prog_fd, &o);
+
+	if (err)
+		return -errno;
+	*meta_len = (int)o.data_size_out - len;
+	return o.retval;
+}
+
+/* Forget every bucket: the next packet of any source is its first. */
+static inline void fx_reset_buckets(struct xdp_fixture *fx)
+{
+	struct pcscf_agg_bucket agg = {};
+	struct pcscf_addr k, next;
+	__u32 zero = 0;
+
+	while (!bpf_map_get_next_key(fx->h.rl_fd, NULL, &next)) {
+		k = next;
+		if (bpf_map_delete_elem(fx->h.rl_fd, &k))
+			break;
+	}
+	bpf_map_update_elem(fx->agg_fd, &zero, &agg, BPF_ANY);
 }
 
 #endif

@@ -118,6 +118,13 @@ void esp_sa_set_seq(struct esp_sa *sa, uint32_t seq);
 
 /* Data path: allocate nothing. See the threading note above. */
 int esp_decap(struct esp_sa *sa, uint8_t *pkt, size_t len, struct esp_inner *out);
+/*
+ * esp_decap() of a packet whose headers were already walked (by the XDP
+ * classifier): the ESP header at esp_off, the byte naming ESP (IPv4 protocol,
+ * last IPv6 next header) at proto_off, both from pkt. Checked, not trusted.
+ */
+int esp_decap_at(struct esp_sa *sa, uint8_t *pkt, size_t len, size_t esp_off, size_t proto_off,
+		 struct esp_inner *out);
 int esp_encap(struct esp_sa *sa, uint8_t next_hdr, const uint8_t *l4, size_t l4_len, uint8_t *out,
 	      size_t cap, size_t *out_len);
 /* Bytes esp_encap() needs for an l4_len segment (outer header, ESP, IV, padding, ICV). */

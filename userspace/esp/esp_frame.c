@@ -27,61 +27,90 @@ uint16_t esp_ipv4_csum(const uint8_t *hdr, size_t len)
 	return (uint16_t)~sum;
 }
 
-static int parse_v4(const uint8_t *p, size_t len, struct esp_frame *f)
+/*
+ * The one check of an outer header once its layout is known: by the walk
+ * below, or by the XDP classifier, whose offsets the worker hands on (they
+ * are checked here, not trusted). esp_off: the ESP header; proto_off: the
+ * byte naming ESP (IPv4 protocol, or the last IPv6 next header).
+ */
+int esp_frame_at(const uint8_t *p, size_t len, size_t esp_off, size_t proto_off,
+		 struct esp_frame *f)
 {
-	size_t ihl, tot;
+	size_t end;
 
-	if (len < IPV4_HDR)
+	if (!p || !len)
 		return -EINVAL;
-	ihl = (size_t)(p[0] & 0x0f) * 4;
-	tot = esp_get_be16(p + 2);
-	if (ihl < IPV4_HDR || tot < ihl || tot > len)
+	switch (p[0] >> 4) {
+	case 4:
+		if (len < IPV4_HDR || esp_off != (size_t)(p[0] & 0x0f) * 4 || esp_off < IPV4_HDR ||
+		    proto_off != 9)
+			return -EINVAL;
+		end = esp_get_be16(p + 2);
+		if (end < esp_off || end > len)
+			return -EINVAL;
+		/* fragments must have been reassembled before ESP processing (RFC 4303 3.4.1) */
+		if (esp_get_be16(p + 6) & 0x3fff)
+			return -EINVAL;
+		f->family = AF_INET;
+		f->src = p + 12;
+		f->dst = p + 16;
+		break;
+	case 6:
+		if (len < IPV6_HDR)
+			return -EINVAL;
+		end = IPV6_HDR + (size_t)esp_get_be16(p + 4);
+		/* jumbograms (payload length 0) never carry SIP */
+		if (end > len || end == IPV6_HDR || esp_off < IPV6_HDR || esp_off > end)
+			return -EINVAL;
+		/* the fixed header's next header, or one of an extension header before ESP */
+		if (proto_off != 6 && (proto_off < IPV6_HDR || proto_off + 8 > esp_off))
+			return -EINVAL;
+		f->family = AF_INET6;
+		f->src = p + 8;
+		f->dst = p + 24;
+		break;
+	default:
 		return -EINVAL;
-	/* fragments must have been reassembled before ESP processing (RFC 4303 3.4.1) */
-	if (esp_get_be16(p + 6) & 0x3fff)
+	}
+	if (p[proto_off] != IPPROTO_ESP)
 		return -EINVAL;
-	if (p[9] != IPPROTO_ESP)
-		return -EINVAL;
-	f->family = AF_INET;
-	f->l3_len = ihl;
-	f->end = tot;
-	f->proto_off = 9;
-	f->src = p + 12;
-	f->dst = p + 16;
+	f->l3_len = esp_off;
+	f->end = end;
+	f->proto_off = proto_off;
 	return 0;
 }
 
-static int parse_v6(const uint8_t *p, size_t len, struct esp_frame *f)
+/*
+ * The extension headers that may precede ESP: hop-by-hop, routing,
+ * destination options, and an atomic fragment (offset 0, M clear: a whole
+ * packet, RFC 6946). A real fragment is refused (RFC 4303 3.4.1).
+ */
+static int walk_v6(const uint8_t *p, size_t len, struct esp_frame *f)
 {
-	size_t off = IPV6_HDR, nh_off = 6, end;
+	size_t off = IPV6_HDR, nh_off = 6;
 	uint8_t nh;
 
 	if (len < IPV6_HDR)
 		return -EINVAL;
-	end = IPV6_HDR + (size_t)esp_get_be16(p + 4);
-	/* jumbograms (payload length 0) never carry SIP */
-	if (end > len || end == IPV6_HDR)
-		return -EINVAL;
 	nh = p[6];
-	/* walk the extension headers that may precede ESP; a fragment header is refused */
 	for (int i = 0; i < 8 && nh != IPPROTO_ESP; i++) {
-		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS)
+		if (off + 8 > len)
 			return -EINVAL;
-		if (off + 8 > end)
+		if (nh == IPPROTO_FRAGMENT) {
+			if (esp_get_be16(p + off + 2) & 0xfff9)
+				return -EINVAL;
+			nh_off = off;
+			nh = p[off];
+			off += 8;
+			continue;
+		}
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS)
 			return -EINVAL;
 		nh_off = off;
 		nh = p[off];
 		off += ((size_t)p[off + 1] + 1) * 8;
 	}
-	if (nh != IPPROTO_ESP || off > end)
-		return -EINVAL;
-	f->family = AF_INET6;
-	f->l3_len = off;
-	f->end = end;
-	f->proto_off = nh_off;
-	f->src = p + 8;
-	f->dst = p + 24;
-	return 0;
+	return esp_frame_at(p, len, off, nh_off, f);
 }
 
 int esp_frame_parse(const uint8_t *pkt, size_t len, struct esp_frame *f)
@@ -90,9 +119,9 @@ int esp_frame_parse(const uint8_t *pkt, size_t len, struct esp_frame *f)
 		return -EINVAL;
 	switch (pkt[0] >> 4) {
 	case 4:
-		return parse_v4(pkt, len, f);
+		return esp_frame_at(pkt, len, (size_t)(pkt[0] & 0x0f) * 4, 9, f);
 	case 6:
-		return parse_v6(pkt, len, f);
+		return walk_v6(pkt, len, f);
 	}
 	return -EINVAL;
 }

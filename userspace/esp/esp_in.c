@@ -45,17 +45,16 @@ static int check_trailer(const uint8_t *pt, size_t n, size_t *l4_len)
 	return 0;
 }
 
-int esp_decap(struct esp_sa *sa, uint8_t *pkt, size_t len, struct esp_inner *out)
+static int decap_frame(struct esp_sa *sa, uint8_t *pkt, const struct esp_frame *fp,
+		       struct esp_inner *out)
 {
 	const struct esp_xform *x = &sa->x;
-	struct esp_frame f;
+	const struct esp_frame f = *fp;
 	size_t esp_len, hl, n, l4_len, shift;
 	uint8_t *esp, *pt, nh;
 	uint32_t seq;
 	int rc;
 
-	if (esp_frame_parse(pkt, len, &f))
-		goto malformed;
 	esp = pkt + f.l3_len;
 	esp_len = f.end - f.l3_len;
 	hl = ESP_HDR_LEN + x->iv_len;
@@ -116,4 +115,27 @@ int esp_decap(struct esp_sa *sa, uint8_t *pkt, size_t len, struct esp_inner *out
 malformed:
 	sa->st.malformed++;
 	return -EINVAL;
+}
+
+int esp_decap(struct esp_sa *sa, uint8_t *pkt, size_t len, struct esp_inner *out)
+{
+	struct esp_frame f;
+
+	if (esp_frame_parse(pkt, len, &f)) {
+		sa->st.malformed++;
+		return -EINVAL;
+	}
+	return decap_frame(sa, pkt, &f, out);
+}
+
+int esp_decap_at(struct esp_sa *sa, uint8_t *pkt, size_t len, size_t esp_off, size_t proto_off,
+		 struct esp_inner *out)
+{
+	struct esp_frame f;
+
+	if (esp_frame_at(pkt, len, esp_off, proto_off, &f)) {
+		sa->st.malformed++;
+		return -EINVAL;
+	}
+	return decap_frame(sa, pkt, &f, out);
 }

@@ -62,6 +62,9 @@ struct esp_frame {
 };
 
 int esp_frame_parse(const uint8_t *pkt, size_t len, struct esp_frame *f);
+/* The same checks for a packet whose ESP header and protocol byte offsets are known. */
+int esp_frame_at(const uint8_t *pkt, size_t len, size_t esp_off, size_t proto_off,
+		 struct esp_frame *f);
 /* Compare the packet's outer addresses with v4-mapped / IPv6 ones: 0 on match. */
 int esp_frame_addr_match(const struct esp_frame *f, const uint8_t src[16], const uint8_t dst[16]);
 size_t esp_frame_outer_len(int family);

@@ -99,6 +99,12 @@ static int setup_classifier(struct pcscfd *d, int ifindex)
 		.prot_port_hi = c->prot_hi,
 		.rl_rate_pps = c->rl_rate,
 		.rl_burst = c->rl_burst,
+		.rl_new_burst = c->rl_new_burst,
+		.rl_prefix4 = c->rl_prefix4,
+		.rl_prefix6 = c->rl_prefix6,
+		.agg_rate_pps = c->agg_rate,
+		.agg_burst = c->agg_burst,
+		.n_core = c->ncore_pfx,
 	};
 	char a[ADDR_STR_LEN];
 	int err;
@@ -120,6 +126,7 @@ static int setup_classifier(struct pcscfd *d, int ifindex)
 	for (int i = 0; i < c->naddrs; i++)
 		bc.addrs[i] = c->addrs[i];
 	bc.n_addrs = c->naddrs;
+	memcpy(bc.core, c->core_pfx, sizeof(bc.core));
 	err = xdp_cfg_write(&d->bpf, &bc);
 	if (err) {
 		pr_err("writing classifier config: %s", strerror(-err));
@@ -127,6 +134,10 @@ static int setup_classifier(struct pcscfd *d, int ifindex)
 	}
 	for (int i = 0; i < c->naddrs; i++)
 		pr_info("serving %s", addr_str(&c->addrs[i], a, sizeof(a)));
+	pr_info("unprotected SIP: %u/s, burst %u (first %u) per IPv4 /%u or IPv6 /%u; all sources "
+		"%u/s, burst %u; %d core prefix(es) refused as sources",
+		c->rl_rate, c->rl_burst, c->rl_new_burst, c->rl_prefix4, c->rl_prefix6, c->agg_rate,
+		c->agg_burst, c->ncore_pfx);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/addr.h"
+#include "xdp/xdp_maps.h"
 #include "pcscfd/options.h"
 
 struct option_def {
@@ -100,6 +101,41 @@ static int o_burst(struct pcscfd_config *c, const char *v)
 	return set_u32(&c->rl_burst, v, 1, 10000000);
 }
 
+static int o_burst_new(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->rl_new_burst, v, 1, 10000000);
+}
+
+static int o_prefix4(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->rl_prefix4, v, 1, 32);
+}
+
+static int o_prefix6(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->rl_prefix6, v, 1, 128);
+}
+
+static int o_rate_all(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->agg_rate, v, 1, 100000000);
+}
+
+static int o_burst_all(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->agg_burst, v, 1, 100000000);
+}
+
+static int o_core_prefix(struct pcscfd_config *c, const char *v)
+{
+	if (c->ncore_pfx >= PCSCF_MAX_CORE_PFX)
+		return -E2BIG;
+	if (xdp_prefix_parse(v, &c->core_pfx[c->ncore_pfx]))
+		return -EINVAL;
+	c->ncore_pfx++;
+	return 0;
+}
+
 static int o_raa(struct pcscfd_config *c, const char *v)
 {
 	return set_u32(&c->reg_await_auth_s, v, 1, 3600);
@@ -157,6 +193,16 @@ static const struct option_def defs[] = {
 	{ "log-level", "LEVEL", "error, warn, info or debug (default info)", o_log },
 	{ "rate", "PPS", "per-source packets/s on the unprotected port (default 200)", o_rate },
 	{ "burst", "N", "per-source burst on the unprotected port (default 400)", o_burst },
+	{ "burst-new", "N", "burst of a source prefix seen for the first time (default 10)",
+	  o_burst_new },
+	{ "rate-prefix4", "LEN", "IPv4 sources share one bucket per /LEN (default 32)", o_prefix4 },
+	{ "rate-prefix6", "LEN", "IPv6 sources share one bucket per /LEN (default 64)", o_prefix6 },
+	{ "rate-all", "PPS", "all sources together, packets/s on the unprotected port (default "
+			     "20000)", o_rate_all },
+	{ "burst-all", "N", "all sources together, burst on the unprotected port (default 40000)",
+	  o_burst_all },
+	{ "core-prefix", "CIDR", "core network prefix, dropped as a source on --iface "
+				 "(repeatable, up to 8)", o_core_prefix },
 	{ "reg-await-auth", "SECONDS", "temporary SA lifetime (default 240)", o_raa },
 	{ "max-regs", "N", "registrations held at most (default 10000, ~5 KB each)", o_max_regs },
 	{ "xdp-mode", "MODE", "native (default) or skb", o_xdp_mode },
@@ -174,6 +220,11 @@ void options_defaults(struct pcscfd_config *c)
 	port_range_parse(PCSCFD_DEF_PROT, &c->prot_lo, &c->prot_hi);
 	c->rl_rate = PCSCF_DEF_RL_RATE;
 	c->rl_burst = PCSCF_DEF_RL_BURST;
+	c->rl_new_burst = PCSCF_DEF_RL_NEW_BURST;
+	c->rl_prefix4 = PCSCF_DEF_RL_PREFIX4;
+	c->rl_prefix6 = PCSCF_DEF_RL_PREFIX6;
+	c->agg_rate = PCSCF_DEF_AGG_RATE;
+	c->agg_burst = PCSCF_DEF_AGG_BURST;
 	c->reg_await_auth_s = PCSCFD_DEF_RAA_S;
 	c->max_regs = PCSCFD_DEF_MAX_REGS;
 	c->xdp_mode = XDP_OPT_NATIVE;
@@ -310,6 +361,11 @@ int options_parse(struct pcscfd_config *c, int argc, char **argv)
 	if (c->prot_hi - c->prot_lo < 3) {
 		fprintf(stderr, "pcscfd: --protected-ports %u-%u: at least 4 ports are needed\n",
 			c->prot_lo, c->prot_hi);
+		return -EINVAL;
+	}
+	if (c->rl_new_burst > c->rl_burst) {
+		fprintf(stderr, "pcscfd: --burst-new %u is above --burst %u\n", c->rl_new_burst,
+			c->rl_burst);
 		return -EINVAL;
 	}
 	if (c->sip_port >= c->prot_lo && c->sip_port <= c->prot_hi) {

@@ -32,6 +32,11 @@ struct pcscfd_config {
 	uint16_t sip_port;
 	uint16_t prot_lo, prot_hi;
 	uint32_t rl_rate, rl_burst;
+	uint32_t rl_new_burst;	      /* a source prefix's first bucket */
+	uint32_t rl_prefix4, rl_prefix6; /* sources share a bucket per prefix */
+	uint32_t agg_rate, agg_burst; /* all unprotected SIP together */
+	struct pcscf_prefix core_pfx[PCSCF_MAX_CORE_PFX]; /* never a UE source */
+	int ncore_pfx;
 	uint32_t reg_await_auth_s;
 	uint32_t max_regs;
 	enum xdp_attach_mode_opt xdp_mode;

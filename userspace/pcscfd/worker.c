@@ -4,90 +4,37 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/udp.h>
 
 #include "pcscf_maps.h"
 #include "common/addr.h"
 #include "common/log.h"
 #include "esp/esp.h"
+#include "xdp/xsk_frame.h"
 #include "pcscfd/worker.h"
 
 #define POLL_MS 100
 
-/*
- * The classifier wrote its metadata just in front of the frame; AF_XDP copies
- * it along. Without the magic the frame did not come through our classifier
- * (or metadata is unsupported): refuse it rather than guess.
- */
-static const struct pcscf_xdp_meta *frame_meta(const uint8_t *frame)
+/* Copies the SIP payload and its addresses into the ring slot m. */
+static int sip_to_ring(struct worker *w, struct sip_in *m, const struct frame_sip *f)
 {
-	const struct pcscf_xdp_meta *m = (const void *)(frame - sizeof(*m));
-
-	return m->magic == PCSCF_META_MAGIC ? m : NULL;
-}
-
-static void addr_v4(struct pcscf_addr *a, const void *v4)
-{
-	memset(a->a, 0, 10);
-	a->a[10] = a->a[11] = 0xff;
-	memcpy(&a->a[12], v4, 4);
-}
-
-/* Addresses and UDP header of a plain IPv4/IPv6 packet (l3 .. end). */
-static const struct udphdr *udp_of(const uint8_t *l3, const uint8_t *end, int family,
-				   struct sip_in *m)
-{
-	const struct udphdr *udp;
-
-	if (family == 4) {
-		const struct iphdr *ip = (const void *)l3;
-
-		if ((const uint8_t *)(ip + 1) > end)
-			return NULL;
-		addr_v4(&m->src, &ip->saddr);
-		addr_v4(&m->dst, &ip->daddr);
-		udp = (const void *)(l3 + ip->ihl * 4);
-	} else {
-		const struct ipv6hdr *ip6 = (const void *)l3;
-
-		if ((const uint8_t *)(ip6 + 1) > end)
-			return NULL;
-		memcpy(m->src.a, &ip6->saddr, 16);
-		memcpy(m->dst.a, &ip6->daddr, 16);
-		/* The classifier only steers UDP here; extension headers are rare on SIP. */
-		if (ip6->nexthdr != IPPROTO_UDP)
-			return NULL;
-		udp = (const void *)(ip6 + 1);
-	}
-	if ((const uint8_t *)(udp + 1) > end || ntohs(udp->len) < sizeof(*udp) ||
-	    (const uint8_t *)udp + ntohs(udp->len) > end)
-		return NULL;
-	return udp;
-}
-
-/* Copies the SIP payload into the ring slot m (already holding addresses). */
-static int sip_to_ring(struct worker *w, struct sip_in *m, const struct udphdr *udp)
-{
-	size_t len = ntohs(udp->len) - sizeof(*udp);
 	char a[ADDR_STR_LEN];
 
-	if (len > sizeof(m->data))
+	if (f->len > sizeof(m->data))
 		return -EMSGSIZE;
-	m->sport = ntohs(udp->source);
-	m->dport = ntohs(udp->dest);
-	m->len = len;
-	memcpy(m->data, udp + 1, len);
+	m->src = f->src;
+	m->dst = f->dst;
+	m->sport = f->sport;
+	m->dport = f->dport;
+	m->len = f->len;
+	memcpy(m->data, f->payload, f->len);
 	if (log_level >= LOG_LVL_DEBUG) {
 		size_t n;
 
-		for (n = 0; n < len && n < 80 && m->data[n] != '\r' && m->data[n] != '\n'; n++)
+		for (n = 0; n < f->len && n < 80 && m->data[n] != '\r' && m->data[n] != '\n'; n++)
 			;
 		pr_debug("queue %d: SIP%s from %s port %u, %zu bytes: %.*s", w->queue,
 			 m->protected ? " (ESP)" : "", addr_str(&m->src, a, sizeof(a)), m->sport,
-			 len, (int)n, m->data);
+			 f->len, (int)n, m->data);
 	}
 	sip_ring_commit(w->ring);
 	return 0;
@@ -96,17 +43,21 @@ static int sip_to_ring(struct worker *w, struct sip_in *m, const struct udphdr *
 static void handle_sip(struct worker *w, const uint8_t *frame, uint32_t len,
 		       const struct pcscf_xdp_meta *m)
 {
-	struct sip_in *msg = sip_ring_reserve(w->ring);
-	const struct udphdr *udp;
+	struct sip_in *msg;
+	struct frame_sip f;
 
+	if (xsk_frame_sip(frame, len, m, &f)) {
+		w->stats.drops++;
+		return;
+	}
+	msg = sip_ring_reserve(w->ring);
 	if (!msg) {
 		w->stats.drops++;
 		return;
 	}
 	msg->protected = 0;
 	msg->conn = -1;
-	udp = udp_of(frame + m->l3_off, frame + len, m->family, msg);
-	if (!udp || sip_to_ring(w, msg, udp)) {
+	if (sip_to_ring(w, msg, &f)) {
 		w->stats.drops++;
 		return;
 	}
@@ -122,9 +73,8 @@ static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
 		       const struct pcscf_xdp_meta *m)
 {
 	struct esp_sa *sa = sa_slots_get(w->slots, m->sa_slot, m->sa_generation);
-	struct esp_inner in;
 	struct sip_in *msg;
-	const struct udphdr *udp;
+	struct frame_sip f;
 	int err;
 
 	w->stats.esp++;
@@ -134,17 +84,17 @@ static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
 		w->stats.drops++;
 		return;
 	}
-	err = esp_decap(sa, frame + m->l3_off, len - m->l3_off, &in);
-	if (err) {
-		/* Counted per SA by the engine (auth, replay, selector, ...). */
-		pr_debug("queue %d: ESP spi 0x%08x slot %u rejected: %s", w->queue,
-			 esp_sa_spi(sa), m->sa_slot, strerror(-err));
-		w->stats.esp_errors++;
+	err = xsk_frame_esp(sa, frame, len, m, &f);
+	if (err == -EPROTONOSUPPORT) {
+		/* SIP over TCP inside ESP is a later issue: counted, not guessed at. */
 		w->stats.drops++;
 		return;
 	}
-	if (in.next_hdr != IPPROTO_UDP) {
-		/* SIP over TCP inside ESP is a later issue: counted, not guessed at. */
+	if (err) {
+		/* Counted per SA by the engine (auth, replay, selector, ...). */
+		pr_debug("queue %d: ESP spi 0x%08x slot %u rejected: %s", w->queue, esp_sa_spi(sa),
+			 m->sa_slot, strerror(-err));
+		w->stats.esp_errors++;
 		w->stats.drops++;
 		return;
 	}
@@ -158,31 +108,28 @@ static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
 	msg->spi = esp_sa_spi(sa);
 	msg->slot = m->sa_slot;
 	msg->generation = m->sa_generation;
-	udp = udp_of(in.ip, in.ip + in.ip_len, m->family, msg);
-	if (!udp || sip_to_ring(w, msg, udp))
+	if (sip_to_ring(w, msg, &f))
 		w->stats.drops++;
 }
 
+/*
+ * The classifier wrote its metadata just in front of the frame; AF_XDP copies
+ * it along. Without the magic the frame did not come through our classifier
+ * (or metadata is unsupported): refuse it rather than guess.
+ */
 static void handle_frame(struct worker *w, uint8_t *frame, uint32_t len)
 {
-	const struct pcscf_xdp_meta *m = frame_meta(frame);
+	struct pcscf_xdp_meta m;
 
-	if (!m || m->l3_off >= len) {
+	if (xsk_frame_meta(frame, len, &m)) {
 		w->stats.bad_meta++;
 		w->stats.drops++;
 		return;
 	}
-	switch (m->kind) {
-	case PCSCF_META_SIP:
-		handle_sip(w, frame, len, m);
-		break;
-	case PCSCF_META_ESP:
-		handle_esp(w, frame, len, m);
-		break;
-	default:
-		w->stats.bad_meta++;
-		w->stats.drops++;
-	}
+	if (m.kind == PCSCF_META_SIP)
+		handle_sip(w, frame, len, &m);
+	else
+		handle_esp(w, frame, len, &m);
 }
 
 static void *worker_main(void *arg)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
 
+#include "common/addr.h"
 #include "xdp/xdp_maps.h"
 
 static int ret(int err)
@@ -26,6 +29,39 @@ int xdp_sa_put(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcs
 
 	val.daddr = *daddr;
 	return ret(bpf_map_update_elem(h->sa_fd, &k, &val, BPF_ANY));
+}
+
+int xdp_prefix_parse(const char *s, struct pcscf_prefix *out)
+{
+	char text[64], *slash, *end;
+	unsigned long len;
+	int bits, max;
+
+	if (strlen(s) >= sizeof(text))
+		return -EINVAL;
+	strcpy(text, s);
+	slash = strchr(text, '/');
+	if (slash)
+		*slash = '\0';
+	if (addr_parse(text, &out->addr))
+		return -EINVAL;
+	max = addr_is_v4(&out->addr) ? 32 : 128;
+	len = max;
+	if (slash) {
+		errno = 0;
+		len = strtoul(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end || slash[1] == '-' || len > (unsigned long)max)
+			return -EINVAL;
+	}
+	/* IPv4 is kept v4-mapped: its /len is /96+len of the 16 bytes. */
+	bits = (int)len + 128 - max;
+	for (int i = 0; i < 16; i++, bits -= 8) {
+		uint8_t m = bits >= 8 ? 0xff : bits > 0 ? (uint8_t)(0xff << (8 - bits)) : 0;
+
+		out->mask.a[i] = m;
+		out->addr.a[i] &= m;
+	}
+	return 0;
 }
 
 int xdp_sa_del(const struct pcscf_bpf_handles *h, uint32_t spi)

@@ -24,6 +24,8 @@ const char *const xdp_stat_names[PCSCF_STAT_MAX] = {
 	[PCSCF_STAT_PASS] = "pass",
 	[PCSCF_STAT_PASS_FRAGMENT] = "pass_fragment",
 	[PCSCF_STAT_NO_WORKER] = "no_worker",
+	[PCSCF_STAT_AGG_LIMITED] = "agg_limited",
+	[PCSCF_STAT_BAD_SOURCE] = "bad_source",
 };
 
 int xdp_stats_read(int stats_fd, struct pcscf_xdp_stats *out)
