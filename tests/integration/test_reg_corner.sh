@@ -8,7 +8,8 @@
 #     re-challenges, a new temporary set replaces the first, registration
 #     completes;
 #   - a UE whose address changed registers from the new one; its old sets
-#     stay until the new 200, then go.
+#     stay until the new 200, then go;
+#   - unanswered challenges beyond --max-pending evict the oldest (IPv4).
 # Once per family (IPv4, IPv6).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -55,7 +56,8 @@ ue ip addr add 192.0.2.3/24 dev ue0
 ue ip -6 addr add 2001:db8:1::3/64 dev ue0 nodad
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 32 --per-line 3 >"$LAB_DIR/vectors.csv"
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 \
-	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --log-level debug 2>"$LAB_DIR/pcscfd.log"
+	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --log-level debug --max-pending 2 \
+	2>"$LAB_DIR/pcscfd.log"
 wait_ctl "$CTL" || { fail "pcscfd starts"; cat "$LAB_DIR/pcscfd.log"; exit 1; }
 
 cases() {
@@ -129,6 +131,16 @@ cases() {
 }
 
 cases 4 $UE4 192.0.2.3 $P4
+
+# --- --max-pending 2: a third unanswered challenge evicts the oldest, not a registered UE
+before=$(stat_of sip.pending_evicted)
+for n in 1 2 3; do scapy_ue pend$n $UE4 $P4 --port-c $((36000 + 2 * n)) --port-s $((36001 + 2 * n)) --stop-after-401; done
+check "pending cap: the oldest unanswered challenge was evicted" \
+	test "$(sa_rows pend1@ims.example 'len(r)')$(sa_rows pend2@ims.example 'len(r)')$(sa_rows pend3@ims.example 'len(r)')" = 044
+check "pending cap: eviction counted" test "$(stat_of sip.pending_evicted)" -eq $((before + 1))
+check "pending cap: registered UEs keep their sets" \
+	test "$(sa_count alice4@ims.example new)$(sa_count moe4@ims.example new)" = 44
+check "pending cap: eviction logged" grep -q "pending registrations at the cap (2)" "$LAB_DIR/pcscfd.log"
 cases 6 $UE6 2001:db8:1::3 $P6
 
 pkill -f "sipp -sf .*$LAB_ID" 2>/dev/null
