@@ -679,6 +679,17 @@ static const struct scenario scenarios[] = {
 		  { E403, "a", 13000, 0, 0, 0, "-ps:1005 -uc:a000 -us:a001 -pc:1004 " RM_A0B, "-" },
 		  { ETICK, "a", 20000, 0, 0, 0, "", "-", REG_NO_DEADLINE },
 	  } },
+	{ "re-challenge: the superseded set's port and SPIs are freed when it goes",
+	  .cfg = { .port_lo = 5100, .port_hi = 5103 },
+	  .steps = {
+		  { E401, "a", 0, 0, 0, 0, INST_A0, NULL, .alloc = "pc:1000/5101 ps:1001/5100" },
+		  { EPKT, "a", 1000, 0, 0x1001, 0, "" },
+		  { E401, "a", 2000, 0, 0, 0, INST_A0B, NULL, .alloc = "pc:1002/5102 ps:1003/5100" },
+		  { E401, "b", 2100, 3, 0, -EADDRINUSE, "", "-" }, /* 5101 still held for the 401 */
+		  { EPKT, "a", 3000, 0, 0x1003, 0, RM_A0 },
+		  { EFIND, "a", 3000, 0, 0x1000, -ENOENT },
+		  { E401, "b", 3100, 3, 0, 0, NULL, "T@243100", .alloc = "pc:1004/5103 ps:1005/5101" },
+	  } },
 	{ "UE address change: registers from the new address, old sets go at the 200, not before",
 	  .steps = {
 		  { E401, "a", 0, 0, 0, 0, INST_A0, "T@240000" },

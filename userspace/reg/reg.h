@@ -140,7 +140,7 @@ struct reg {
 	char call_id[REG_CALLID_MAX];	 /* of the pending REGISTER */
 	char sec_client[REG_SECHDR_MAX]; /* Security-Client the UE sent */
 	char sec_server[REG_SECHDR_MAX]; /* Security-Server we sent: Security-Verify must match */
-	int32_t set[3]; /* set index by state - 1 (TEMPORARY, NEW, OLD); -1: none */
+	int32_t set[3];	    /* set index by state - 1 (TEMPORARY, NEW, OLD); -1: none */
 	int32_t superseded; /* replaced temporary set the last 401 leaves through; -1: none */
 };
 

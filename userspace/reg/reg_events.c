@@ -66,8 +66,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
  * re-synchronisation, a re-challenge): the 401 must leave through it, so it
  * stays live without a role until the new set is used or the grace passes.
  */
-static void supersede(struct reg_table *t, struct reg *r, struct reg_sa_set *old,
-		      uint64_t now_ms)
+static void supersede(struct reg_table *t, struct reg *r, struct reg_sa_set *old, uint64_t now_ms)
 {
 	reg_set_destroy(t, reg_set_at(t, r->superseded));
 	r->superseded = old->index;

@@ -353,8 +353,8 @@ const struct reg *reg_of_set(const struct reg_table *t, const struct reg_sa_set 
 {
 	const struct reg *r;
 
-	if (!set || !set->live || set->reg >= t->cfg.max_regs ||
-	    set->state < REG_SET_TEMPORARY || set->state > REG_SET_OLD)
+	if (!set || !set->live || set->reg >= t->cfg.max_regs || set->state < REG_SET_TEMPORARY ||
+	    set->state > REG_SET_OLD)
 		return NULL;
 	r = &t->regs[set->reg];
 	return r->live && r->set[set->state - 1] == (int32_t)set->index ? r : NULL;
