@@ -5,7 +5,8 @@
  * Invariants (abort on violation):
  *   - a refused image leaves the table empty and calls no ops;
  *   - an accepted image saves to an image that loads and saves identically;
- *   - destroying the loaded table removes exactly the SAs it restored.
+ *   - destroying the loaded table removes exactly the SAs it restored;
+ *   - every loaded deadline is queued: ticking at the end of time empties it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -70,6 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n2 = reg_save(u, 1000, img2, sizeof(img2));
 	check(n2 == n1 && !memcmp(img1, img2, n1));
 	reg_table_destroy(u);
+	/* the loaded deadlines are all queued: the end of time expires every SA, once */
+	for (n1 = 0; n1 < 4 && reg_tick(t, UINT64_MAX - 1) != REG_NO_DEADLINE; n1++)
+		;
+	check(reg_count(t) == 0 && reg_set_count(t) == 0 && reg_pending_count(t) == 0);
 	reg_table_destroy(t);
 	check(removed == restored && !ops_other);
 	return 0;

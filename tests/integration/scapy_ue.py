@@ -12,6 +12,12 @@ with ours.
 Registers (REGISTER, 401, protected REGISTER, 200 OK) and prints each step.
 With --tamper-verify the protected REGISTER carries a Security-Verify that
 differs from the Security-Server received (a downgrade attempt).
+With --resync the UE finds the first challenge's SQN out of range and
+answers through the temporary SAs with a real AUTS (f1*/f5*, TS 33.102
+6.3.3), then answers the new challenge through the new temporary SAs.
+After a 200, --register-as IMPI sends a REGISTER for another subscriber
+through this UE's own SAs, and --foreign-from IP sends a valid-ICV ESP packet
+on this UE's SA from another address.
 Exit 0 when the final response is the one expected.
 """
 import argparse
@@ -63,6 +69,24 @@ def milenage(k, opc, rand, autn):
     if out1[0:8] != autn[8:16]:
         raise SystemExit("AUTN MAC-A check failed: the network is not who it claims")
     return res, ck, ik
+
+
+def milenage_auts(k, opc, rand, sqn_ms):
+    """TS 33.102 6.3.3 / 35.206: AUTS = SQN_MS xor AK* || MAC-S, AMF* = 0000."""
+    temp = aes(k, xor(rand, opc))
+    c1, c5 = bytes(16), bytes(15) + b"\x08"
+    ak_s = xor(aes(k, xor(rot(xor(temp, opc), 12), c5)), opc)[0:6]
+    in1 = sqn_ms + bytes(2) + sqn_ms + bytes(2)
+    mac_s = xor(aes(k, xor(xor(temp, rot(xor(in1, opc), 8)), c1)), opc)[8:16]
+    return xor(sqn_ms, ak_s) + mac_s
+
+
+def auts_check(k, opc, rand, auts):
+    """The HSS side: SQN_MS from AUTS, and whether MAC-S is right."""
+    temp = aes(k, xor(rand, opc))
+    ak_s = xor(aes(k, xor(rot(xor(temp, opc), 12), bytes(15) + b"\x08")), opc)[0:6]
+    sqn_ms = xor(auts[0:6], ak_s)
+    return sqn_ms, milenage_auts(k, opc, rand, sqn_ms) == auts
 
 
 def md5(s):
@@ -169,6 +193,79 @@ class UE:
             plain = sa_in.decrypt(pkt)
             return bytes(plain[UDP].payload).decode(errors="replace"), plain[UDP]
 
+    def temp_sas(self, server, ck, ik):
+        """The UE's pair of SAs for the client port (out on spi_ps, in on spi_uc)."""
+        alg, ealg = param(server, "alg"), param(server, "ealg")
+        crypt, auth = esp_keys(alg, ealg, ck, ik)
+        sa_out = SecurityAssociation(ESP, spi=int(param(server, "spi-s")), crypt_algo=crypt[0],
+                                     crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
+        sa_in = SecurityAssociation(ESP, spi=self.spi_uc, crypt_algo=crypt[0],
+                                    crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
+        return sa_out, sa_in, int(param(server, "port-s"))
+
+    def send_protected(self, sa_out, port_ps, msg, src=None):
+        ipl = IPv6 if self.v6 else IP
+        inner = ipl(bytes(ipl(src=src or self.a.local, dst=self.a.pcscf) /
+                          UDP(sport=self.a.port_c, dport=port_ps) / msg.encode()))
+        self.raw_tx.sendto(bytes(sa_out.encrypt(inner)), (self.a.pcscf, 0))
+
+    def resync(self, www, server):
+        """SQN out of range: AUTS through the temporary SAs; returns the new 401."""
+        a = self.a
+        realm = a.impu.split("@")[1]
+        nonce = param(www, "nonce")
+        raw = base64.b64decode(nonce)
+        k, opc = bytes.fromhex(a.k), bytes.fromhex(a.opc)
+        _, ck, ik = milenage(k, opc, raw[:16], raw[16:32])  # MAC-A checked: the network is real
+        sqn_ms = bytes.fromhex("00000000ff00")  # the USIM is far ahead of the HSS
+        auts = base64.b64encode(milenage_auts(k, opc, raw[:16], sqn_ms)).decode()
+        sa_out, sa_in, port_ps = self.temp_sas(server, ck, ik)
+        msg, _ = self.register(a.port_c, (
+            f'Authorization: Digest username="{a.impi}", realm="{realm}", nonce="{nonce}", '
+            f'uri="sip:{realm}", response="", auts="{auts}", algorithm=AKAv1-MD5\r\n'
+            f"Security-Client: {self.sec_client()}\r\n"
+            f"Security-Verify: {server}\r\n"
+            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"))
+        print(f"-> REGISTER with AUTS {auts} (protected, spi 0x{sa_out.spi:08x})")
+        self.send_protected(sa_out, port_ps, msg)
+        resp, udp = self.recv_esp(sa_in)
+        status = resp.split("\r\n")[0]
+        print(f"<- {status} (protected, through the first temporary SAs, {udp.sport} -> {udp.dport})")
+        if " 401 " not in status:
+            raise SystemExit(f"re-synchronisation: expected a new 401, got {status!r}")
+        if param(header(resp, "WWW-Authenticate"), "ck"):
+            raise SystemExit("the 401 still carries ck/ik: the P-CSCF leaked the keys")
+        return resp
+
+    def after_200(self, sa_out, sa_in, port_ps, status):
+        a = self.a
+        if a.foreign_from:
+            # A valid ICV (our keys), from an address that is not ours: selectors must refuse it.
+            msg = (f"OPTIONS sip:{a.impu.split('@')[1]} SIP/2.0\r\nVia: SIP/2.0/UDP "
+                   f"{a.foreign_from}:{a.port_c};branch=z9hG4bKf{random.getrandbits(32):x}\r\n"
+                   f"From: <sip:{a.impu}>;tag={self.tag}\r\nTo: <sip:{a.impu}>\r\n"
+                   f"Call-ID: foreign-{self.call_id}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+            print(f"-> OPTIONS on spi 0x{sa_out.spi:08x} (valid ICV) from {a.foreign_from}")
+            self.send_protected(sa_out, port_ps, msg, src=a.foreign_from)
+            return status
+        # A REGISTER for someone else through our own SAs: refused, never relayed.
+        other = a.register_as
+        msg, _ = self.register(a.port_c, (
+            f'Authorization: Digest username="{other}", realm="{other.split("@")[1]}", '
+            f'nonce="", uri="sip:{other.split("@")[1]}", response=""\r\n'
+            f"Security-Client: {self.sec_client()}\r\n"
+            "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"))
+        msg = msg.replace(f"<sip:{a.impu}>", f"<sip:{other}>")
+        print(f"-> REGISTER for {other} through our own SAs (spi 0x{sa_out.spi:08x})")
+        self.send_protected(sa_out, port_ps, msg)
+        try:
+            resp, _ = self.recv_esp(sa_in)
+        except SystemExit:
+            return "no answer"
+        status = resp.split("\r\n")[0]
+        print(f"<- {status} (protected)")
+        return status
+
     def run(self):
         a = self.a
         realm = a.impu.split("@")[1]
@@ -194,6 +291,10 @@ class UE:
             raise SystemExit("the 401 still carries ck/ik: the P-CSCF leaked the keys")
         server = header(resp, "Security-Server")
         print(f"   Security-Server: {server}")
+        if a.resync:
+            resp = self.resync(www, server)
+            www, server = header(resp, "WWW-Authenticate"), header(resp, "Security-Server")
+            print(f"   new Security-Server: {server}")
         nonce = param(www, "nonce")
         raw = base64.b64decode(nonce)
         res, ck, ik = milenage(bytes.fromhex(a.k), bytes.fromhex(a.opc), raw[:16], raw[16:32])
@@ -228,6 +329,8 @@ class UE:
         print(f"<- {status} (protected, decrypted by scapy, {udp.sport} -> {udp.dport})")
         if udp.sport != port_ps or udp.dport != a.port_c:
             raise SystemExit("protected answer on the wrong ports")
+        if " 200 " in status and (a.register_as or a.foreign_from):
+            return self.after_200(sa_out, sa_in, port_ps, status)
         if a.deregister and " 200 " in status:
             # De-registration through the SAs just established (24.229 5.1.1.6).
             msg, _ = self.register(a.port_c, (
@@ -266,6 +369,12 @@ def main():
                    help="send the unprotected REGISTER over TCP")
     p.add_argument("--deregister", action="store_true",
                    help="after the 200, de-register through the new SAs")
+    p.add_argument("--resync", action="store_true",
+                   help="answer the first challenge with AUTS (SQN out of range)")
+    p.add_argument("--register-as", metavar="IMPI",
+                   help="after the 200, REGISTER for IMPI through our own SAs")
+    p.add_argument("--foreign-from", metavar="IP",
+                   help="after the 200, send ESP with a valid ICV on our SA from IP")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

@@ -153,6 +153,9 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.prot_hi = c->prot_hi,
 		.reg_await_auth_s = c->reg_await_auth_s,
 		.max_regs = c->max_regs,
+		.max_pending = c->max_pending ? c->max_pending
+					      : (c->max_regs + PCSCFD_PENDING_SHARE - 1) /
+							PCSCFD_PENDING_SHARE,
 		.alg_prefs = c->alg_prefs,
 	};
 

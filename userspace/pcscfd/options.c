@@ -146,6 +146,11 @@ static int o_max_regs(struct pcscfd_config *c, const char *v)
 	return set_u32(&c->max_regs, v, 1, 1000000);
 }
 
+static int o_max_pending(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->max_pending, v, 1, 1000000);
+}
+
 static int o_xdp_mode(struct pcscfd_config *c, const char *v)
 {
 	if (!strcmp(v, "native"))
@@ -205,6 +210,9 @@ static const struct option_def defs[] = {
 				 "(repeatable, up to 8)", o_core_prefix },
 	{ "reg-await-auth", "SECONDS", "temporary SA lifetime (default 240)", o_raa },
 	{ "max-regs", "N", "registrations held at most (default 10000, ~5 KB each)", o_max_regs },
+	{ "max-pending", "N",
+	  "unauthenticated registrations held at most, oldest evicted first (default max-regs/4)",
+	  o_max_pending },
 	{ "xdp-mode", "MODE", "native (default) or skb", o_xdp_mode },
 	{ "algs", "LIST", "operator preference, alg/ealg pairs (default " PCSCFD_DEF_ALGS ")",
 	  o_algs },

@@ -155,16 +155,23 @@ static int verify_agreement(struct proxy *p, osip_message_t *msg, const struct r
 	return 0;
 }
 
+/*
+ * The SA set says whose REGISTER this is: the registration the set belongs
+ * to (set -> registration, O(1)), never a lookup by UE address, so two UEs
+ * behind one address cannot register for each other, and a UE that moved to
+ * a new address registers from there through the sets of that address.
+ */
 static void register_protected(struct proxy *p, const struct sip_in *m, osip_message_t *msg,
-			       const char *impi, const struct reg_sa_set *set)
+			       const char *impi, const struct reg *r,
+			       const struct reg_sa_set *set)
 {
-	const struct reg *r = reg_find(p->regs, impi);
 	char client[REG_SECHDR_MAX];
 
-	if (!r || memcmp(&r->ue_addr, &set->ue_addr, sizeof(r->ue_addr))) {
+	if (strcmp(r->impi, impi)) {
 		p->stats.wrong_sa++;
-		pr_warn("REGISTER for %s through SA spi 0x%08x of another registration: dropped", impi,
-			m->spi);
+		pr_warn("REGISTER for %s through SA spi 0x%08x of registration %s: refused (403)",
+			impi, m->spi, r->impi);
+		proxy_reply(p, m, msg, 403, "Forbidden");
 		return;
 	}
 	if (set->state == REG_SET_TEMPORARY) {
@@ -178,7 +185,12 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 			proxy_reply(p, m, msg, 494, "Security Agreement Required");
 			return;
 		}
-		client[0] = '\0';
+		/*
+		 * A 401 to this REGISTER (AUTS re-synchronisation, a re-challenge)
+		 * sets up a new temporary set from the initial REGISTER's offer,
+		 * which the one just verified repeats.
+		 */
+		snprintf(client, sizeof(client), "%s", r->sec_client);
 	} else if (sec_client_text(msg, client, sizeof(client)) < 0) {
 		client[0] = '\0';
 	}
@@ -191,6 +203,7 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 {
 	const struct reg_sa_set *set = NULL;
+	const struct reg *r = NULL;
 	enum reg_sa_which which = REG_SA_PS;
 	char impi[REG_IMPI_MAX], a[ADDR_STR_LEN];
 	osip_message_t *msg;
@@ -200,6 +213,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 	if (m->protected) {
 		reg_on_inbound_packet(p->regs, m->spi, now);
 		set = reg_sa_by_slot(p->regs, m->slot, m->generation);
+		r = reg_of_set(p->regs, set);
 		which = m->slot % REG_SA_COUNT;
 	}
 	if (sipm_parse(&msg, m->data, m->len)) {
@@ -212,7 +226,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 		p->stats.unroutable++;
 		goto out;
 	}
-	if (m->protected && (!set || which != REG_SA_PS)) {
+	if (m->protected && (!r || which != REG_SA_PS)) {
 		p->stats.wrong_sa++;
 		pr_warn("request from %s on SA spi 0x%08x that cannot carry it: dropped",
 			addr_str(&m->src, a, sizeof(a)), m->spi);
@@ -228,13 +242,6 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 	}
 	if (m->protected && !MSG_IS_REGISTER(msg)) {
 		/* The SA says who sends; the message cannot claim otherwise. */
-		const struct reg_sa_set *s = NULL;
-		const struct reg *r = reg_find_by_ue(p->regs, &set->ue_addr, set->port_uc, &s);
-
-		if (!r) {
-			p->stats.wrong_sa++;
-			goto out;
-		}
 		snprintf(impi, sizeof(impi), "%s", r->impi);
 	} else if (sipm_impi(msg, impi, sizeof(impi))) {
 		proxy_reply(p, m, msg, 400, "Bad Request");
@@ -242,7 +249,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 	}
 	if (MSG_IS_REGISTER(msg)) {
 		if (m->protected)
-			register_protected(p, m, msg, impi, set);
+			register_protected(p, m, msg, impi, r, set);
 		else
 			register_unprotected(p, m, msg, impi);
 	} else {

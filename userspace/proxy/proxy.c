@@ -29,6 +29,7 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
 {
 	struct reg_config rc = {
 		.max_regs = cfg->max_regs,
+		.max_pending = cfg->max_pending,
 		.port_lo = cfg->prot_lo,
 		.port_hi = cfg->prot_hi,
 	};
@@ -136,11 +137,16 @@ void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 	PROXY_STATS(R)
 #undef R
 	if (json)
-		outbuf_printf(o, ",\"registrations\":%u,\"sa_sets\":%u}", reg_count(p->regs),
-			      reg_set_count(p->regs));
+		outbuf_printf(o,
+			      ",\"registrations\":%u,\"sa_sets\":%u,\"pending\":%u,"
+			      "\"pending_evicted\":%llu}",
+			      reg_count(p->regs), reg_set_count(p->regs), reg_pending_count(p->regs),
+			      (unsigned long long)reg_pending_evictions(p->regs));
 	else
-		outbuf_printf(o, "  %-32s %u\n  %-32s %u\n", "registrations", reg_count(p->regs),
-			      "sa_sets", reg_set_count(p->regs));
+		outbuf_printf(o, "  %-32s %u\n  %-32s %u\n  %-32s %u\n  %-32s %llu\n",
+			      "registrations", reg_count(p->regs), "sa_sets", reg_set_count(p->regs),
+			      "pending", reg_pending_count(p->regs), "pending_evicted",
+			      (unsigned long long)reg_pending_evictions(p->regs));
 }
 
 /* "sa list" rows, text or JSON, with the ESP engine's counters. */

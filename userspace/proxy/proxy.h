@@ -29,6 +29,7 @@ struct proxy_config {
 	uint16_t prot_lo, prot_hi;
 	uint32_t reg_await_auth_s;
 	uint32_t max_regs;
+	uint32_t max_pending; /* unauthenticated registrations; 0: no cap of their own */
 	const char *alg_prefs;
 };
 

@@ -25,6 +25,26 @@
  * A registration holds at most one TEMPORARY (after 401), one NEW
  * (established by 200) and one OLD set (the previous NEW after a
  * re-authentication, kept until the NEW set is first used or it expires).
+ * A temporary set that carried a REGISTER which drew a new 401 (AUTS
+ * re-synchronisation, an S-CSCF that re-challenges) is replaced by a new
+ * temporary set but stays live, "superseded", for the 401 to leave through
+ * it: until the new set is first used, the registration goes, or
+ * dereg_grace_ms passes. A superseded set belongs to no registration role:
+ * reg_of_set() does not return its registration, so nothing is accepted
+ * through it.
+ *
+ * Sets are bound to their registration (set->reg), never found by UE
+ * address: a registration may move to a new address (new PDN connection,
+ * handover) by registering from there; at the 200 that promotes the set of
+ * the new address, the sets at the old address go. Until that 200 the old
+ * sets stay usable.
+ *
+ * Pending registrations (only a temporary set, never authenticated) are
+ * capped by max_pending; at the cap the oldest pending registration is
+ * evicted for a new one. Registered UEs' sets are never evicted.
+ *
+ * Timers: one min-heap of deadlines (set expiries, registration expiry,
+ * de-registration grace), O(log n) per change, reg_tick() pops what is due.
  *
  * SPIs we choose (spi_ps, spi_pc): random from ops->random_u32, never 0 or
  * in the reserved 1-255 (RFC 4303 2.1), unique among all live inbound SAs of
@@ -120,7 +140,8 @@ struct reg {
 	char call_id[REG_CALLID_MAX];	 /* of the pending REGISTER */
 	char sec_client[REG_SECHDR_MAX]; /* Security-Client the UE sent */
 	char sec_server[REG_SECHDR_MAX]; /* Security-Server we sent: Security-Verify must match */
-	int32_t set[3]; /* set index by state - 1 (TEMPORARY, NEW, OLD); -1: none */
+	int32_t set[3];	    /* set index by state - 1 (TEMPORARY, NEW, OLD); -1: none */
+	int32_t superseded; /* replaced temporary set the last 401 leaves through; -1: none */
 };
 
 struct reg_ops {
@@ -149,6 +170,7 @@ struct reg_config {
 	uint32_t max_sa_per_dir; /* 0: REG_MAX_SA_PER_DIR */
 	uint32_t dereg_grace_ms; /* 0: REG_DEREG_GRACE_MS */
 	uint32_t spi_tries;	 /* random draws per SPI before -EAGAIN; 0: 64 */
+	uint32_t max_pending;	 /* unauthenticated registrations held; 0: no cap of their own */
 };
 
 /* The UE's half of the agreed mechanism (from its Security-Client). */
@@ -206,6 +228,16 @@ const struct reg_sa_set *reg_set_of(const struct reg_table *t, const struct reg 
 				    enum reg_set_state state);
 const struct reg_sa_set *reg_sa_by_slot(const struct reg_table *t, uint32_t slot,
 					uint32_t generation);
+/*
+ * The registration a set carries traffic for, O(1): NULL when the set is not
+ * live or no longer holds a role in it (superseded). Who sent a protected
+ * request is decided by this, never by the UE address.
+ */
+const struct reg *reg_of_set(const struct reg_table *t, const struct reg_sa_set *set);
+
+/* Pending (unauthenticated) registrations now, and how many were evicted at the cap. */
+uint32_t reg_pending_count(const struct reg_table *t);
+uint64_t reg_pending_evictions(const struct reg_table *t);
 
 static inline uint32_t reg_sa_slot(const struct reg_sa_set *s, enum reg_sa_which which)
 {

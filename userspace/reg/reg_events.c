@@ -56,6 +56,24 @@ undo_ps:
 	return err;
 }
 
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * The replaced temporary set carried the REGISTER this 401 answers (AUTS
+ * re-synchronisation, a re-challenge): the 401 must leave through it, so it
+ * stays live without a role until the new set is used or the grace passes.
+ */
+static void supersede(struct reg_table *t, struct reg *r, struct reg_sa_set *old, uint64_t now_ms)
+{
+	reg_set_destroy(t, reg_set_at(t, r->superseded));
+	r->superseded = old->index;
+	old->expires_ms = min_u64(old->expires_ms, now_ms + t->cfg.dereg_grace_ms);
+	reg_timer_sync_set(t, old);
+}
+
 int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_addr,
 	       const struct pcscf_addr *our_addr, const struct reg_ue_sec *ue, const uint8_t ck[16],
 	       const uint8_t ik[16], uint64_t reg_await_auth_ms, uint64_t now_ms,
@@ -75,6 +93,8 @@ int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *u
 	if (ri >= 0 && t->regs[ri].dereg_pending)
 		return -EBUSY; /* its sets go as soon as the de-REGISTER answer is out */
 	if (ri < 0) {
+		/* A newcomer is pending until its 200: the oldest pending one may have to go. */
+		reg_pending_make_room(t, now_ms);
 		ri = reg_new(t, impi, ue_addr);
 		if (ri < 0)
 			return ri;
@@ -132,8 +152,13 @@ int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *u
 		goto fail_reg;
 	}
 	/* Install first, remove after: a failed install keeps the previous set intact. */
-	reg_set_destroy(t, old_tmp);
 	r->set[ROLE_TMP] = si;
+	if (old_tmp && old_tmp->used)
+		supersede(t, r, old_tmp, now_ms);
+	else
+		reg_set_destroy(t, old_tmp);
+	reg_timer_sync_set(t, s);
+	reg_pending_sync(t, ri);
 	if (out) {
 		out->spi_pc = s->spi[REG_SA_PC];
 		out->spi_ps = s->spi[REG_SA_PS];
@@ -174,6 +199,11 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+static bool same_addr(const struct pcscf_addr *a, const struct pcscf_addr *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
 /*
  * Beyond REG_MAX_IMPUS / REG_MAX_ROUTES entries the rest are ignored: the
  * first P-Associated-URI is the default public identity, and a Service-Route
@@ -202,6 +232,7 @@ int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_
 		 */
 		r->dereg_pending = 1;
 		r->dereg_deadline_ms = now_ms + t->cfg.dereg_grace_ms;
+		reg_timer_sync_reg(t, ri);
 		return 0;
 	}
 	n_impus = n_impus < REG_MAX_IMPUS ? n_impus : REG_MAX_IMPUS;
@@ -222,6 +253,21 @@ int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_
 
 	lifetime = now_ms + (uint64_t)expires_s * 1000 + REG_SA_GRACE_MS;
 	if (tmp) {
+		/* The challenge is answered: the set its 401 left through has done its job. */
+		reg_set_destroy(t, reg_set_at(t, r->superseded));
+		/*
+		 * The UE moved (new PDN connection, handover): the sets at its
+		 * previous address go now, not before this 200, so the old
+		 * registration stayed usable until the new one was confirmed.
+		 */
+		if (cur && !same_addr(&cur->ue_addr, &tmp->ue_addr)) {
+			reg_set_destroy(t, cur);
+			cur = NULL;
+		}
+		if (old && !same_addr(&old->ue_addr, &tmp->ue_addr)) {
+			reg_set_destroy(t, old);
+			old = NULL;
+		}
 		if (cur) {
 			/* Re-authentication: a still-unused OLD set is superseded. */
 			reg_set_destroy(t, old);
@@ -256,6 +302,8 @@ int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_
 		reg_strlcpy(r->route[i], routes[i], sizeof(r->route[i]));
 	if (contact)
 		reg_strlcpy(r->contact, contact, sizeof(r->contact));
+	reg_timer_sync_reg(t, ri);
+	reg_pending_sync(t, ri);
 	return 0;
 }
 
@@ -301,5 +349,8 @@ int reg_on_inbound_packet(struct reg_table *t, uint32_t spi, uint64_t now_ms)
 	/* 33.203 7.4: the old set lives until the new one is used. */
 	if (s->state == REG_SET_NEW)
 		reg_set_destroy(t, reg_set_at(t, r->set[ROLE_OLD]));
+	/* The UE answers the re-challenge: the 401 went out through the superseded set. */
+	if (r->set[ROLE_TMP] == (int32_t)s->index)
+		reg_set_destroy(t, reg_set_at(t, r->superseded));
 	return 0;
 }

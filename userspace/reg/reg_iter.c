@@ -20,6 +20,12 @@ static void sa_ports(const struct reg_sa_set *s, enum reg_sa_which w, uint16_t *
 	}
 }
 
+/* The roles T/N/O, then a superseded temporary set: it is live and in the map too. */
+static int32_t set_at_row(const struct reg *r, unsigned int i)
+{
+	return i < 3 ? r->set[i] : r->superseded;
+}
+
 int reg_sa_foreach(const struct reg_table *t, uint64_t now_ms, reg_sa_cb cb, void *ctx)
 {
 	const struct reg_sa_set *s;
@@ -31,8 +37,8 @@ int reg_sa_foreach(const struct reg_table *t, uint64_t now_ms, reg_sa_cb cb, voi
 	for (ri = 0; ri < t->cfg.max_regs; ri++) {
 		if (!t->regs[ri].live)
 			continue;
-		for (i = 0; i < 3; i++) {
-			s = reg_set_at(t, t->regs[ri].set[i]);
+		for (i = 0; i < 4; i++) {
+			s = reg_set_at(t, set_at_row(&t->regs[ri], i));
 			if (!s)
 				continue;
 			for (w = 0; w < REG_SA_COUNT; w++) {

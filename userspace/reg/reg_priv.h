@@ -19,6 +19,32 @@ struct reg_index {
 	uint32_t (*key_hash)(const struct reg_table *t, uint32_t val);
 };
 
+/*
+ * Min-heap of deadlines (reg_timer.c). An entry names a set (id < max_sets)
+ * or a registration (id = max_sets + registration index); pos[id] is its
+ * place in the heap (REG_TIMER_NONE: not queued), so a change costs
+ * O(log n) and nothing ever scans the table for what is due.
+ */
+#define REG_TIMER_NONE UINT32_MAX
+struct reg_timer_ent {
+	uint64_t at;
+	uint32_t id;
+};
+struct reg_timers {
+	struct reg_timer_ent *heap;
+	uint32_t *pos;
+	uint32_t n;
+};
+
+/* FIFO of pending registrations (reg_pending.c): oldest at head, O(1) both ends. */
+struct reg_pending {
+	uint32_t *prev, *next; /* by registration index; REG_TIMER_NONE ends */
+	uint8_t *in;
+	uint32_t head, tail, n;
+	uint64_t evicted;
+	uint64_t last_evict_ms; /* for the one log line per burst */
+};
+
 struct reg_table {
 	struct reg_config cfg;
 	const struct reg_ops *ops;
@@ -35,6 +61,8 @@ struct reg_table {
 	uint64_t *port_used;	  /* bit per port of [port_lo, port_hi] */
 	uint32_t port_cursor;
 	uint32_t seed; /* hash seed, so bucket placement is not predictable from outside */
+	struct reg_timers timers;
+	struct reg_pending pending;
 };
 
 int reg_index_init(struct reg_index *idx, uint32_t entries,
@@ -86,5 +114,24 @@ void reg_destroy_all(struct reg_table *t, uint32_t ri);
 void reg_gc(struct reg_table *t, uint32_t ri);
 void reg_rebuild_free(struct reg_table *t);
 size_t reg_strlcpy(char *dst, const char *src, size_t cap);
+
+/* Timers (reg_timer.c). sync_* re-read the object's deadline(s) after any change. */
+int reg_timers_init(struct reg_table *t);
+void reg_timers_free(struct reg_table *t);
+void reg_timer_sync_set(struct reg_table *t, const struct reg_sa_set *s);
+void reg_timer_sync_reg(struct reg_table *t, uint32_t ri);
+/* Earliest queued entry: false when none is due at now_ms. */
+bool reg_timer_due(const struct reg_table *t, uint64_t now_ms, uint32_t *id);
+uint64_t reg_timer_next(const struct reg_table *t);
+void reg_timers_rebuild(struct reg_table *t);
+
+/* Pending registrations (reg_pending.c). */
+int reg_pending_init(struct reg_table *t);
+void reg_pending_free(struct reg_table *t);
+bool reg_is_pending(const struct reg *r);
+void reg_pending_sync(struct reg_table *t, uint32_t ri); /* after any change to its sets */
+void reg_pending_unlink(struct reg_table *t, uint32_t ri);
+/* Make room for one more pending registration: evicts the oldest at the cap. */
+void reg_pending_make_room(struct reg_table *t, uint64_t now_ms);
 
 #endif /* PCSCF_REG_PRIV_H */

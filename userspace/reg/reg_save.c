@@ -81,15 +81,19 @@ static void save_set(struct wr *w, const struct reg_sa_set *s)
 static void save_all(const struct reg_table *t, uint64_t now_ms, struct wr *w)
 {
 	const struct reg *r;
+	uint32_t ri, n_sets = 0;
 	unsigned int i;
-	uint32_t ri;
 
+	/* Superseded sets are not saved: they only outlive the 401 they carry by seconds. */
+	for (ri = 0; ri < t->cfg.max_regs; ri++)
+		if (t->regs[ri].live)
+			n_sets += reg_nsets(&t->regs[ri]);
 	put(w, REG_SAVE_MAGIC, 8);
 	put_uint(w, REG_SAVE_VERSION, 4);
 	put_uint(w, 0, 4);
 	put_uint(w, now_ms, 8);
 	put_uint(w, reg_count(t), 4);
-	put_uint(w, reg_set_count(t), 4);
+	put_uint(w, n_sets, 4);
 	put_uint(w, t->cfg.port_lo, 2);
 	put_uint(w, t->cfg.port_hi, 2);
 	put_uint(w, t->cfg.node_bits, 1);
@@ -390,5 +394,9 @@ int reg_load(struct reg_table *t, const void *buf, size_t len, uint64_t now_ms)
 		reset(t);
 		return rd.err;
 	}
+	reg_timers_rebuild(t);
+	for (i = 0; i < t->cfg.max_regs; i++)
+		if (t->regs[i].live)
+			reg_pending_sync(t, i);
 	return restore_keys(t);
 }

@@ -25,6 +25,8 @@ static void table_free(struct reg_table *t)
 	reg_index_free(&t->by_impi);
 	reg_index_free(&t->by_spi);
 	reg_index_free(&t->by_ue);
+	reg_timers_free(t);
+	reg_pending_free(t);
 	free(t->port_used);
 	free(t->set_free);
 	free(t->sets);
@@ -73,6 +75,8 @@ int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const st
 		t->cfg.dereg_grace_ms = REG_DEREG_GRACE_MS;
 	if (!t->cfg.spi_tries)
 		t->cfg.spi_tries = 64;
+	if (t->cfg.max_pending > t->cfg.max_regs)
+		t->cfg.max_pending = t->cfg.max_regs;
 	err = -E2BIG;
 	if (t->cfg.max_sets > UINT32_MAX / REG_SA_COUNT / 2)
 		goto fail;
@@ -92,6 +96,10 @@ int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const st
 		err = reg_index_init(&t->by_spi, 2 * t->cfg.max_sets, reg_key_spi);
 	if (!err)
 		err = reg_index_init(&t->by_ue, 2 * t->cfg.max_sets, reg_key_ue);
+	if (!err)
+		err = reg_timers_init(t);
+	if (!err)
+		err = reg_pending_init(t);
 	if (err)
 		goto fail;
 	for (i = 0; i < t->cfg.max_sets; i++)
@@ -151,20 +159,27 @@ int reg_new(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_a
 	reg_strlcpy(r->impi, impi, sizeof(r->impi));
 	r->ue_addr = *ue_addr;
 	r->set[0] = r->set[1] = r->set[2] = -1;
+	r->superseded = -1;
 	r->live = 1;
 	reg_index_add(t, &t->by_impi, reg_key_impi(t, ri), ri);
 	return ri;
 }
 
-/* The registration has no sets left: forget it and give back its server port. */
+/*
+ * The registration has no sets left (a superseded one goes with it): forget
+ * it and give back its server port.
+ */
 void reg_del(struct reg_table *t, uint32_t ri)
 {
 	struct reg *r = &t->regs[ri];
 
+	reg_set_destroy(t, reg_set_at(t, r->superseded));
+	reg_pending_unlink(t, ri);
 	reg_index_del(t, &t->by_impi, reg_key_impi(t, ri), ri);
 	if (r->port_ps)
 		reg_port_free(t, r->port_ps);
 	memset(r, 0, sizeof(*r));
+	reg_timer_sync_reg(t, ri);
 	t->reg_free[t->reg_free_n++] = ri;
 }
 
@@ -236,8 +251,13 @@ void reg_set_destroy(struct reg_table *t, struct reg_sa_set *s)
 	for (i = 0; i < 3; i++)
 		if (r->set[i] == (int32_t)s->index)
 			r->set[i] = -1;
+	if (r->superseded == (int32_t)s->index)
+		r->superseded = -1;
 	reg_port_free(t, s->port_pc);
 	s->live = 0;
+	reg_timer_sync_set(t, s);
+	if (r->live)
+		reg_pending_sync(t, s->reg);
 	t->set_free[t->set_free_n++] = s->index;
 }
 
@@ -252,6 +272,7 @@ void reg_set_update(struct reg_table *t, struct reg_sa_set *s)
 
 	for (w = 0; w < REG_SA_COUNT; w++)
 		t->ops->sa_update(t->ops_ctx, s, w);
+	reg_timer_sync_set(t, s);
 }
 
 void reg_destroy_all(struct reg_table *t, uint32_t ri)
@@ -326,6 +347,17 @@ const struct reg_sa_set *reg_set_of(const struct reg_table *t, const struct reg 
 	if (!r || state < REG_SET_TEMPORARY || state > REG_SET_OLD)
 		return NULL;
 	return reg_set_at(t, r->set[state - 1]);
+}
+
+const struct reg *reg_of_set(const struct reg_table *t, const struct reg_sa_set *set)
+{
+	const struct reg *r;
+
+	if (!set || !set->live || set->reg >= t->cfg.max_regs || set->state < REG_SET_TEMPORARY ||
+	    set->state > REG_SET_OLD)
+		return NULL;
+	r = &t->regs[set->reg];
+	return r->live && r->set[set->state - 1] == (int32_t)set->index ? r : NULL;
 }
 
 const struct reg_sa_set *reg_sa_by_slot(const struct reg_table *t, uint32_t slot,

@@ -6,51 +6,37 @@
  * forgotten with its last set; a de-registration whose final response was
  * never reported sent is finished after the grace time.
  *
- * One linear pass over the registrations: cheap enough at the table sizes
- * pcscfd runs with, since ticks happen at deadlines, not per packet. A timer
- * wheel can replace it behind the same interface.
+ * Only what is due is touched: the deadlines sit in a heap (reg_timer.c),
+ * so a wake-up costs O(log n) per expired item, whatever the table size.
  */
 #include "reg/reg_priv.h"
 
-static void earliest(uint64_t *next, uint64_t at)
+static void reg_due(struct reg_table *t, uint32_t ri, uint64_t now_ms)
 {
-	if (at < *next)
-		*next = at;
+	struct reg *r = &t->regs[ri];
+
+	if (r->dereg_pending && r->dereg_deadline_ms <= now_ms) {
+		reg_destroy_all(t, ri);
+		return;
+	}
+	if (r->registered && r->expires_ms <= now_ms)
+		r->registered = 0;
+	reg_timer_sync_reg(t, ri);
+	reg_pending_sync(t, ri);
 }
 
 uint64_t reg_tick(struct reg_table *t, uint64_t now_ms)
 {
-	uint64_t next = REG_NO_DEADLINE;
-	struct reg_sa_set *s;
-	struct reg *r;
-	uint32_t ri;
-	unsigned int i;
+	uint32_t id, ri;
 
-	for (ri = 0; ri < t->cfg.max_regs; ri++) {
-		r = &t->regs[ri];
-		if (!r->live)
-			continue;
-		if (r->dereg_pending && r->dereg_deadline_ms <= now_ms) {
-			reg_destroy_all(t, ri);
+	while (reg_timer_due(t, now_ms, &id)) {
+		if (id >= t->cfg.max_sets) {
+			reg_due(t, id - t->cfg.max_sets, now_ms);
 			continue;
 		}
-		for (i = 0; i < 3; i++) {
-			s = reg_set_at(t, r->set[i]);
-			if (s && s->expires_ms <= now_ms)
-				reg_set_destroy(t, s);
-			else if (s)
-				earliest(&next, s->expires_ms);
-		}
-		if (r->registered && r->expires_ms <= now_ms)
-			r->registered = 0;
-		if (!reg_nsets(r)) {
-			reg_del(t, ri);
-			continue;
-		}
-		if (r->registered)
-			earliest(&next, r->expires_ms);
-		if (r->dereg_pending)
-			earliest(&next, r->dereg_deadline_ms);
+		ri = t->sets[id].reg;
+		reg_set_destroy(t, &t->sets[id]);
+		reg_gc(t, ri);
 	}
-	return next;
+	return reg_timer_next(t);
 }
