@@ -305,7 +305,10 @@ static inline int ph_init(struct ph *h)
 	int sv[2], err;
 
 	if (!rng_set) {
+		/* sodium_init draws (its canary) once per process: before the seed is set. */
 		randombytes_set_implementation(&ph_rng_impl);
+		if (sodium_init() < 0)
+			return -EINVAL;
 		rng_set = 1;
 	}
 	addr_parse(PH_OUR_ADDR, &cfg.addrs[0]);
