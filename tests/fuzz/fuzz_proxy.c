@@ -29,7 +29,9 @@
  *
  * FUZZ_PROXY_STRICT=1 adds what issue 7 asks and today's code may not do
  * yet: no ck/ik parameter in anything sent to a UE, and no
- * integrity-protected other than "no" on a REGISTER that came unprotected.
+ * integrity-protected other than "no" on a REGISTER that came unprotected;
+ * and TCP connections get a small send buffer, so a UE that does not read
+ * can make a send fail inside a step (item 1).
  * FUZZ_PROXY_LOG=1 keeps the daemon's log lines (silenced otherwise);
  * FUZZ_PROXY_TRACE=1 prints each step's outputs (to see what a seed reaches),
  * =2 in full.
@@ -51,6 +53,11 @@ static int tc = -1;
 static const char *const ue_addr[] = { "10.0.0.10", "10.0.0.20", "10.0.0.40" };
 static const uint16_t ue_port[] = { 5060, 5062, 5064 };
 
+static void osip_quiet(const char *fi, int li, osip_trace_level_t level, const char *chfr,
+		       va_list ap)
+{
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	strict = getenv("FUZZ_PROXY_STRICT") && atoi(getenv("FUZZ_PROXY_STRICT"));
@@ -62,6 +69,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 		if (null)
 			stderr = null;
+		/* libosip2's own trace of every malformed message, on stdout (issue 7 item 9). */
+		osip_trace_initialize_func(OSIP_FATAL, osip_quiet);
+		for (int l = 0; l < END_TRACE_LEVEL; l++)
+			osip_trace_disable_level(l);
 	}
 	return 0;
 }
@@ -94,6 +105,8 @@ static void prime(void)
 	note_server();
 	if (!server[0])
 		abort();
+	/* Strict: answers can fill the connection within one step (a UE that does not read). */
+	h.tcp_sndbuf = strict ? 4096 : 0;
 	tc = ph_tcp_open(&h, ue_addr[2], 40000);
 }
 

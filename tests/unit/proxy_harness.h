@@ -95,6 +95,7 @@ struct ph {
 	struct ph_map_entry map[PH_MAP_MAX];
 	struct ph_tcp tcp[PH_TCP_MAX];
 	int fail_core;		    /* core sends fail with -EIO while set */
+	int tcp_sndbuf; /* SO_SNDBUF of the proxy's end of new TCP connections; 0: default */
 	char last_req[PH_TEXT_MAX]; /* the last request the core got, for ph_core_answer() */
 };
 
@@ -316,7 +317,7 @@ static inline int ph_init(struct ph *h)
 	ph_cur = h;
 	h->now = PH_START_MS;
 	h->rng = 0x243f6a8885a308d3ull;
-	h->nout = h->lost = h->nmap = h->fail_core = 0;
+	h->nout = h->lost = h->nmap = h->fail_core = h->tcp_sndbuf = 0;
 	h->last_req[0] = '\0';
 	for (int i = 0; i < PH_TCP_MAX; i++)
 		h->tcp[i].peer = -1;
@@ -448,6 +449,8 @@ static inline int ph_tcp_open(struct ph *h, const char *ue, uint16_t sport)
 		return -ENOSPC;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
 		return -errno;
+	if (h->tcp_sndbuf)
+		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &h->tcp_sndbuf, sizeof(h->tcp_sndbuf));
 	/* What accept_one() would fill in. */
 	c->fd = sv[0];
 	c->len = 0;
@@ -478,6 +481,28 @@ static inline int ph_ue_tcp_n(struct ph *h, int tc, const char *data, size_t len
 	return 0;
 }
 
+/* The UE closes connection handle tc; the proxy reads the end of the stream. */
+static inline void ph_tcp_close(struct ph *h, int tc)
+{
+	struct ph_tcp *t = &h->tcp[tc];
+	int fd = h->p.tcp.conn[t->conn].fd;
+
+	ph_clear(h);
+	if (t->peer >= 0)
+		close(t->peer);
+	t->peer = -1;
+	if (fd >= 0)
+		tcp_ue_handle(&h->p, fd);
+}
+
+/* The proxy still holds connection handle tc open. */
+static inline int ph_tcp_is_open(const struct ph *h, int tc)
+{
+	const struct ph_tcp *t = &h->tcp[tc];
+
+	return t->peer >= 0 && !t->closed && h->p.tcp.conn[t->conn].fd >= 0;
+}
+
 static inline int ph_ue_tcp(struct ph *h, int tc, const char *text)
 {
 	return ph_ue_tcp_n(h, tc, text, strlen(text));
@@ -502,9 +527,13 @@ static inline int ph_core_in(struct ph *h, const char *text)
 /* Moves the clock and runs the timers, as the daemon's loop does after poll(). */
 static inline int ph_advance(struct ph *h, uint64_t ms)
 {
+	static struct pollfd pfd[PCSCF_MAX_ADDRS + TCP_UE_CONNS];
+
 	ph_clear(h);
 	h->now += ms;
 	proxy_tick(&h->p);
+	/* Building the poll set is where idle connections are closed (the daemon's loop). */
+	tcp_ue_pollfds(&h->p, pfd, sizeof(pfd) / sizeof(pfd[0]));
 	ph_tcp_drain(h);
 	return 0;
 }

@@ -194,6 +194,13 @@ static const struct scenario scenarios[] = {
 		      "From: <sip:" ALICE ">;tag=a\r\nTo: <sip:" ALICE ">;tag=b\r\n"
 		      "Call-ID: x\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n",
 	      .to = NONE, STAT(unroutable, 1), .puts = 0, .after = "-" } } },
+	{ "transaction lifetime",
+	  { S_REGISTER,
+	    { "no answer for 64*T1", IN_TICK, .ms = TXN_LIFETIME_MS + 1000, .to = NONE, .dels = 0,
+	      .after = "-" },
+	    { "a 401 after that: its transaction is gone, dropped, no SAs", IN_CORE,
+	      .text = "401 Unauthorized", .extra = PH_WWW_AKA, .to = NONE, .puts = 0,
+	      STAT(unroutable, 1), .after = "-" } } },
 	{ "reg-await-auth expiry",
 	  { S_REGISTER, S_401,
 	    { "no answer to the challenge for reg-await-auth: the temporary set goes", IN_TICK,
