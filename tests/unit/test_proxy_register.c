@@ -47,6 +47,7 @@ struct step {
 	const char *has[6], *lacks[6];
 	int puts, dels; /* map writes, ANY: not checked */
 	const char *after; /* registration of ALICE after the step */
+	const char *map;   /* the classifier map after the step: "2T", "2N", "2T2N"; NULL: any */
 	int same_branch; /* forwarded under the branch of the previous request to the core */
 	size_t stat;	 /* offsetof(struct proxy_stats, f) + 1; 0: none */
 	uint64_t stat_val;
@@ -86,7 +87,7 @@ struct step {
 		   "WWW-Authenticate~nonce=", "Via~" UE },                                          \
 	  .lacks = { "WWW-Authenticate~ck=", "WWW-Authenticate~ik=", "WWW-Authenticate~" PH_CK,    \
 		     "WWW-Authenticate~" PH_IK, "Via~" PH_VIA_HOST },                               \
-	  .puts = 2, .dels = 0, .after = "T" }
+	  .puts = 2, .dels = 0, .after = "T", .map = "2T" }
 #define S_PROT_REGISTER                                                                            \
 	{ "protected REGISTER through the temporary set: integrity-protected=\"yes\"", IN_REG_T,   \
 	  PROT(2), .to = PH_CORE, .has = { TO_CORE_HAS("yes") }, .lacks = { TO_CORE_LACKS },        \
@@ -95,7 +96,7 @@ struct step {
 	{ "200: through the set to the UE, registered, the set becomes new", IN_CORE,              \
 	  .text = "200 OK", .extra = OK_600, .to = PH_UE_PROT, .code = 200,                         \
 	  .has = { "P-Associated-URI", "Contact~expires=600" }, .lacks = { "Via~" PH_VIA_HOST },    \
-	  .puts = 2, .dels = 0, .after = "RN" }
+	  .puts = 2, .dels = 0, .after = "RN", .map = "2N" }
 
 struct scenario {
 	const char *name;
@@ -141,11 +142,11 @@ static const struct scenario scenarios[] = {
 	      .has = { "Expires~0", "Authorization~integrity-protected=\"yes\"" },
 	      .lacks = { TO_CORE_LACKS }, .puts = 0, .after = "RN" },
 	    { "200 expires=0: sent through the set, then the sets go", IN_CORE, .text = "200 OK",
-	      .extra = OK_0, .to = PH_UE_PROT, .code = 200, .dels = 2, .after = "-" } } },
+	      .extra = OK_0, .to = PH_UE_PROT, .code = 200, .dels = 2, .after = "-", .map = "" } } },
 	{ "403 to the protected REGISTER",
 	  { S_REGISTER, S_401, S_PROT_REGISTER,
 	    { "403: through the temporary set, then the set goes", IN_CORE, .text = "403 Forbidden",
-	      .to = PH_UE_PROT, .code = 403, .puts = 0, .dels = 2, .after = "-" } } },
+	      .to = PH_UE_PROT, .code = 403, .puts = 0, .dels = 2, .after = "-", .map = "" } } },
 	{ "494 without a usable Security-Client",
 	  { { "REGISTER without Security-Client: 494, nothing to the core", IN_REG,
 	      REG0(.sec_client = ""), .to = PH_UE_PLAIN, .code = 494, .lacks = { "Security-Server" },
@@ -204,13 +205,14 @@ static const struct scenario scenarios[] = {
 	{ "reg-await-auth expiry",
 	  { S_REGISTER, S_401,
 	    { "no answer to the challenge for reg-await-auth: the temporary set goes", IN_TICK,
-	      .ms = (PH_AWAIT_AUTH + 1) * 1000ull, .to = NONE, .dels = 2, .after = "-" } } },
+	      .ms = (PH_AWAIT_AUTH + 1) * 1000ull, .to = NONE, .dels = 2, .after = "-", .map = "" } } },
 	{ "registration expiry",
 	  { S_REGISTER, S_401, S_PROT_REGISTER, S_200,
 	    { "half the registration later: still registered", IN_TICK, .ms = 300000, .to = NONE,
 	      .dels = 0, .after = "RN" },
 	    { "past expiry + the 30 s SA grace: registration and SAs gone", IN_TICK,
-	      .ms = 300000 + REG_SA_GRACE_MS + 1000, .to = NONE, .dels = 2, .after = "-" } } },
+	      .ms = 300000 + REG_SA_GRACE_MS + 1000, .to = NONE, .dels = 2, .after = "-",
+	      .map = "" } } },
 };
 
 /* "-", or R/T/N/O of ALICE. */
@@ -231,6 +233,22 @@ static const char *reg_state(struct ph *h)
 	if (reg_set_of(h->p.regs, r, REG_SET_OLD))
 		s[n++] = 'O';
 	s[n] = '\0';
+	return s;
+}
+
+/* Entries of the model map by state: "2T", "2N", "2T2N", "" when empty. */
+static const char *map_state(const struct ph *h)
+{
+	static char s[32];
+	int n[4] = { 0 };
+	size_t len = 0;
+
+	for (int i = 0; i < h->nmap; i++)
+		n[h->map[i].v.state & 3]++;
+	s[0] = '\0';
+	for (int st = REG_SET_TEMPORARY; st <= REG_SET_OLD; st++)
+		if (n[st])
+			len += snprintf(s + len, sizeof(s) - len, "%d%c", n[st], "?TNO"[st]);
 	return s;
 }
 
@@ -348,6 +366,17 @@ static void run(const struct scenario *sc)
 		if (ok && s->after && strcmp(reg_state(&h), s->after))
 			snprintf(why, sizeof(why), "registration %s, expected %s", reg_state(&h),
 				 s->after), ok = 0;
+		if (ok && s->map && strcmp(map_state(&h), s->map))
+			snprintf(why, sizeof(why), "map holds %s, expected %s", map_state(&h),
+				 s->map), ok = 0;
+		for (int i = 0; ok && i < h.nout; i++) {
+			const struct ph_out *o = &h.out[i];
+
+			/* Answers to the UE's client port: P server -> UE client, its port-c. */
+			if (o->dest == PH_UE_PROT && (o->which != REG_SA_UC || o->dport != 5062))
+				snprintf(why, sizeof(why), "protected answer on %s to port %u",
+					 reg_sa_name(o->which), o->dport), ok = 0;
+		}
 		if (ok && dest == PH_CORE) {
 			v = ph_hdr(out, "Via", 0);
 			if (s->same_branch && (!v || strcmp(v, branch)))
