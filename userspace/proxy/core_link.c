@@ -60,9 +60,15 @@ void core_link_close(struct proxy *p)
 
 int core_send(struct proxy *p, const char *msg, size_t len)
 {
-	if (send(p->core_fd, msg, len, 0) < 0) {
+	int err;
+
+	if (p->io.core)
+		err = p->io.core(p, msg, len);
+	else
+		err = send(p->core_fd, msg, len, 0) < 0 ? -errno : 0;
+	if (err) {
 		p->stats.send_errors++;
-		return -errno;
+		return err;
 	}
 	p->stats.to_core++;
 	return 0;

@@ -15,17 +15,23 @@
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
 
+/* A test's clock (proxy_io.now_ms): process-wide, so callers need no proxy at hand. */
+static const struct proxy_io *clock_io;
+
 uint64_t proxy_now_ms(void)
 {
 	struct timespec ts;
 
+	if (clock_io)
+		return clock_io->now_ms(clock_io->ctx);
 	/* The clock the classifier's expiry check reads (bpf_ktime_get_*). */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,
-	       int nworkers)
+/* Everything but the sockets. */
+static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
+		       struct pcscf_bpf_handles *bpf, int nworkers)
 {
 	struct reg_config rc = {
 		.max_regs = cfg->max_regs,
@@ -42,6 +48,8 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
 	p->core_fd = p->raw4_fd = p->raw6_fd = -1;
 	for (int i = 0; i < PCSCF_MAX_ADDRS; i++)
 		p->ue_fd[i] = -1;
+	for (int i = 0; i < TCP_UE_CONNS; i++)
+		p->tcp.conn[i].fd = -1;
 	if (sodium_init() < 0 || sipm_init())
 		return -EINVAL;
 	if (sec_prefs_parse(&p->prefs, cfg->alg_prefs, strlen(cfg->alg_prefs), &err) < 0) {
@@ -57,11 +65,30 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
 		pr_err("registration table (%u entries): %s", cfg->max_regs, strerror(-ret));
 		return ret;
 	}
-	ret = ue_link_open(p);
+	return 0;
+}
+
+int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,
+	       int nworkers)
+{
+	int ret = proxy_setup(p, cfg, bpf, nworkers);
+
+	if (!ret)
+		ret = ue_link_open(p);
 	if (!ret)
 		ret = tcp_ue_open(p);
 	if (!ret)
 		ret = core_link_open(p);
+	return ret;
+}
+
+int proxy_init_io(struct proxy *p, const struct proxy_config *cfg, const struct proxy_io *io)
+{
+	int ret = proxy_setup(p, cfg, NULL, 0);
+
+	p->io = *io;
+	if (io->now_ms)
+		clock_io = &p->io;
 	return ret;
 }
 
@@ -75,6 +102,8 @@ void proxy_fini(struct proxy *p)
 	ue_link_close(p);
 	tcp_ue_close(p);
 	core_link_close(p);
+	if (clock_io == &p->io)
+		clock_io = NULL;
 }
 
 int proxy_tick(struct proxy *p)

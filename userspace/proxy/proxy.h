@@ -47,8 +47,37 @@ struct proxy_stats {
 	uint64_t send_errors;
 };
 
+struct proxy;
+
+/*
+ * The seam between the signalling state machine and the outside world, so
+ * it can run in a unit test or a fuzzer without sockets, BPF or a real
+ * clock. A NULL member means the real thing: the daemon leaves them all NULL.
+ * Each hook replaces only the syscall or map write; the checks and counters
+ * around it (ue_link.c, core_link.c, sa_ops.c) still run. Hooks return 0 or
+ * a negative errno. TCP and the core's receive side keep their descriptors:
+ * a test hands them socketpairs.
+ */
+struct proxy_io {
+	void *ctx;
+	/* proxy_now_ms() for the whole process (one proxy per process). */
+	uint64_t (*now_ms)(void *ctx);
+	/* Plain UDP to the UE, from our address `from`. */
+	int (*ue_plain)(struct proxy *p, const struct pcscf_addr *from, const struct pcscf_addr *to,
+			uint16_t dport, const char *msg, size_t len);
+	/* Through outbound SA `which` of set: the SIP text, before UDP and ESP are added. */
+	int (*ue_protected)(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which,
+			    const char *msg, size_t len);
+	int (*core)(struct proxy *p, const char *msg, size_t len);
+	/* The classifier's SA map (inbound SAs only). */
+	int (*sa_put)(struct proxy *p, uint32_t spi, const struct pcscf_addr *our_addr,
+		      const struct pcscf_sa_value *v);
+	int (*sa_del)(struct proxy *p, uint32_t spi);
+};
+
 struct proxy {
 	struct proxy_config cfg;
+	struct proxy_io io;
 	struct pcscf_bpf_handles *bpf;
 	struct reg_table *regs;
 	struct sa_slots slots;
@@ -67,6 +96,13 @@ struct proxy {
 
 int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,
 	       int nworkers);
+/*
+ * Without sockets or BPF (tests, fuzzing): every hook of io that is NULL
+ * would reach a socket that is not there, so give all the send hooks. No
+ * workers: retired SAs are destroyed at the next tick. core_fd stays -1 and
+ * core_via_host/port empty until the caller sets them.
+ */
+int proxy_init_io(struct proxy *p, const struct proxy_config *cfg, const struct proxy_io *io);
 void proxy_fini(struct proxy *p);
 
 /* A message from a UE (unprotected, or already decrypted by a worker). */

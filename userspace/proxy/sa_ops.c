@@ -45,12 +45,26 @@ static struct pcscf_sa_value map_value(const struct reg_sa_set *set, enum reg_sa
 	};
 }
 
+/* The classifier's map, or a test's stand-in for it (proxy_io). */
+static int map_put(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which)
+{
+	struct pcscf_sa_value v = map_value(set, which);
+
+	if (p->io.sa_put)
+		return p->io.sa_put(p, set->spi[which], &set->our_addr, &v);
+	return xdp_sa_put(p->bpf, set->spi[which], &set->our_addr, &v);
+}
+
+static int map_del(struct proxy *p, uint32_t spi)
+{
+	return p->io.sa_del ? p->io.sa_del(p, spi) : xdp_sa_del(p->bpf, spi);
+}
+
 static int sa_install(void *ctx, struct reg_sa_set *set, enum reg_sa_which which,
 		      const uint8_t ck[16], const uint8_t ik[16])
 {
 	struct proxy *p = ctx;
 	struct esp_sa_params sp;
-	struct pcscf_sa_value v;
 	struct esp_sa *sa;
 	char ue[ADDR_STR_LEN];
 	int err;
@@ -72,10 +86,8 @@ static int sa_install(void *ctx, struct reg_sa_set *set, enum reg_sa_which which
 	if (!reg_sa_inbound(which))
 		return 0;
 	err = sa_slots_publish(&p->slots, reg_sa_slot(set, which), set->generation, sa);
-	if (!err) {
-		v = map_value(set, which);
-		err = xdp_sa_put(p->bpf, set->spi[which], &set->our_addr, &v);
-	}
+	if (!err)
+		err = map_put(p, set, which);
 	if (err) {
 		pr_err("SA spi 0x%08x for UE %s: classifier map: %s", set->spi[which],
 		       addr_str(&set->ue_addr, ue, sizeof(ue)), strerror(-err));
@@ -89,13 +101,11 @@ static int sa_install(void *ctx, struct reg_sa_set *set, enum reg_sa_which which
 static int sa_update(void *ctx, const struct reg_sa_set *set, enum reg_sa_which which)
 {
 	struct proxy *p = ctx;
-	struct pcscf_sa_value v;
 	int err;
 
 	if (!reg_sa_inbound(which))
 		return 0;
-	v = map_value(set, which);
-	err = xdp_sa_put(p->bpf, set->spi[which], &set->our_addr, &v);
+	err = map_put(p, set, which);
 	if (err)
 		pr_err("SA spi 0x%08x: classifier map update: %s", set->spi[which], strerror(-err));
 	return err;
@@ -106,7 +116,7 @@ static void sa_remove(void *ctx, struct reg_sa_set *set, enum reg_sa_which which
 	struct proxy *p = ctx;
 
 	if (reg_sa_inbound(which)) {
-		int err = xdp_sa_del(p->bpf, set->spi[which]);
+		int err = map_del(p, set->spi[which]);
 
 		if (err && err != -ENOENT)
 			pr_err("SA spi 0x%08x: classifier map delete: %s", set->spi[which],

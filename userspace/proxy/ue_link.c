@@ -73,14 +73,21 @@ int ue_send_plain(struct proxy *p, const struct pcscf_addr *from, const struct p
 {
 	struct sockaddr_storage ss;
 	socklen_t slen;
+	int err;
 
 	for (int i = 0; i < p->cfg.naddrs; i++) {
 		if (memcmp(&p->cfg.addrs[i], from, sizeof(*from)))
 			continue;
 		addr_to_sockaddr(to, dport, &ss, &slen);
-		if (sendto(p->ue_fd[i], msg, len, 0, (struct sockaddr *)&ss, slen) < 0) {
+		if (p->io.ue_plain)
+			err = p->io.ue_plain(p, from, to, dport, msg, len);
+		else if (sendto(p->ue_fd[i], msg, len, 0, (struct sockaddr *)&ss, slen) < 0)
+			err = -errno;
+		else
+			err = 0;
+		if (err) {
 			p->stats.send_errors++;
-			return -errno;
+			return err;
 		}
 		p->stats.to_ue++;
 		return 0;
@@ -130,6 +137,14 @@ int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa
 		return -EINVAL;
 	if (len + sizeof(*u) > sizeof(seg))
 		return -EMSGSIZE; /* SIP this large belongs on TCP (RFC 3261 18.1.1) */
+	if (p->io.ue_protected) {
+		err = p->io.ue_protected(p, set, which, msg, len);
+		if (err)
+			p->stats.send_errors++;
+		else
+			p->stats.to_ue++;
+		return err;
+	}
 	sport = which == REG_SA_UC ? set->port_ps : set->port_pc;
 	dport = which == REG_SA_UC ? set->port_uc : set->port_us;
 	u->source = htons(sport);
