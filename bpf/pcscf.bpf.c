@@ -169,7 +169,8 @@ static __always_inline enum pcscf_stat unprotected_budget(const struct pkt_info 
 
 static __always_inline int is_protected(const struct pcscf_config *cfg, __u16 port)
 {
-	return cfg->prot_port_lo && port >= cfg->prot_port_lo && port <= cfg->prot_port_hi;
+	return (cfg->prot_port_ps && port == cfg->prot_port_ps) ||
+	       (cfg->prot_port_lo && port >= cfg->prot_port_lo && port <= cfg->prot_port_hi);
 }
 
 static __always_inline int classify_esp(struct xdp_md *ctx, struct pkt_info *pi, void *end)

@@ -78,9 +78,11 @@ struct pcscf_prefix {
  */
 struct pcscf_config {
 	__u16 sip_port;	     /* unprotected SIP port, default 5060 */
-	__u16 prot_port_lo;  /* protected port range, inclusive; 0 disables */
+	__u16 prot_port_lo;  /* protected client port pool, inclusive; 0 disables */
 	__u16 prot_port_hi;
 	__u16 n_addrs;	     /* used entries of addrs */
+	__u16 prot_port_ps;  /* protected server port; 0: none */
+	__u16 pad;
 	__u32 rl_rate_pps;   /* per source token refill, 0: default */
 	__u32 rl_burst;	     /* per source bucket size, 0: default */
 	struct pcscf_addr addrs[PCSCF_MAX_ADDRS]; /* the P-CSCF addresses */

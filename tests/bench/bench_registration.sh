@@ -22,7 +22,7 @@ lab_up 1 with-core
 core sipp -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" -p 5060 -bg -buff_size 8388608 -trace_err -error_file "$LAB_DIR/sipp.err" \
 	-skip_rlimit >"$LAB_DIR/sipp.out" 2>&1
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$LAB_DIR/bpffs/pcscf" \
-	--ctl "$CTL" --rate 100000 --burst 100000 --burst-new 100000 --protected-ports 10000-29999 --log-level warn
+	--ctl "$CTL" --rate 100000 --burst 100000 --burst-new 100000 --log-level warn
 wait_ctl "$CTL" || { echo "bench_registration: pcscfd did not start"; exit 1; }
 out=$(ue "$BUILD/imsue" --count "$N" --impi "ue%u@ims.example" --impu "sip:ue%u@ims.example" \
 	--k $K --opc $OPC --domain ims.example --local $UE4 --pcscf $P4 --timeout 10 --rate 5000 \

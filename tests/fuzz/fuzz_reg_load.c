@@ -42,7 +42,7 @@ static int f_restore(void *c, struct reg_sa_set *s, enum reg_sa_which w)
 	return 0;
 }
 static const struct reg_ops ops = {f_install, f_update, f_remove, f_rnd, f_restore};
-static const struct reg_config cfg = {.max_regs = 8, .port_lo = 5100, .port_hi = 5163};
+static const struct reg_config cfg = {.max_regs = 8, .port_ps = 5100, .pc_lo = 5101, .pc_hi = 5105};
 static uint8_t img1[65536], img2[65536];
 
 static void check(int cond)

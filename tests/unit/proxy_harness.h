@@ -48,8 +48,9 @@
 #define PH_VIA_HOST   "10.0.1.2" /* our core-side address (core_link would learn it) */
 #define PH_VIA_PORT   5060
 #define PH_SIP_PORT   5060
-#define PH_PORT_LO    6100
-#define PH_PORT_HI    6199
+#define PH_PORT_PS    6100 /* shared by every UE */
+#define PH_PC_LO      6101
+#define PH_PC_HI      6105
 #define PH_AWAIT_AUTH 240
 #define PH_START_MS   1000000
 
@@ -287,8 +288,9 @@ static inline int ph_init(struct ph *h)
 		.naddrs = 1,
 		.core_port = 5060,
 		.sip_port = PH_SIP_PORT,
-		.prot_lo = PH_PORT_LO,
-		.prot_hi = PH_PORT_HI,
+		.port_ps = PH_PORT_PS,
+		.pc_lo = PH_PC_LO,
+		.pc_hi = PH_PC_HI,
 		.reg_await_auth_s = PH_AWAIT_AUTH,
 		.max_regs = 16,
 		.alg_prefs = "hmac-sha-1-96/aes-cbc,hmac-sha-1-96/null,hmac-md5-96/aes-cbc,"

@@ -60,7 +60,7 @@ static const char want_regs_after[] =
 
 int main(void)
 {
-	const struct reg_config cfg = {.max_regs = 2, .port_lo = 5100, .port_hi = 5199};
+	const struct reg_config cfg = {.max_regs = 2, .port_ps = 5100, .pc_lo = 5101, .pc_hi = 5105};
 	struct pcscf_addr ue = {.a = {[10] = 0xff, [11] = 0xff, 10, 0, 0, 1}};
 	struct pcscf_addr ours = {.a = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
 	struct reg_ue_sec sec = {0xa000, 0xa001, 6000, 6001, "hmac-sha-1-96", "aes-cbc"};

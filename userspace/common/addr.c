@@ -36,7 +36,7 @@ const char *addr_str(const struct pcscf_addr *a, char *buf, size_t len)
 	return inet_ntop(AF_INET6, a->a, buf, len) ? buf : "?";
 }
 
-static int port_parse(const char *s, uint16_t *port)
+int port_parse(const char *s, uint16_t *port)
 {
 	char *end;
 	long v;

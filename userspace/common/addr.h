@@ -14,6 +14,8 @@ int addr_parse(const char *s, struct pcscf_addr *out);
 bool addr_is_v4(const struct pcscf_addr *a);
 /* Prints IPv4 as dotted quad, IPv6 as RFC 5952 text. */
 const char *addr_str(const struct pcscf_addr *a, char *buf, size_t len);
+/* "N", 1-65535 */
+int port_parse(const char *s, uint16_t *port);
 /* "HOST:PORT" or "[V6]:PORT" */
 int hostport_parse(const char *s, struct pcscf_addr *addr, uint16_t *port);
 struct sockaddr_storage;

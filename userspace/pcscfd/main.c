@@ -95,8 +95,9 @@ static int setup_classifier(struct pcscfd *d, int ifindex)
 	struct pcscfd_config *c = &d->cfg;
 	struct pcscf_config bc = {
 		.sip_port = c->sip_port,
-		.prot_port_lo = c->prot_lo,
-		.prot_port_hi = c->prot_hi,
+		.prot_port_ps = c->port_ps,
+		.prot_port_lo = c->pc_lo,
+		.prot_port_hi = c->pc_hi,
 		.rl_rate_pps = c->rl_rate,
 		.rl_burst = c->rl_burst,
 		.rl_new_burst = c->rl_new_burst,
@@ -149,8 +150,9 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.core_addr = c->core_addr,
 		.core_port = c->core_port,
 		.sip_port = c->sip_port,
-		.prot_lo = c->prot_lo,
-		.prot_hi = c->prot_hi,
+		.port_ps = c->port_ps,
+		.pc_lo = c->pc_lo,
+		.pc_hi = c->pc_hi,
 		.reg_await_auth_s = c->reg_await_auth_s,
 		.max_regs = c->max_regs,
 		.max_pending = c->max_pending ? c->max_pending

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/addr.h"
+#include "reg/reg.h"
 #include "xdp/xdp_maps.h"
 #include "pcscfd/options.h"
 
@@ -71,9 +72,20 @@ static int o_sip_port(struct pcscfd_config *c, const char *v)
 	return err;
 }
 
-static int o_prot(struct pcscfd_config *c, const char *v)
+static int o_port_ps(struct pcscfd_config *c, const char *v)
 {
-	return port_range_parse(v, &c->prot_lo, &c->prot_hi);
+	return port_parse(v, &c->port_ps);
+}
+
+/* "LO-HI" or a single port (a pool of one). */
+static int o_pc_pool(struct pcscfd_config *c, const char *v)
+{
+	if (strchr(v, '-'))
+		return port_range_parse(v, &c->pc_lo, &c->pc_hi);
+	if (port_parse(v, &c->pc_lo))
+		return -EINVAL;
+	c->pc_hi = c->pc_lo;
+	return 0;
 }
 
 static int o_pin_dir(struct pcscfd_config *c, const char *v)
@@ -190,7 +202,10 @@ static const struct option_def defs[] = {
 	{ "addr", "IP", "P-CSCF address, IPv4 or IPv6 (required, repeatable)", o_addr },
 	{ "core", "HOST:PORT", "next hop in the core, I-CSCF/S-CSCF (required)", o_core },
 	{ "sip-port", "N", "unprotected SIP port (default 5060)", o_sip_port },
-	{ "protected-ports", "LO-HI", "protected port range (default " PCSCFD_DEF_PROT ")", o_prot },
+	{ "port-ps", "N", "protected server port, shared by all UEs (default "
+			  PCSCFD_DEF_PORT_PS_STR ")", o_port_ps },
+	{ "port-pc-pool", "LO-HI", "protected client ports, rotated on re-authentication, 1-16 "
+				   "ports (default " PCSCFD_DEF_PC_POOL ")", o_pc_pool },
 	{ "pin-dir", "DIR", "bpffs directory for the maps (default " PCSCFD_DEF_PIN_DIR ")",
 	  o_pin_dir },
 	{ "ctl", "PATH", "control socket (default " PCSCFD_DEF_CTL ")", o_ctl },
@@ -225,7 +240,8 @@ void options_defaults(struct pcscfd_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->sip_port = PCSCF_DEF_SIP_PORT;
-	port_range_parse(PCSCFD_DEF_PROT, &c->prot_lo, &c->prot_hi);
+	c->port_ps = PCSCFD_DEF_PORT_PS;
+	port_range_parse(PCSCFD_DEF_PC_POOL, &c->pc_lo, &c->pc_hi);
 	c->rl_rate = PCSCF_DEF_RL_RATE;
 	c->rl_burst = PCSCF_DEF_RL_BURST;
 	c->rl_new_burst = PCSCF_DEF_RL_NEW_BURST;
@@ -366,9 +382,14 @@ int options_parse(struct pcscfd_config *c, int argc, char **argv)
 		fprintf(stderr, "pcscfd: --iface, --addr and --core are required (see --help)\n");
 		return -EINVAL;
 	}
-	if (c->prot_hi - c->prot_lo < 3) {
-		fprintf(stderr, "pcscfd: --protected-ports %u-%u: at least 4 ports are needed\n",
-			c->prot_lo, c->prot_hi);
+	if (c->pc_hi - c->pc_lo >= REG_PC_POOL_MAX) {
+		fprintf(stderr, "pcscfd: --port-pc-pool %u-%u: at most %d ports (all UEs share them)\n",
+			c->pc_lo, c->pc_hi, REG_PC_POOL_MAX);
+		return -EINVAL;
+	}
+	if (c->port_ps >= c->pc_lo && c->port_ps <= c->pc_hi) {
+		fprintf(stderr, "pcscfd: --port-ps %u lies inside --port-pc-pool %u-%u\n", c->port_ps,
+			c->pc_lo, c->pc_hi);
 		return -EINVAL;
 	}
 	if (c->rl_new_burst > c->rl_burst) {
@@ -376,9 +397,9 @@ int options_parse(struct pcscfd_config *c, int argc, char **argv)
 			c->rl_burst);
 		return -EINVAL;
 	}
-	if (c->sip_port >= c->prot_lo && c->sip_port <= c->prot_hi) {
-		fprintf(stderr, "pcscfd: --sip-port %u lies inside --protected-ports %u-%u\n",
-			c->sip_port, c->prot_lo, c->prot_hi);
+	if (c->sip_port == c->port_ps || (c->sip_port >= c->pc_lo && c->sip_port <= c->pc_hi)) {
+		fprintf(stderr, "pcscfd: --sip-port %u is a protected port (--port-ps %u, "
+			"--port-pc-pool %u-%u)\n", c->sip_port, c->port_ps, c->pc_lo, c->pc_hi);
 		return -EINVAL;
 	}
 	return 0;

@@ -17,7 +17,15 @@
 
 #define PCSCFD_DEF_PIN_DIR "/sys/fs/bpf/pcscf"
 #define PCSCFD_DEF_CTL	   "/run/pcscf/ctl.sock"
-#define PCSCFD_DEF_PROT	   "6100-6999"
+/*
+ * Protected ports, shared by all UEs: outside the kernel's ephemeral range
+ * (32768-60999), away from SIP's 5060/5061 and from the 5062/5064 UEs often
+ * pick, so captures read unambiguously; 6100 was the start of the old range.
+ * Five client ports, the size one commercial P-CSCF documents as its maximum.
+ */
+#define PCSCFD_DEF_PORT_PS     6100
+#define PCSCFD_DEF_PORT_PS_STR "6100"
+#define PCSCFD_DEF_PC_POOL     "6101-6105"
 #define PCSCFD_DEF_RAA_S   240 /* reg-await-auth, TS 24.229 table 7.8.1 */
 #define PCSCFD_DEF_MAX_REGS 10000
 #define PCSCFD_PENDING_SHARE 4 /* default pending cap: a quarter of the table */
@@ -31,7 +39,8 @@ struct pcscfd_config {
 	uint16_t core_port;
 	bool have_core;
 	uint16_t sip_port;
-	uint16_t prot_lo, prot_hi;
+	uint16_t port_ps;      /* protected server port */
+	uint16_t pc_lo, pc_hi; /* protected client port pool */
 	uint32_t rl_rate, rl_burst;
 	uint32_t rl_new_burst;	      /* a source prefix's first bucket */
 	uint32_t rl_prefix4, rl_prefix6; /* sources share a bucket per prefix */

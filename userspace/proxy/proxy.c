@@ -36,8 +36,9 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 	struct reg_config rc = {
 		.max_regs = cfg->max_regs,
 		.max_pending = cfg->max_pending,
-		.port_lo = cfg->prot_lo,
-		.port_hi = cfg->prot_hi,
+		.port_ps = cfg->port_ps,
+		.pc_lo = cfg->pc_lo,
+		.pc_hi = cfg->pc_hi,
 	};
 	const char *err = NULL;
 	int ret;

@@ -26,7 +26,8 @@ struct proxy_config {
 	struct pcscf_addr core_addr;
 	uint16_t core_port;
 	uint16_t sip_port;
-	uint16_t prot_lo, prot_hi;
+	uint16_t port_ps;	     /* protected server port, shared by all UEs */
+	uint16_t pc_lo, pc_hi; /* protected client port pool */
 	uint32_t reg_await_auth_s;
 	uint32_t max_regs;
 	uint32_t max_pending; /* unauthenticated registrations; 0: no cap of their own */

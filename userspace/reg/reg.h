@@ -51,16 +51,18 @@
  * the table, optionally with a node id in the top node_bits bits so several
  * nodes never hand out the same SPI (scale-out).
  *
- * Protected ports: every port of [port_lo, port_hi] has at most one live
- * holder. port_ps belongs to the registration: a re-authentication keeps
- * the protected server ports and picks new client ports (our reading of
- * 33.203 7.4), so a new set reuses port_ps; port_pc belongs to each set.
- * So no two UEs ever share a
- * port, let alone a pair (Kamailio's modulo pool does), and a port is freed
- * with its holder. Allocation is next-fit from a rotating cursor so a port
- * just freed is the last to be handed out again: late packets for the old
- * owner do not land on a new UE. Cost: a UE holds 2 ports when registered
- * and up to 4 during re-authentication; size the range accordingly.
+ * Protected ports are shared by all UEs of the node (as commercial P-CSCFs
+ * do): one port_ps for every registration, and port_pc drawn from a small
+ * pool [pc_lo, pc_hi]. A new set takes the pool port after the last one
+ * handed out that the registration's NEW and OLD sets do not hold, so a
+ * re-authentication moves to another client port while port_ps stays
+ * (33.203 7.4). A pool of one is allowed: re-authentication then reuses the
+ * port; the SAs still differ by SPI. SAs are told apart by SPI only, and each
+ * is bound to the UE's address, our address and both ports (the ESP engine's
+ * selector check), so a UE cannot speak through another UE's SA nor on
+ * another UE's ports. Nothing in the table is found by address or port.
+ * Per-UE private ports are gone: they capped a node at ~30,000 UEs per
+ * address and bought nothing the SPI and the selectors do not give.
  *
  * Identity of an SA for the data plane: slot = set index * 4 + which and the
  * set's generation (struct pcscf_sa_value.slot/.generation); slots survive
@@ -89,6 +91,7 @@
 #define REG_DEREG_GRACE_MS   8000  /* de-REGISTER's final response must go out by then */
 #define REG_SPI_RESERVED_MAX 255
 #define REG_NO_DEADLINE	     UINT64_MAX
+#define REG_PC_POOL_MAX	     16 /* port_pc pool size at most: rotation needs 2-3 */
 
 enum reg_set_state {
 	REG_SET_TEMPORARY = PCSCF_SA_TEMPORARY,
@@ -129,7 +132,7 @@ struct reg {
 	uint8_t dereg_pending; /* de-REGISTER 200 seen; sets go when it has been sent */
 	uint8_t n_impus;
 	uint8_t n_routes;
-	uint16_t port_ps; /* kept across re-authentication */
+	uint16_t port_ps; /* reg_config.port_ps, kept across re-authentication */
 	char impi[REG_IMPI_MAX];
 	struct pcscf_addr ue_addr;
 	uint64_t expires_ms;	    /* registration expiry (no +30 s) */
@@ -164,7 +167,8 @@ struct reg_ops {
 struct reg_config {
 	uint32_t max_regs;	   /* required */
 	uint32_t max_sets;	   /* 0: 3 * max_regs */
-	uint16_t port_lo, port_hi; /* protected port range, inclusive, >= 2 ports */
+	uint16_t port_ps;	   /* our protected server port, shared by all UEs */
+	uint16_t pc_lo, pc_hi;	   /* protected client port pool, inclusive, 1..16 ports */
 	uint8_t node_bits;	   /* 0-8: top bits of our SPIs carry node_id */
 	uint32_t node_id;
 	uint32_t max_sa_per_dir; /* 0: REG_MAX_SA_PER_DIR */
@@ -221,9 +225,6 @@ uint64_t reg_tick(struct reg_table *t, uint64_t now_ms);
 const struct reg *reg_find(const struct reg_table *t, const char *impi);
 const struct reg_sa_set *reg_find_sa(const struct reg_table *t, uint32_t spi,
 				     enum reg_sa_which *which);
-/* By UE address + protected port (port_uc or port_us); prefers NEW, then OLD, then TEMPORARY. */
-const struct reg *reg_find_by_ue(const struct reg_table *t, const struct pcscf_addr *ue_addr,
-				 uint16_t port, const struct reg_sa_set **set);
 const struct reg_sa_set *reg_set_of(const struct reg_table *t, const struct reg *r,
 				    enum reg_set_state state);
 const struct reg_sa_set *reg_sa_by_slot(const struct reg_table *t, uint32_t slot,
@@ -293,7 +294,7 @@ int reg_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t 
  * set: a set whose restore fails is removed and the first error returned.
  */
 #define REG_SAVE_MAGIC	 "PCSCFREG"
-#define REG_SAVE_VERSION 1
+#define REG_SAVE_VERSION 2 /* 2: shared protected ports */
 size_t reg_save_size(const struct reg_table *t);
 ssize_t reg_save(const struct reg_table *t, uint64_t now_ms, void *buf, size_t cap);
 int reg_load(struct reg_table *t, const void *buf, size_t len, uint64_t now_ms);

@@ -1,64 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SPI and protected-port allocation. The policy (why ports are per UE and
- * next-fit, why SPIs carry a node id) is explained in reg.h.
+ * SPI and protected-port allocation. The policy (why the protected ports
+ * are shared, why SPIs carry a node id) is explained in reg.h.
  */
 #include <errno.h>
 
 #include "reg/reg_priv.h"
 
-static uint32_t port_span(const struct reg_table *t)
+static uint32_t pool_span(const struct reg_table *t)
 {
-	return (uint32_t)t->cfg.port_hi - t->cfg.port_lo + 1;
+	return (uint32_t)t->cfg.pc_hi - t->cfg.pc_lo + 1;
 }
 
-bool reg_port_is_used(const struct reg_table *t, uint16_t port)
+bool reg_pc_in_pool(const struct reg_table *t, uint16_t port)
 {
-	uint32_t b = port - t->cfg.port_lo;
-
-	if (port < t->cfg.port_lo || port > t->cfg.port_hi)
-		return false;
-	return t->port_used[b / 64] >> (b % 64) & 1;
+	return port >= t->cfg.pc_lo && port <= t->cfg.pc_hi;
 }
 
-int reg_port_alloc(struct reg_table *t, uint16_t *port)
+static uint16_t set_pc(const struct reg_table *t, int32_t si)
 {
-	uint32_t span = port_span(t), n, b;
-
-	for (n = 0; n < span; n++) {
-		b = (t->port_cursor + n) % span;
-		if (t->port_used[b / 64] >> (b % 64) & 1)
-			continue;
-		t->port_used[b / 64] |= 1ull << (b % 64);
-		t->port_cursor = (b + 1) % span;
-		*port = t->cfg.port_lo + b;
-		return 0;
-	}
-	return -EADDRINUSE;
+	return si < 0 ? 0 : t->sets[si].port_pc;
 }
 
-int reg_port_claim(struct reg_table *t, uint16_t port)
+/*
+ * port_pc for a new set of r: the next pool port after the last one handed
+ * out (to any UE) that none of r's established sets (NEW, OLD) holds, so a
+ * re-authentication moves to another client port (33.203 7.4). With a pool
+ * of two and both NEW and OLD live, the port of OLD is taken (OLD goes at
+ * the 200 anyway); with a pool of one, the one port is reused.
+ */
+uint16_t reg_pc_pick(struct reg_table *t, const struct reg *r)
 {
-	uint32_t b = port - t->cfg.port_lo;
+	uint16_t cur = set_pc(t, r->set[REG_SET_NEW - 1]), old = set_pc(t, r->set[REG_SET_OLD - 1]);
+	uint32_t span = pool_span(t), n, b, pick = t->pc_cursor % span;
+	bool found = false;
 
-	if (port < t->cfg.port_lo || port > t->cfg.port_hi)
-		return -EINVAL;
-	if (reg_port_is_used(t, port))
-		return -EEXIST;
-	t->port_used[b / 64] |= 1ull << (b % 64);
-	/* Resume next-fit after the restored ports, as if they had just been handed out. */
-	if (b + 1 > t->port_cursor)
-		t->port_cursor = (b + 1) % port_span(t);
-	return 0;
-}
-
-void reg_port_free(struct reg_table *t, uint16_t port)
-{
-	uint32_t b = port - t->cfg.port_lo;
-
-	if (port < t->cfg.port_lo || port > t->cfg.port_hi)
-		return;
-	t->port_used[b / 64] &= ~(1ull << (b % 64));
+	for (int pass = 0; pass < 2 && !found; pass++)
+		for (n = 0; n < span && !found; n++) {
+			b = (t->pc_cursor + n) % span;
+			if (t->cfg.pc_lo + b == cur || (!pass && t->cfg.pc_lo + b == old))
+				continue;
+			pick = b;
+			found = true;
+		}
+	t->pc_cursor = (pick + 1) % span;
+	return t->cfg.pc_lo + pick;
 }
 
 static bool spi_live(const struct reg_table *t, uint32_t spi)

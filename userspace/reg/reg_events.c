@@ -25,35 +25,18 @@ static bool ue_sec_ok(const struct reg_ue_sec *ue)
 	       str_fits(ue->ealg, REG_ALG_MAX) && *ue->ealg;
 }
 
-/* Allocate our SPIs/ports into `s` (ports first: they are the cheaper to undo). */
-static int alloc_ours(struct reg_table *t, struct reg *r, struct reg_sa_set *s, bool *ps_new)
+/* Our SPIs and ports into `s`: the shared port_ps, a port_pc from the pool. */
+static int alloc_ours(struct reg_table *t, struct reg *r, struct reg_sa_set *s)
 {
-	int err;
+	int err = reg_spi_alloc(t, 0, &s->spi[REG_SA_PC]);
 
-	*ps_new = !r->port_ps;
-	if (*ps_new) {
-		err = reg_port_alloc(t, &r->port_ps);
-		if (err)
-			return err;
-	}
-	err = reg_port_alloc(t, &s->port_pc);
-	if (err)
-		goto undo_ps;
-	err = reg_spi_alloc(t, 0, &s->spi[REG_SA_PC]);
 	if (!err)
 		err = reg_spi_alloc(t, s->spi[REG_SA_PC], &s->spi[REG_SA_PS]);
-	if (!err) {
-		s->port_ps = r->port_ps;
-		return 0;
-	}
-	reg_port_free(t, s->port_pc);
-	s->port_pc = 0;
-undo_ps:
-	if (*ps_new) {
-		reg_port_free(t, r->port_ps);
-		r->port_ps = 0;
-	}
-	return err;
+	if (err)
+		return err;
+	s->port_ps = r->port_ps;
+	s->port_pc = reg_pc_pick(t, r);
+	return 0;
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -80,7 +63,7 @@ int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *u
 	       struct reg_alloc *out)
 {
 	struct reg_sa_set *s, *old_tmp;
-	bool created = false, ps_new;
+	bool created = false;
 	struct reg *r;
 	int32_t ri, si;
 	unsigned int w, live;
@@ -115,9 +98,8 @@ int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *u
 		goto fail_reg;
 	}
 	s = &t->sets[si];
-	err = alloc_ours(t, r, s, &ps_new);
+	err = alloc_ours(t, r, s);
 	if (err) {
-		s->port_pc = 0; /* nothing to free in reg_set_destroy */
 		reg_set_destroy(t, s);
 		goto fail_reg;
 	}
@@ -143,11 +125,6 @@ int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *u
 	if (err) {
 		if (err > 0)
 			err = -EIO;
-		if (ps_new && !created) {
-			/* The port_ps is the registration's; give it back only if it was new. */
-			reg_port_free(t, r->port_ps);
-			r->port_ps = 0;
-		}
 		reg_set_destroy(t, s);
 		goto fail_reg;
 	}

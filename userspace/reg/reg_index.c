@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The open-addressing index behind the IMPI, SPI and UE-address lookups. */
+/* The open-addressing index behind the IMPI and SPI lookups. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,19 +92,6 @@ uint32_t reg_hash_spi(uint32_t spi)
 	return spi * 0x9e3779b1u;
 }
 
-uint32_t reg_hash_ue(uint32_t seed, const struct pcscf_addr *a, uint16_t port)
-{
-	uint32_t h = seed ^ port;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(a->a); i++)
-		h = (h ^ a->a[i]) * 16777619u;
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
-}
-
 uint32_t reg_key_impi(const struct reg_table *t, uint32_t ri)
 {
 	return reg_hash_str(t->seed, t->regs[ri].impi);
@@ -113,11 +100,4 @@ uint32_t reg_key_impi(const struct reg_table *t, uint32_t ri)
 uint32_t reg_key_spi(const struct reg_table *t, uint32_t slot)
 {
 	return reg_hash_spi(t->sets[slot / REG_SA_COUNT].spi[slot % REG_SA_COUNT]);
-}
-
-uint32_t reg_key_ue(const struct reg_table *t, uint32_t slot)
-{
-	const struct reg_sa_set *s = &t->sets[slot / REG_SA_COUNT];
-
-	return reg_hash_ue(t->seed, &s->ue_addr, reg_sa_ue_port(s, slot % REG_SA_COUNT));
 }

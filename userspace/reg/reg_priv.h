@@ -9,8 +9,7 @@
  * Open-addressing index (linear probing, backward-shift deletion, so no
  * tombstones pile up under churn). It stores values only (value + 1; 0 is an
  * empty bucket): keys are read back from the table through key_hash, which
- * keeps one implementation for the three indexes. Duplicate keys are allowed
- * (a UE's port_us is shared by its sets); lookups walk the probe chain.
+ * keeps one implementation for both indexes. Lookups walk the probe chain.
  */
 struct reg_index {
 	uint32_t *v;
@@ -57,9 +56,7 @@ struct reg_table {
 	uint32_t set_free_n;
 	struct reg_index by_impi; /* value: registration index */
 	struct reg_index by_spi;  /* value: inbound SA slot */
-	struct reg_index by_ue;	  /* value: SA slot of REG_SA_PS (port_uc) or REG_SA_PC (port_us) */
-	uint64_t *port_used;	  /* bit per port of [port_lo, port_hi] */
-	uint32_t port_cursor;
+	uint32_t pc_cursor;	  /* pool offset the next port_pc search starts from */
 	uint32_t seed; /* hash seed, so bucket placement is not predictable from outside */
 	struct reg_timers timers;
 	struct reg_pending pending;
@@ -84,16 +81,12 @@ static inline int64_t reg_index_scan(const struct reg_index *idx, uint32_t *pos)
 
 uint32_t reg_hash_str(uint32_t seed, const char *s);
 uint32_t reg_hash_spi(uint32_t spi);
-uint32_t reg_hash_ue(uint32_t seed, const struct pcscf_addr *a, uint16_t port);
 uint32_t reg_key_impi(const struct reg_table *t, uint32_t ri);
 uint32_t reg_key_spi(const struct reg_table *t, uint32_t slot);
-uint32_t reg_key_ue(const struct reg_table *t, uint32_t slot);
 
 /* Allocation (reg_alloc.c). */
-int reg_port_alloc(struct reg_table *t, uint16_t *port);
-int reg_port_claim(struct reg_table *t, uint16_t port); /* restore: -EINVAL out of range, -EEXIST */
-void reg_port_free(struct reg_table *t, uint16_t port);
-bool reg_port_is_used(const struct reg_table *t, uint16_t port);
+uint16_t reg_pc_pick(struct reg_table *t, const struct reg *r);
+bool reg_pc_in_pool(const struct reg_table *t, uint16_t port);
 int reg_spi_alloc(struct reg_table *t, uint32_t avoid, uint32_t *spi);
 bool reg_spi_ok(const struct reg_table *t, uint32_t spi);
 

@@ -5,7 +5,7 @@
  *
  * Image (all integers little-endian, strings as u16 length + bytes):
  *   "PCSCFREG" u32 version u32 flags(0) u64 saved_now_ms u32 n_regs u32 n_sets
- *   u16 port_lo u16 port_hi u8 node_bits u8 pad[3] u32 node_id
+ *   u16 pc_lo u16 pc_hi u8 node_bits u8 pad u16 port_ps u32 node_id
  *   per registration: str impi, addr[16] ue, u8 registered, u8 dereg_pending,
  *     u16 port_ps, u64 expires, u64 dereg_deadline, u8 n_impus, str impu...,
  *     u8 n_routes, str route..., str contact, str call_id, str sec_client,
@@ -94,10 +94,11 @@ static void save_all(const struct reg_table *t, uint64_t now_ms, struct wr *w)
 	put_uint(w, now_ms, 8);
 	put_uint(w, reg_count(t), 4);
 	put_uint(w, n_sets, 4);
-	put_uint(w, t->cfg.port_lo, 2);
-	put_uint(w, t->cfg.port_hi, 2);
+	put_uint(w, t->cfg.pc_lo, 2);
+	put_uint(w, t->cfg.pc_hi, 2);
 	put_uint(w, t->cfg.node_bits, 1);
-	put_uint(w, 0, 3);
+	put_uint(w, 0, 1);
+	put_uint(w, t->cfg.port_ps, 2);
 	put_uint(w, t->cfg.node_id, 4);
 	for (ri = 0; ri < t->cfg.max_regs; ri++) {
 		r = &t->regs[ri];
@@ -235,12 +236,11 @@ static int load_set(struct reg_table *t, struct rd *rd, uint32_t ri, uint64_t sh
 	if (tmp.state < REG_SET_TEMPORARY || tmp.state > REG_SET_OLD ||
 	    r->set[tmp.state - 1] >= 0 || tmp.index >= t->cfg.max_sets || t->sets[tmp.index].live ||
 	    !tmp.generation || !*tmp.alg || !*tmp.ealg || tmp.port_ps != r->port_ps ||
+	    !reg_pc_in_pool(t, tmp.port_pc) ||
 	    !tmp.port_uc || !tmp.port_us || tmp.spi[REG_SA_UC] <= REG_SPI_RESERVED_MAX ||
 	    tmp.spi[REG_SA_US] <= REG_SPI_RESERVED_MAX ||
 	    tmp.spi[REG_SA_PS] == tmp.spi[REG_SA_PC] || !reg_spi_ok(t, tmp.spi[REG_SA_PS]) ||
 	    !reg_spi_ok(t, tmp.spi[REG_SA_PC]))
-		return fail(rd, -EINVAL);
-	if (reg_port_claim(t, tmp.port_pc))
 		return fail(rd, -EINVAL);
 	s = &t->sets[tmp.index];
 	*s = tmp;
@@ -274,10 +274,8 @@ static int load_reg(struct reg_table *t, struct rd *rd, uint64_t shift)
 	r->port_ps = get_uint(rd, 2);
 	r->expires_ms = rebase(get_uint(rd, 8), shift);
 	r->dereg_deadline_ms = rebase(get_uint(rd, 8), shift);
-	if (!rd->err && reg_port_claim(t, r->port_ps)) {
-		r->port_ps = 0; /* not ours to free */
+	if (!rd->err && r->port_ps != t->cfg.port_ps)
 		return fail(rd, -EINVAL);
-	}
 	n = get_uint(rd, 1);
 	if (n > REG_MAX_IMPUS)
 		return fail(rd, -EINVAL);
@@ -305,7 +303,7 @@ static int load_reg(struct reg_table *t, struct rd *rd, uint64_t shift)
 /* Back to the empty table reg_load() started from, without any ops call. */
 static void reset(struct reg_table *t)
 {
-	uint32_t i, span = (uint32_t)t->cfg.port_hi - t->cfg.port_lo + 1;
+	uint32_t i;
 
 	for (i = 0; i < t->cfg.max_regs; i++)
 		memset(&t->regs[i], 0, sizeof(t->regs[i]));
@@ -316,8 +314,6 @@ static void reset(struct reg_table *t)
 		}
 	reg_index_clear(&t->by_impi);
 	reg_index_clear(&t->by_spi);
-	reg_index_clear(&t->by_ue);
-	memset(t->port_used, 0, (span + 63) / 64 * sizeof(*t->port_used));
 	reg_rebuild_free(t);
 }
 
@@ -352,7 +348,7 @@ int reg_load(struct reg_table *t, const void *buf, size_t len, uint64_t now_ms)
 {
 	struct rd rd = {buf, len, 0, 0};
 	uint32_t n_regs, n_sets, node_id, i;
-	unsigned int lo, hi, node_bits;
+	unsigned int lo, hi, ps, node_bits;
 	uint64_t saved, shift;
 	char magic[8];
 
@@ -372,12 +368,14 @@ int reg_load(struct reg_table *t, const void *buf, size_t len, uint64_t now_ms)
 	lo = get_uint(&rd, 2);
 	hi = get_uint(&rd, 2);
 	node_bits = get_uint(&rd, 1);
-	get_uint(&rd, 3);
+	get_uint(&rd, 1);
+	ps = get_uint(&rd, 2);
 	node_id = get_uint(&rd, 4);
 	if (rd.err)
 		return rd.err;
 	/* Ports and SPIs only mean the same thing under the same geometry. */
-	if (lo != t->cfg.port_lo || hi != t->cfg.port_hi || node_bits != t->cfg.node_bits ||
+	if (lo != t->cfg.pc_lo || hi != t->cfg.pc_hi || ps != t->cfg.port_ps ||
+	    node_bits != t->cfg.node_bits ||
 	    node_id != t->cfg.node_id)
 		return -EINVAL;
 	if (n_regs > t->cfg.max_regs || n_sets > t->cfg.max_sets)

@@ -24,10 +24,8 @@ static void table_free(struct reg_table *t)
 {
 	reg_index_free(&t->by_impi);
 	reg_index_free(&t->by_spi);
-	reg_index_free(&t->by_ue);
 	reg_timers_free(t);
 	reg_pending_free(t);
-	free(t->port_used);
 	free(t->set_free);
 	free(t->sets);
 	free(t->reg_free);
@@ -54,13 +52,15 @@ int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const st
 		   void *ops_ctx)
 {
 	struct reg_table *t;
-	uint32_t span, i;
+	uint32_t i;
 	int err;
 
 	if (!cfg->max_regs || !ops || !ops->sa_install || !ops->sa_update || !ops->sa_remove ||
 	    !ops->random_u32)
 		return -EINVAL;
-	if (!cfg->port_lo || cfg->port_hi <= cfg->port_lo || cfg->node_bits > 8 ||
+	if (!cfg->port_ps || !cfg->pc_lo || cfg->pc_hi < cfg->pc_lo ||
+	    cfg->pc_hi - cfg->pc_lo >= REG_PC_POOL_MAX ||
+	    (cfg->port_ps >= cfg->pc_lo && cfg->port_ps <= cfg->pc_hi) || cfg->node_bits > 8 ||
 	    (cfg->node_bits && cfg->node_id >> cfg->node_bits) || (!cfg->node_bits && cfg->node_id))
 		return -EINVAL;
 	t = calloc(1, sizeof(*t));
@@ -82,20 +82,16 @@ int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const st
 		goto fail;
 	t->ops = ops;
 	t->ops_ctx = ops_ctx;
-	span = (uint32_t)cfg->port_hi - cfg->port_lo + 1;
 	err = -ENOMEM;
 	t->regs = calloc(t->cfg.max_regs, sizeof(*t->regs));
 	t->reg_free = calloc(t->cfg.max_regs, sizeof(*t->reg_free));
 	t->sets = calloc(t->cfg.max_sets, sizeof(*t->sets));
 	t->set_free = calloc(t->cfg.max_sets, sizeof(*t->set_free));
-	t->port_used = calloc((span + 63) / 64, sizeof(*t->port_used));
-	if (!t->regs || !t->reg_free || !t->sets || !t->set_free || !t->port_used)
+	if (!t->regs || !t->reg_free || !t->sets || !t->set_free)
 		goto fail;
 	err = reg_index_init(&t->by_impi, t->cfg.max_regs, reg_key_impi);
 	if (!err)
 		err = reg_index_init(&t->by_spi, 2 * t->cfg.max_sets, reg_key_spi);
-	if (!err)
-		err = reg_index_init(&t->by_ue, 2 * t->cfg.max_sets, reg_key_ue);
 	if (!err)
 		err = reg_timers_init(t);
 	if (!err)
@@ -158,6 +154,7 @@ int reg_new(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_a
 	memset(r, 0, sizeof(*r));
 	reg_strlcpy(r->impi, impi, sizeof(r->impi));
 	r->ue_addr = *ue_addr;
+	r->port_ps = t->cfg.port_ps;
 	r->set[0] = r->set[1] = r->set[2] = -1;
 	r->superseded = -1;
 	r->live = 1;
@@ -165,10 +162,7 @@ int reg_new(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_a
 	return ri;
 }
 
-/*
- * The registration has no sets left (a superseded one goes with it): forget
- * it and give back its server port.
- */
+/* The registration has no sets left (a superseded one goes with it): forget it. */
 void reg_del(struct reg_table *t, uint32_t ri)
 {
 	struct reg *r = &t->regs[ri];
@@ -176,8 +170,6 @@ void reg_del(struct reg_table *t, uint32_t ri)
 	reg_set_destroy(t, reg_set_at(t, r->superseded));
 	reg_pending_unlink(t, ri);
 	reg_index_del(t, &t->by_impi, reg_key_impi(t, ri), ri);
-	if (r->port_ps)
-		reg_port_free(t, r->port_ps);
 	memset(r, 0, sizeof(*r));
 	reg_timer_sync_reg(t, ri);
 	t->reg_free[t->reg_free_n++] = ri;
@@ -206,15 +198,13 @@ int reg_set_new(struct reg_table *t, uint32_t ri)
 	return si;
 }
 
-/* Make the set findable by its inbound SPIs and by UE address + port. */
+/* Make the set findable by its inbound SPIs. */
 void reg_set_index(struct reg_table *t, struct reg_sa_set *s)
 {
 	uint32_t ps = reg_sa_slot(s, REG_SA_PS), pc = reg_sa_slot(s, REG_SA_PC);
 
 	reg_index_add(t, &t->by_spi, reg_key_spi(t, ps), ps);
 	reg_index_add(t, &t->by_spi, reg_key_spi(t, pc), pc);
-	reg_index_add(t, &t->by_ue, reg_key_ue(t, ps), ps);
-	reg_index_add(t, &t->by_ue, reg_key_ue(t, pc), pc);
 }
 
 static void set_unindex(struct reg_table *t, struct reg_sa_set *s)
@@ -223,14 +213,12 @@ static void set_unindex(struct reg_table *t, struct reg_sa_set *s)
 
 	reg_index_del(t, &t->by_spi, reg_key_spi(t, ps), ps);
 	reg_index_del(t, &t->by_spi, reg_key_spi(t, pc), pc);
-	reg_index_del(t, &t->by_ue, reg_key_ue(t, ps), ps);
-	reg_index_del(t, &t->by_ue, reg_key_ue(t, pc), pc);
 }
 
 /*
  * Remove every installed SA exactly once (the installed bits make a second
- * call harmless), drop the set from its registration and the indexes, and
- * free its client port. The registration itself is left to reg_gc().
+ * call harmless) and drop the set from its registration and the index. The
+ * registration itself is left to reg_gc().
  */
 void reg_set_destroy(struct reg_table *t, struct reg_sa_set *s)
 {
@@ -253,7 +241,6 @@ void reg_set_destroy(struct reg_table *t, struct reg_sa_set *s)
 			r->set[i] = -1;
 	if (r->superseded == (int32_t)s->index)
 		r->superseded = -1;
-	reg_port_free(t, s->port_pc);
 	s->live = 0;
 	reg_timer_sync_set(t, s);
 	if (r->live)
@@ -314,31 +301,6 @@ const struct reg_sa_set *reg_find_sa(const struct reg_table *t, uint32_t spi,
 		return s;
 	}
 	return NULL;
-}
-
-static int state_rank(unsigned int state)
-{
-	return state == REG_SET_NEW ? 3 : state == REG_SET_OLD ? 2 : 1;
-}
-
-const struct reg *reg_find_by_ue(const struct reg_table *t, const struct pcscf_addr *ue_addr,
-				 uint16_t port, const struct reg_sa_set **set)
-{
-	uint32_t pos = reg_hash_ue(t->seed, ue_addr, port) & t->by_ue.mask;
-	const struct reg_sa_set *s, *best = NULL;
-	int64_t slot;
-
-	while ((slot = reg_index_scan(&t->by_ue, &pos)) >= 0) {
-		s = &t->sets[slot / REG_SA_COUNT];
-		if (reg_sa_ue_port(s, slot % REG_SA_COUNT) != port ||
-		    memcmp(&s->ue_addr, ue_addr, sizeof(*ue_addr)))
-			continue;
-		if (!best || state_rank(s->state) > state_rank(best->state))
-			best = s;
-	}
-	if (set)
-		*set = best;
-	return best ? &t->regs[best->reg] : NULL;
 }
 
 const struct reg_sa_set *reg_set_of(const struct reg_table *t, const struct reg *r,
