@@ -82,6 +82,13 @@ show_tables
 check "2: the new set" test "$(sa_count alice@ims.example new)" -eq 4
 check "2: the previous set kept as the old set" test "$(sa_count alice@ims.example old)" -eq 4
 check "2: four inbound SAs in the classifier map" test "$(map_entries)" -eq 4
+# shared protected ports: port_ps stays, port_pc moves to another pool port (33.203 7.4)
+ports=$(pns "$BUILD/pcscfctl" --ctl "$CTL" sa list --json | /usr/bin/python3 -c '
+import json, sys
+r = {(x["state"], x["sa"]): x["dport"] for x in json.load(sys.stdin) if x["impi"] == "alice@ims.example"}
+print(r[("new", "ps")], r[("old", "ps")], r[("new", "pc")], r[("old", "pc")])')
+check "2: same port_ps, new port_pc for the new set ($ports)" \
+	bash -c 'set -- $0; [ "$1" = "$2" ] && [ "$3" != "$4" ]' "$ports"
 
 bold "3. First use of the new set (a protected OPTIONS): the old set goes"
 touch "$LAB_DIR/go2"

@@ -53,7 +53,7 @@ ue ip -6 addr add 2001:db8:1::3/64 dev ue0 nodad
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 64 --per-line 3 >"$LAB_DIR/vectors.csv"
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 \
 	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --reg-await-auth $RAA --log-level debug \
-	2>"$LAB_DIR/pcscfd.log"
+	--port-ps 6100 --port-pc-pool 6101-6102 2>"$LAB_DIR/pcscfd.log"
 wait_ctl "$CTL" || { fail "pcscfd starts"; cat "$LAB_DIR/pcscfd.log"; exit 1; }
 start_core scscf
 
@@ -201,6 +201,17 @@ cases() {
 
 cases 4 $UE4 $P4 192.0.2.3
 cases 6 $UE6 $P6 2001:db8:1::3
+
+# --- shared protected ports: every UE on port_ps 6100, port_pc from the pool of two
+#     (the old per-UE scheme would have needed two private ports per UE)
+ports=$(ctl sa list --json | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+ps = {x["dport"] for x in r if x["sa"] == "ps"}
+pc = {x["dport"] for x in r if x["sa"] == "pc"}
+print(len({x["impi"] for x in r}), sorted(ps), sorted(pc))')
+check "shared ports: more UEs than a 4-port private range held, all on port_ps 6100 ($ports)" \
+	/usr/bin/python3 -c 'import sys; n, rest = sys.argv[1].split(" ", 1); sys.exit(not (int(n) > 2 and rest.startswith("[6100] ") and set(eval(rest.split("] ", 1)[1])) <= {6101, 6102}))' "$ports"
 
 # --- pcscfctl without a daemon to ask: the pinned classifier map
 n_pinned=$(pns "$BUILD/pcscfctl" --ctl "$LAB_DIR/none.sock" --pin-dir "$LAB_DIR/bpffs/pcscf" sa list --json |

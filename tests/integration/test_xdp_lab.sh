@@ -86,7 +86,9 @@ check "missing interface: exit 2, says so" test "$rc" -eq 2 -a -n "$(echo "$out"
 out=$(pns "$DAEMON" --iface p0 --addr 300.1.1.1 --core $CORE4:5060 2>&1); rc=$?
 check "bad address: exit 2 with one line" test "$rc" -eq 2 -a "$(echo "$out" | wc -l)" -eq 1
 for bad in "--rate-prefix6 129" "--rate-prefix4 0" "--core-prefix 10.0.0.0/33" \
-	"--core-prefix nonsense" "--burst-new 401" "--rate-all 0"; do
+	"--core-prefix nonsense" "--burst-new 401" "--rate-all 0" "--port-ps 5060" \
+	"--port-pc-pool 6100-6102" "--port-pc-pool 6101-6200" "--port-pc-pool 6105-6101" \
+	"--protected-ports 6100-6999"; do
 	out=$(pns "$DAEMON" --iface p0 --addr $P4 --core $CORE4:5060 $bad 2>&1); rc=$?
 	check "$bad: exit 2 with one line" test "$rc" -eq 2 -a "$(echo "$out" | wc -l)" -eq 1
 done

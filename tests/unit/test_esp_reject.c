@@ -266,6 +266,12 @@ static void test_pair(int family, const struct test_pair *tp)
 	TAP_CHECK(refused(&f, bad, len, -EACCES, &s->selector),
 		  "%s inner source port 5060 not bound to the SA: -EACCES", pair_name(&f));
 
+	/* shared protected ports: right SPI, the port another UE uses with the same port_ps */
+	l4_len = test_udp(l4, 20, 5063, 5064);
+	len = forge(&f, 17, l4, l4_len, pad, padlen, (uint8_t)padlen, IPPROTO_UDP, bad);
+	TAP_CHECK(refused(&f, bad, len, -EACCES, &s->selector),
+		  "%s right SPI, another UE's port 5063 to the shared port_ps: -EACCES", pair_name(&f));
+
 	l4_len = test_udp(l4, 20, 5062, 5066);
 	len = forge(&f, 16, l4, l4_len, pad, padlen, (uint8_t)padlen, IPPROTO_TCP, bad);
 	TAP_CHECK(refused(&f, bad, len, -EACCES, &s->selector),
@@ -276,7 +282,7 @@ static void test_pair(int family, const struct test_pair *tp)
 	TAP_CHECK(refused(&f, bad, len, -ERANGE, &s->replay), "%s sequence number 0: -ERANGE",
 		  pair_name(&f));
 
-	/* the refused packets 11..16 did not mark their numbers: a good 11 still passes */
+	/* the refused packets 11..17 did not mark their numbers: a good 11 still passes */
 	len = forge(&f, 11, l4, l4_len, pad, padlen, (uint8_t)padlen, IPPROTO_UDP, bad);
 	TAP_CHECK(!esp_decap(f.in, bad, len, &(struct esp_inner){}),
 		  "%s refused packets left the window untouched", pair_name(&f));

@@ -73,6 +73,12 @@ static const struct verdict_case cases[] = {
 	  PCSCF_STAT_UNPROT_ON_PROT_PORT },
 	{ "v6 VLAN TCP to protected port", V6(.l4 = F_TCP, .dport = 6102, .vlan = 1), XDP_DROP,
 	  PCSCF_STAT_UNPROT_ON_PROT_PORT },
+	{ "v4 UDP to the shared port_ps", V4(.l4 = F_UDP, .sport = 5062, .dport = 7100), XDP_DROP,
+	  PCSCF_STAT_UNPROT_ON_PROT_PORT },
+	{ "v6 TCP to the shared port_ps", V6(.l4 = F_TCP, .sport = 5062, .dport = 7100), XDP_DROP,
+	  PCSCF_STAT_UNPROT_ON_PROT_PORT },
+	{ "v4 UDP next to port_ps passes", V4(.l4 = F_UDP, .dport = 7101), XDP_PASS,
+	  PCSCF_STAT_PASS },
 	{ "v4 UDP below protected range passes", V4(.l4 = F_UDP, .dport = 6099), XDP_PASS,
 	  PCSCF_STAT_PASS },
 	{ "v4 UDP above protected range passes", V4(.l4 = F_UDP, .dport = 7000), XDP_PASS,
@@ -329,6 +335,7 @@ static void limits(struct xdp_fixture *fx, struct pcscf_config cfg)
 	cfg.sip_port = 5060;
 	cfg.prot_port_lo = 6100;
 	cfg.prot_port_hi = 6999;
+	cfg.prot_port_ps = 7100;
 	if (!cfg.agg_rate_pps) {
 		cfg.agg_rate_pps = 1000000;
 		cfg.agg_burst = 1000000;
@@ -461,7 +468,7 @@ static void run_no_worker(struct xdp_fixture *fx)
 int main(void)
 {
 	struct pcscf_config cfg = { .sip_port = 5060, .prot_port_lo = 6100, .prot_port_hi = 6999,
-				    .rl_rate_pps = 1000000, .rl_burst = 1000000,
+				    .prot_port_ps = 7100, .rl_rate_pps = 1000000, .rl_burst = 1000000,
 				    .rl_new_burst = 1000000, .agg_rate_pps = 1000000,
 				    .agg_burst = 1000000, .n_core = 2 };
 	struct xdp_fixture fx;
