@@ -270,7 +270,8 @@ static void test_pair(int family, const struct test_pair *tp)
 	l4_len = test_udp(l4, 20, 5063, 5064);
 	len = forge(&f, 17, l4, l4_len, pad, padlen, (uint8_t)padlen, IPPROTO_UDP, bad);
 	TAP_CHECK(refused(&f, bad, len, -EACCES, &s->selector),
-		  "%s right SPI, another UE's port 5063 to the shared port_ps: -EACCES", pair_name(&f));
+		  "%s right SPI, another UE's port 5063 to the shared port_ps: -EACCES",
+		  pair_name(&f));
 
 	l4_len = test_udp(l4, 20, 5062, 5066);
 	len = forge(&f, 16, l4, l4_len, pad, padlen, (uint8_t)padlen, IPPROTO_TCP, bad);

@@ -236,8 +236,8 @@ static int load_set(struct reg_table *t, struct rd *rd, uint32_t ri, uint64_t sh
 	if (tmp.state < REG_SET_TEMPORARY || tmp.state > REG_SET_OLD ||
 	    r->set[tmp.state - 1] >= 0 || tmp.index >= t->cfg.max_sets || t->sets[tmp.index].live ||
 	    !tmp.generation || !*tmp.alg || !*tmp.ealg || tmp.port_ps != r->port_ps ||
-	    !reg_pc_in_pool(t, tmp.port_pc) ||
-	    !tmp.port_uc || !tmp.port_us || tmp.spi[REG_SA_UC] <= REG_SPI_RESERVED_MAX ||
+	    !reg_pc_in_pool(t, tmp.port_pc) || !tmp.port_uc || !tmp.port_us ||
+	    tmp.spi[REG_SA_UC] <= REG_SPI_RESERVED_MAX ||
 	    tmp.spi[REG_SA_US] <= REG_SPI_RESERVED_MAX ||
 	    tmp.spi[REG_SA_PS] == tmp.spi[REG_SA_PC] || !reg_spi_ok(t, tmp.spi[REG_SA_PS]) ||
 	    !reg_spi_ok(t, tmp.spi[REG_SA_PC]))
@@ -375,8 +375,7 @@ int reg_load(struct reg_table *t, const void *buf, size_t len, uint64_t now_ms)
 		return rd.err;
 	/* Ports and SPIs only mean the same thing under the same geometry. */
 	if (lo != t->cfg.pc_lo || hi != t->cfg.pc_hi || ps != t->cfg.port_ps ||
-	    node_bits != t->cfg.node_bits ||
-	    node_id != t->cfg.node_id)
+	    node_bits != t->cfg.node_bits || node_id != t->cfg.node_id)
 		return -EINVAL;
 	if (n_regs > t->cfg.max_regs || n_sets > t->cfg.max_sets)
 		return -ENOSPC;
