@@ -11,7 +11,12 @@ with ours.
 
 Registers (REGISTER, 401, protected REGISTER, 200 OK) and prints each step.
 With --tamper-verify the protected REGISTER carries a Security-Verify that
-differs from the Security-Server received (a downgrade attempt).
+differs from the Security-Server received (a downgrade attempt). With
+--claim-integrity the UE writes integrity-protected itself ("yes" on the
+unprotected REGISTER, in two Authorization headers; "no" on the protected
+one): the P-CSCF must overwrite it (the S-CSCF scenario checks). With
+--bad-authz a second, unparsable Authorization rides on the first REGISTER:
+the P-CSCF must refuse it (400).
 Exit 0 when the final response is the one expected.
 """
 import argparse
@@ -172,9 +177,16 @@ class UE:
     def run(self):
         a = self.a
         realm = a.impu.split("@")[1]
+        claim = extra_authz = ""
+        if a.claim_integrity:
+            claim = ", INTEGRITY-PROTECTED=yes"
+            extra_authz = (f'Authorization: Digest username="{a.impi}", realm="{realm}", '
+                           'nonce="", uri="sip:x", response="", integrity-protected="yes"\r\n')
+        if a.bad_authz:
+            extra_authz = f'Authorization: Digest username="{a.impi}, integrity-protected=yes\r\n'
         msg, pc = self.register(5060, (
             f'Authorization: Digest username="{a.impi}", realm="{realm}", nonce="", '
-            f'uri="sip:{realm}", response=""\r\n'
+            f'uri="sip:{realm}", response=""{claim}\r\n' + extra_authz +
             f"Security-Client: {self.sec_client()}\r\n"
             "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"),
             transport="TCP" if self.tcp else "UDP")
@@ -190,13 +202,16 @@ class UE:
         if " 401 " not in status or a.stop_after_401:
             return status
         www = header(resp, "WWW-Authenticate")
-        if param(www, "ck") or param(www, "ik"):
+        # No ck=/ik= param in any header, any case, and (below) no key text at all.
+        if re.search(r"[\s,;](ck|ik)\s*=", resp, re.I):
             raise SystemExit("the 401 still carries ck/ik: the P-CSCF leaked the keys")
         server = header(resp, "Security-Server")
         print(f"   Security-Server: {server}")
         nonce = param(www, "nonce")
         raw = base64.b64decode(nonce)
         res, ck, ik = milenage(bytes.fromhex(a.k), bytes.fromhex(a.opc), raw[:16], raw[16:32])
+        if ck.hex() in resp.lower() or ik.hex() in resp.lower():
+            raise SystemExit("the 401 holds the text of CK or IK: the P-CSCF leaked the keys")
         spi_pc, spi_ps = int(param(server, "spi-c")), int(param(server, "spi-s"))
         port_pc, port_ps = int(param(server, "port-c")), int(param(server, "port-s"))
         alg, ealg = param(server, "alg"), param(server, "ealg")
@@ -214,7 +229,8 @@ class UE:
         msg, _ = self.register(a.port_c, (
             f'Authorization: Digest username="{a.impi}", realm="{realm}", nonce="{nonce}", '
             f'uri="sip:{realm}", response="{digest_response(a.impi, realm, nonce, "sip:" + realm, res, cnonce)}", '
-            f'algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce="{cnonce}"\r\n'
+            f'algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce="{cnonce}"'
+            + (', integrity-protected="no"' if a.claim_integrity else "") + "\r\n"
             f"Security-Client: {self.sec_client()}\r\n"
             f"Security-Verify: {verify}\r\n"
             "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"))
@@ -266,6 +282,10 @@ def main():
                    help="send the unprotected REGISTER over TCP")
     p.add_argument("--deregister", action="store_true",
                    help="after the 200, de-register through the new SAs")
+    p.add_argument("--claim-integrity", action="store_true",
+                   help="write integrity-protected in the UE's own Authorization headers")
+    p.add_argument("--bad-authz", action="store_true",
+                   help="add an unparsable Authorization to the first REGISTER")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

@@ -127,6 +127,16 @@ cases() {
 	check "$fam: 403 from the core reaches the UE" grep -q "OK: final response.*403" "$LAB_DIR/ue-carol$f.log"
 	check "$fam: 403: carol's temporary SAs deleted" test "$(sa_count carol$f@ims.example)" -eq 0
 
+	# --- a 200 whose expiry cannot be used (Expires: 2^32): state kept, never a de-registration
+	start_core scscf_badexp
+	before=$(stat_of sip.bad_expires_200)
+	check "$fam: 200 with Expires 2^32: reaches the UE" \
+		scapy_ue kim$f $UEA $PA --port-c 32200 --port-s 32201
+	check "$fam: 200 with Expires 2^32: counted, logged" \
+		test "$(stat_of sip.bad_expires_200)" -eq $((before + 1)) -a -n "$(grep "kim$f@.*expiry unparsable" "$LAB_DIR/pcscfd.log")"
+	check "$fam: 200 with Expires 2^32: the temporary set is kept, not de-registered" \
+		test "$(sa_count kim$f@ims.example temporary)" -eq 4
+
 	# --- a 401 without ck/ik: a clear error to the UE, a log line, no SAs
 	start_core scscf_nokeys
 	before=$(stat_of sip.no_keys_401)
@@ -143,6 +153,15 @@ cases() {
 		scapy_ue tess$f $UEA $PA --port-c 31800 --port-s 31801 --tcp
 	check "$fam: REGISTER over TCP: four SAs in state new" test "$(sa_count tess$f@ims.example new)" -eq 4
 
+	# --- the UE writes integrity-protected itself: overwritten in every Authorization
+	#     (scscf.xml fails the call on anything but "no", then "yes")
+	check "$fam: UE claims integrity-protected=yes unprotected (two headers), no protected: rewritten" \
+		scapy_ue ivan$f $UEA $PA --port-c 32000 --port-s 32001 --claim-integrity
+	scapy_ue judy$f $UEA $PA --port-c 32100 --port-s 32101 --bad-authz --expect 400
+	check "$fam: an unparsable second Authorization: 400, nothing forwarded" \
+		grep -q "OK: final response.*400" "$LAB_DIR/ue-judy$f.log"
+	check "$fam: an unparsable second Authorization: no SAs" test "$(sa_count judy$f@ims.example)" -eq 0
+
 	# --- no Security-Client: 494
 	before=$(stat_of sip.rejected_494)
 	ue /usr/bin/python3 - "$UEA" "$PA" <<-'PY'
@@ -153,8 +172,12 @@ cases() {
 	         b"From: <sip:gina$f@ims.example>;tag=1\r\nTo: <sip:gina$f@ims.example>\r\nCall-ID: nosec-1\r\n"
 	         b"CSeq: 1 REGISTER\r\nRequire: sec-agree\r\nProxy-Require: sec-agree\r\n"
 	         b"Content-Length: 0\r\n\r\n", (sys.argv[2], 5060))
-	print(s.recv(2000).split(b"\r\n")[0].decode())
+	r = s.recv(2000).decode()
+	print(r.split("\r\n")[0])
+	# RFC 3329: the 494 lists what we support
+	sys.exit(0 if " 494 " in r and "\r\nSecurity-Server: ipsec-3gpp;" in r else 1)
 	PY
+	check "$fam: REGISTER without Security-Client: 494 with our Security-Server" test $? -eq 0
 	check "$fam: REGISTER without Security-Client: 494 counted" test "$(stat_of sip.rejected_494)" -eq $((before + 1))
 
 	# --- a REGISTER larger than the MTU: IP fragments pass to the kernel, which

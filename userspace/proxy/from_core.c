@@ -23,17 +23,19 @@
 
 /*
  * The 401 we cannot act on goes to the UE as @code (500, or 503 with
- * Retry-After) without any challenge in it; logged once.
+ * @retry_after) with none of the 401's other headers: one the key scrub did
+ * not recognise could still hold key text. Logged once.
  */
 static void challenge_unusable(struct proxy *p, struct txn *t, osip_message_t *msg, int code,
-			       const char *reason, const char *why)
+			       const char *reason, const char *retry_after, const char *why)
 {
 	struct ue_route r = route_of_txn(t);
 
 	pr_err("401 for %s (Call-ID %s): %s: answering %d to the UE", t->impi, t->call_id, why,
 	       code);
-	sipm_remove(msg, "WWW-Authenticate");
-	sipm_remove(msg, "Proxy-Authenticate");
+	sipm_keep_dialog_only(msg);
+	if (retry_after)
+		sipm_add(msg, "Retry-After", retry_after);
 	osip_message_set_status_code(msg, code);
 	osip_free(msg->reason_phrase);
 	msg->reason_phrase = osip_strdup(reason);
@@ -44,7 +46,7 @@ static void no_keys(struct proxy *p, struct txn *t, osip_message_t *msg, const c
 {
 	p->stats.no_keys_401++;
 	challenge_unusable(p, t, msg, 500, "Server Internal Error (no IMS AKA keys from the core)",
-			   why);
+			   NULL, why);
 }
 
 /* What ran out when reg_on_401 fails, for the log and the UE (503 + Retry-After). */
@@ -71,12 +73,11 @@ static void sa_setup_failed(struct proxy *p, struct txn *t, osip_message_t *msg,
 		p->stats.busy_503++;
 		snprintf(why, sizeof(why), "cannot create the temporary SA set: %s",
 			 busy[i].resource);
-		sipm_add(msg, "Retry-After", busy[i].retry_after);
-		challenge_unusable(p, t, msg, 503, "Service Unavailable", why);
+		challenge_unusable(p, t, msg, 503, "Service Unavailable", busy[i].retry_after, why);
 		return;
 	}
 	snprintf(why, sizeof(why), "cannot create the temporary SA set: %s", strerror(-err));
-	challenge_unusable(p, t, msg, 500, "Server Internal Error", why);
+	challenge_unusable(p, t, msg, 500, "Server Internal Error", NULL, why);
 }
 
 /* Every challenge as it may go to the UE; -EINVAL when one still holds a key or is unparsable. */
@@ -123,7 +124,7 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
 	if (!t->sec_client[0] ||
 	    sec_list_parse(&client, t->sec_client, strlen(t->sec_client), NULL) < 0 ||
 	    sec_choose(&client, &p->prefs, &mi, &pi)) {
-		challenge_unusable(p, t, msg, 500, "Server Internal Error",
+		challenge_unusable(p, t, msg, 500, "Server Internal Error", NULL,
 				   "the REGISTER had no usable Security-Client");
 		return;
 	}
@@ -146,7 +147,7 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
 			    alloc.port_pc, alloc.port_ps) ||
 	    sec_mech_format(&sm, server, sizeof(server)) < 0) {
 		reg_on_auth_failure(p->regs, t->impi, proxy_now_ms());
-		challenge_unusable(p, t, msg, 500, "Server Internal Error",
+		challenge_unusable(p, t, msg, 500, "Server Internal Error", NULL,
 				   "cannot format Security-Server");
 		return;
 	}

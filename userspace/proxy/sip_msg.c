@@ -272,6 +272,18 @@ int sipm_strip_tag(osip_message_t *m, const char *name, const char *tag)
 	return removed;
 }
 
+void sipm_keep_dialog_only(osip_message_t *m)
+{
+	osip_list_special_free(&m->headers, (void (*)(void *))osip_header_free);
+	osip_list_special_free(&m->bodies, (void (*)(void *))osip_body_free);
+	osip_list_special_free(&m->contacts, (void (*)(void *))osip_contact_free);
+	osip_content_type_free(m->content_type);
+	m->content_type = NULL;
+	osip_content_length_free(m->content_length);
+	m->content_length = NULL;
+	osip_message_set_content_length(m, "0");
+}
+
 int sipm_add(osip_message_t *m, const char *name, const char *value)
 {
 	return osip_message_set_header(m, name, value) ? -ENOMEM : 0;

@@ -44,6 +44,11 @@ int sipm_strip_tag(osip_message_t *m, const char *name, const char *tag);
 /* True when any header `name` lists option tag `tag`. */
 int sipm_has_tag(osip_message_t *m, const char *name, const char *tag);
 int sipm_add(osip_message_t *m, const char *name, const char *value);
+/*
+ * Drops every generic header, the Contacts and the body: what is left (Via,
+ * From, To, Call-ID, CSeq) is what an error answer made from a response needs.
+ */
+void sipm_keep_dialog_only(osip_message_t *m);
 /* Parses every header `name` into l. 0 (also when absent: l->n == 0) or -EINVAL. */
 int sipm_sec_list(osip_message_t *m, const char *name, struct sec_list *l, const char **err);
 /* Splits every header `name` on commas (outside <> and quotes) into out[][len]. */
