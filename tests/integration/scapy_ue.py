@@ -199,6 +199,8 @@ class UE:
         resp = self.recv_plain()
         status = resp.split("\r\n")[0]
         print(f"<- {status}")
+        if header(resp, "Retry-After"):
+            print(f"   Retry-After: {header(resp, 'Retry-After')}")
         if " 401 " not in status or a.stop_after_401:
             return status
         www = header(resp, "WWW-Authenticate")

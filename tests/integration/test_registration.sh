@@ -45,7 +45,7 @@ stop_core() {
 		core_checks_ok "$LAB_DIR/sipp-$CORE_RUN.err"
 }
 core_checks_ok() { # error file: fails, showing the failed checks and their messages
-	! grep -i -A14 regexp "$1" | sed 's/^/# /' | grep .
+	! grep -i -A14 regexp "$1" 2>/dev/null | sed 's/^/# /' | grep .
 }
 start_core() { # scenario
 	stop_core
@@ -255,6 +255,25 @@ kill -TERM "${LAB_PIDS[0]}"
 wait "${LAB_PIDS[0]}"
 LAB_PIDS=("${LAB_PIDS[@]:1}")
 check "pcscfd stop: SA map left empty" test "$(map_entries)" -eq 0
+# --- a full protected port pool: 503 with Retry-After, the log names the pool.
+#     A second pcscfd with 4 protected ports: two pending UEs take 2 each.
+pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --protected-ports 6100-6103 \
+	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --reg-await-auth 30 --log-level debug \
+	2>"$LAB_DIR/pcscfd-ports.log"
+if wait_ctl "$CTL"; then
+	start_core scscf
+	scapy_ue pia4 $UE4 $P4 --port-c 32300 --port-s 32301 --stop-after-401
+	scapy_ue rho4 $UE4 $P4 --port-c 32500 --port-s 32501 --stop-after-401
+	scapy_ue quin4 $UE4 $P4 --port-c 32400 --port-s 32401 --expect 503
+	check "port pool full: the UE gets 503 with Retry-After" \
+		test -n "$(grep 'Retry-After: [0-9]' "$LAB_DIR/ue-quin4.log")" -a \
+		-n "$(grep 'final response.*503' "$LAB_DIR/ue-quin4.log")"
+	check "port pool full: logged as such, counted" \
+		test -n "$(grep 'quin4@.*protected port pool exhausted' "$LAB_DIR/pcscfd-ports.log")" -a "$(stat_of sip.busy_503)" -eq 1
+else
+	fail "pcscfd with 4 protected ports starts"
+	sed 's/^/# /' "$LAB_DIR/pcscfd-ports.log" | tail -5
+fi
 stop_core
 for f in "$LAB_DIR"/ue-*.log; do sed "s|^|# $(basename "$f" .log): |" "$f"; done
 tap_done
