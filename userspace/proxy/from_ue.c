@@ -27,17 +27,17 @@ static void strip_sec_agree(osip_message_t *msg)
 	sipm_strip_tag(msg, "Proxy-Require", "sec-agree");
 }
 
-/* Authorization gets integrity-protected="yes"/"no"; the UE must not set it. */
+/*
+ * Every Authorization gets integrity-protected="yes"/"no"; the UE must not
+ * set it (TS 24.229 5.2.2). 0, or -EINVAL when one cannot be parsed: the
+ * caller refuses the request (and none of the UE's Authorization is left in
+ * it anyway).
+ */
 static int mark_integrity(osip_message_t *msg, const char *value)
 {
-	const char *a = sipm_header(msg, "Authorization", 0);
-	char out[2048];
-	int n;
+	int n = sipm_set_integrity(msg, value);
 
-	if (!a)
-		return 0;
-	n = www_auth_set_integrity(a, strlen(a), value, out, sizeof(out));
-	return n < 0 ? n : sipm_replace(msg, "Authorization", out);
+	return n < 0 ? n : 0;
 }
 
 /* Concatenated Security-Client values, as the 401 handling and the verify check need them. */
@@ -55,6 +55,20 @@ static int sec_client_text(osip_message_t *msg, char *out, size_t cap)
 		n += w;
 	}
 	return (int)n;
+}
+
+/*
+ * RFC 3329 2.3.1: the 494 lists the mechanisms we support (in a Security-Server),
+ * even when the UE offered none of them.
+ */
+static void reply_494(struct proxy *p, const struct sip_in *m, osip_message_t *msg)
+{
+	char server[REG_SECHDR_MAX];
+
+	if (sec_prefs_offer(&p->prefs, server, sizeof(server)) < 0)
+		server[0] = '\0';
+	proxy_reply_hdr(p, m, msg, 494, "Security Agreement Required", "Security-Server",
+			server[0] ? server : NULL);
 }
 
 static void forward_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg,
@@ -130,11 +144,19 @@ static void register_unprotected(struct proxy *p, const struct sip_in *m, osip_m
 		p->stats.rejected_494++;
 		pr_warn("REGISTER of %s from %s: no usable Security-Client (%s): 494", impi,
 			addr_str(&m->src, a, sizeof(a)), err ? err : "no acceptable algorithm");
-		proxy_reply(p, m, msg, 494, "Security Agreement Required");
+		reply_494(p, m, msg);
 		return;
 	}
 	strip_sec_agree(msg);
-	mark_integrity(msg, "no");
+	if (mark_integrity(msg, "no")) {
+		char a[ADDR_STR_LEN];
+
+		p->stats.parse_errors++;
+		pr_warn("REGISTER of %s from %s: Authorization cannot be parsed: 400", impi,
+			addr_str(&m->src, a, sizeof(a)));
+		proxy_reply(p, m, msg, 400, "Bad Request (Authorization)");
+		return;
+	}
 	forward_request(p, m, msg, true, impi, client);
 }
 

@@ -40,7 +40,9 @@ struct proxy_stats {
 	uint64_t rejected_494;	  /* no usable Security-Client */
 	uint64_t unprotected_request; /* a request other than REGISTER outside ESP: dropped */
 	uint64_t verify_mismatch; /* Security-Verify / Security-Client downgrade check failed */
-	uint64_t no_keys_401;	  /* 401 from the core without ck/ik */
+	uint64_t no_keys_401;	  /* 401 from the core without usable ck/ik: 500 to the UE */
+	uint64_t bad_expires_200; /* 200 to REGISTER without a usable expiry: state kept */
+	uint64_t busy_503;	  /* a 401 we could not act on for lack of ports, slots, SPIs: 503 */
 	uint64_t wrong_sa;	  /* protected message on an SA that cannot carry it */
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */
 	uint64_t retransmissions; /* requests relayed again under their transaction */

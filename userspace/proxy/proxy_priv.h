@@ -42,5 +42,8 @@ int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg
 /* Answers request req with code/reason, back the way it came. */
 int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
 		const char *reason);
+/* The same with one more header (hname: hvalue), when both are set. */
+int proxy_reply_hdr(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
+		    const char *reason, const char *hname, const char *hvalue);
 
 #endif

@@ -39,6 +39,12 @@ int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg
 int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
 		const char *reason)
 {
+	return proxy_reply_hdr(p, m, req, code, reason, NULL, NULL);
+}
+
+int proxy_reply_hdr(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
+		    const char *reason, const char *hname, const char *hvalue)
+{
 	struct ue_route r = route_of_msg(m);
 	osip_generic_param_t *tp = NULL;
 	osip_message_t *resp;
@@ -63,6 +69,8 @@ int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, in
 		snprintf(tag, sizeof(tag), "pc%08x", randombytes_random());
 		osip_to_set_tag(resp->to, osip_strdup(tag));
 	}
+	if (!err && hname && hvalue)
+		err = osip_message_set_header(resp, hname, hvalue);
 	if (!err)
 		err = osip_message_set_content_length(resp, "0");
 	err = err ? -EBADMSG : proxy_send_ue(p, &r, resp);

@@ -80,7 +80,7 @@
 #define REG_URI_MAX	     256
 #define REG_CONTACT_MAX	     512
 #define REG_CALLID_MAX	     128
-#define REG_SECHDR_MAX	     512
+#define REG_SECHDR_MAX	     2560 /* Security-Client of 8 mechanisms, 2 KiB and more */
 #define REG_ALG_MAX	     24
 #define REG_MAX_IMPUS	     8
 #define REG_MAX_ROUTES	     4
