@@ -140,6 +140,8 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.prot_hi = c->prot_hi,
 		.reg_await_auth_s = c->reg_await_auth_s,
 		.max_regs = c->max_regs,
+		.tcp_per_source = c->tcp_per_source,
+		.tcp_rate = c->tcp_rate,
 		.alg_prefs = c->alg_prefs,
 	};
 
@@ -215,6 +217,7 @@ static void run(struct pcscfd *d, int sfd)
 		for (int i = nfixed; i < n; i++)
 			if (pfd[i].revents)
 				tcp_ue_handle(&d->proxy, pfd[i].fd);
+		tcp_ue_pending(&d->proxy);
 		if (pfd[FD_CTL].revents)
 			ctl_server_serve(&d->ctl, ctl_handle, d);
 	}

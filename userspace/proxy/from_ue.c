@@ -202,7 +202,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 		set = reg_sa_by_slot(p->regs, m->slot, m->generation);
 		which = m->slot % REG_SA_COUNT;
 	}
-	if (sipm_parse(&msg, m->data, m->len)) {
+	if (sipm_parse(&msg, sip_in_bytes(m), m->len)) {
 		p->stats.parse_errors++;
 		pr_debug("unparsable SIP from %s port %u", addr_str(&m->src, a, sizeof(a)), m->sport);
 		return;

@@ -24,6 +24,17 @@ uint64_t proxy_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * libosip2 prints an ERROR trace line to stdout for every message it cannot
+ * parse: one line per bad datagram from anyone. Its tracing is switched off;
+ * our own (rate-limited) lines say what was dropped.
+ */
+static void osip_quiet(void)
+{
+	for (int l = 0; l < END_TRACE_LEVEL; l++)
+		osip_trace_disable_level(l);
+}
+
 int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,
 	       int nworkers)
 {
@@ -43,6 +54,7 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
 		p->ue_fd[i] = -1;
 	if (sodium_init() < 0 || sipm_init())
 		return -EINVAL;
+	osip_quiet();
 	if (sec_prefs_parse(&p->prefs, cfg->alg_prefs, strlen(cfg->alg_prefs), &err) < 0) {
 		pr_err("--algs '%s': %s", cfg->alg_prefs, err ? err : "invalid");
 		return -EINVAL;
@@ -123,7 +135,8 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(from_ue) X(from_core) X(to_ue) X(to_core) X(parse_errors) X(rejected_494)                \
 	X(unprotected_request)                \
 	X(verify_mismatch) X(no_keys_401) X(wrong_sa) X(unroutable) X(retransmissions)      \
-	X(send_errors)
+	X(send_errors) X(tcp_refused_full) X(tcp_refused_source) X(tcp_refused_rate)             \
+	X(tcp_keepalives) X(ctl_dropped)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

@@ -29,6 +29,7 @@ struct proxy_config {
 	uint16_t prot_lo, prot_hi;
 	uint32_t reg_await_auth_s;
 	uint32_t max_regs;
+	uint32_t tcp_per_source, tcp_rate; /* per source address; 0: defaults of tcp_ue.h */
 	const char *alg_prefs;
 };
 
@@ -44,6 +45,11 @@ struct proxy_stats {
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */
 	uint64_t retransmissions; /* requests relayed again under their transaction */
 	uint64_t send_errors;
+	uint64_t tcp_refused_full;   /* every connection slot taken */
+	uint64_t tcp_refused_source; /* --tcp-per-source reached for that address */
+	uint64_t tcp_refused_rate;   /* --tcp-rate exceeded for that address */
+	uint64_t tcp_keepalives;     /* RFC 5626 CRLF pings answered */
+	uint64_t ctl_dropped;	     /* control clients cut off: too many, too slow */
 };
 
 struct proxy {
@@ -60,7 +66,7 @@ struct proxy {
 	uint16_t core_via_port;
 	int ue_fd[PCSCF_MAX_ADDRS]; /* UDP bound to addr:sip_port, plain SIP out */
 	int raw4_fd, raw6_fd;	    /* ESP out */
-	char buf[8192];		    /* one message at a time: single thread */
+	char buf[TCP_UE_MSG_MAX + 4096]; /* one message at a time: single thread */
 	uint8_t pkt[8192];
 };
 
