@@ -26,7 +26,7 @@ static void challenge_unusable(struct proxy *p, struct txn *t, osip_message_t *m
 {
 	struct ue_route r = route_of_txn(t);
 
-	pr_err("401 for %s (Call-ID %s): %s: answering 500 to the UE", t->impi, t->call_id, why);
+	pr_err_rl("401 for %s (Call-ID %s): %s: answering 500 to the UE", t->impi, t->call_id, why);
 	sipm_remove(msg, "WWW-Authenticate");
 	osip_message_set_status_code(msg, 500);
 	osip_free(msg->reason_phrase);
@@ -143,7 +143,7 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
 	}
 	reg_set_pending(p->regs, t->impi, t->call_id, t->sec_client, server);
 	sipm_add(msg, "Security-Server", server);
-	pr_info("401 for %s: temporary SAs spi_pc 0x%08x spi_ps 0x%08x port_pc %u port_ps %u "
+	pr_info_rl("401 for %s: temporary SAs spi_pc 0x%08x spi_ps 0x%08x port_pc %u port_ps %u "
 		"(%s/%s)",
 		t->impi, alloc.spi_pc, alloc.spi_ps, alloc.port_pc, alloc.port_ps, ue.alg, ue.ealg);
 	proxy_send_ue(p, &r, msg);
@@ -187,17 +187,17 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 		err = reg_on_200_register(p->regs, t->impi, expires, impu_p, ni, route_p, nr,
 					  contact, proxy_now_ms());
 		if (err)
-			pr_err("200 for %s: registration update failed: %s", t->impi,
+			pr_err_rl("200 for %s: registration update failed: %s", t->impi,
 			       strerror(-err));
 		else if (expires)
-			pr_info("200 for %s: registered for %ld s, SA set promoted to new",
+			pr_info_rl("200 for %s: registered for %ld s, SA set promoted to new",
 				t->impi, expires);
 	}
 	/* De-registration: the 200 leaves through the SA first, then the sets go (24.229). */
 	proxy_send_ue(p, &r, msg);
 	if (expires == 0 && reg_find(p->regs, t->impi)) {
 		reg_on_dereg_response_sent(p->regs, t->impi, proxy_now_ms());
-		pr_info("200 for %s: de-registered, SA sets deleted", t->impi);
+		pr_info_rl("200 for %s: de-registered, SA sets deleted", t->impi);
 	}
 }
 
@@ -212,7 +212,7 @@ static void on_register_failure(struct proxy *p, struct txn *t, osip_message_t *
 	proxy_send_ue(p, &r, msg);
 	if (set && set->state == REG_SET_TEMPORARY) {
 		reg_on_auth_failure(p->regs, t->impi, proxy_now_ms());
-		pr_info("%d for %s: temporary SA set deleted", code, t->impi);
+		pr_info_rl("%d for %s: temporary SA set deleted", code, t->impi);
 	}
 }
 

@@ -78,7 +78,7 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 	} else {
 		t = txn_new(&p->txns, now, randombytes_random(), branch, sizeof(branch));
 		if (!t) {
-			pr_warn("transaction table full: answering 503 to %s", impi);
+			pr_warn_rl("transaction table full: answering 503 to %s", impi);
 			proxy_reply(p, m, msg, 503, "Service Unavailable");
 			return;
 		}
@@ -110,7 +110,7 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 	}
 	len = sipm_print(msg, p->buf, sizeof(p->buf));
 	if (len < 0 || core_send(p, p->buf, len)) {
-		pr_err("forwarding request of %s (Call-ID %s) to the core failed", impi, t->call_id);
+		pr_err_rl("forwarding request of %s (Call-ID %s) to the core failed", impi, t->call_id);
 		txn_done(t);
 	}
 }
@@ -128,7 +128,7 @@ static void register_unprotected(struct proxy *p, const struct sip_in *m, osip_m
 		char a[ADDR_STR_LEN];
 
 		p->stats.rejected_494++;
-		pr_warn("REGISTER of %s from %s: no usable Security-Client (%s): 494", impi,
+		pr_warn_rl("REGISTER of %s from %s: no usable Security-Client (%s): 494", impi,
 			addr_str(&m->src, a, sizeof(a)), err ? err : "no acceptable algorithm");
 		proxy_reply(p, m, msg, 494, "Security Agreement Required");
 		return;
@@ -163,7 +163,7 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 
 	if (!r || memcmp(&r->ue_addr, &set->ue_addr, sizeof(r->ue_addr))) {
 		p->stats.wrong_sa++;
-		pr_warn("REGISTER for %s through SA spi 0x%08x of another registration: dropped", impi,
+		pr_warn_rl("REGISTER for %s through SA spi 0x%08x of another registration: dropped", impi,
 			m->spi);
 		return;
 	}
@@ -172,7 +172,7 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 
 		if (err) {
 			p->stats.verify_mismatch++;
-			pr_warn("REGISTER of %s (spi 0x%08x): Security-Verify/Security-Client do not "
+			pr_warn_rl("REGISTER of %s (spi 0x%08x): Security-Verify/Security-Client do not "
 				"match what was agreed (%s): rejected",
 				impi, m->spi, err == -EPERM ? "mismatch" : "unparsable");
 			proxy_reply(p, m, msg, 494, "Security Agreement Required");
@@ -214,7 +214,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 	}
 	if (m->protected && (!set || which != REG_SA_PS)) {
 		p->stats.wrong_sa++;
-		pr_warn("request from %s on SA spi 0x%08x that cannot carry it: dropped",
+		pr_warn_rl("request from %s on SA spi 0x%08x that cannot carry it: dropped",
 			addr_str(&m->src, a, sizeof(a)), m->spi);
 		goto out;
 	}

@@ -141,7 +141,7 @@ int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa
 	err = esp_encap(sa, IPPROTO_UDP, seg, len + sizeof(*u), p->pkt, sizeof(p->pkt), &out_len);
 	if (err) {
 		p->stats.send_errors++;
-		pr_err("ESP out on spi 0x%08x: %s", set->spi[which], strerror(-err));
+		pr_err_rl("ESP out on spi 0x%08x: %s", set->spi[which], strerror(-err));
 		return err;
 	}
 	addr_to_sockaddr(&set->ue_addr, 0, &ss, &slen);
