@@ -59,7 +59,9 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
 		pr_err("--algs '%s': %s", cfg->alg_prefs, err ? err : "invalid");
 		return -EINVAL;
 	}
-	txn_init(&p->txns);
+	ret = txn_init(&p->txns);
+	if (ret)
+		return ret;
 	ret = sa_slots_init(&p->slots, cfg->max_regs * 3 * REG_SA_COUNT, nworkers);
 	if (ret)
 		return ret;
@@ -83,6 +85,7 @@ void proxy_fini(struct proxy *p)
 		reg_table_destroy(p->regs);
 	p->regs = NULL;
 	sa_slots_fini(&p->slots);
+	txn_fini(&p->txns);
 	ue_link_close(p);
 	tcp_ue_close(p);
 	core_link_close(p);
@@ -93,6 +96,7 @@ int proxy_tick(struct proxy *p)
 	uint64_t now = proxy_now_ms(), next;
 
 	next = reg_tick(p->regs, now);
+	txn_expire(&p->txns, now);
 	sa_slots_reclaim(&p->slots);
 	if (p->slots.nretired)
 		return 10; /* come back soon to finish wiping retired SAs */
