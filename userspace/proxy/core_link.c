@@ -60,7 +60,7 @@ void core_link_close(struct proxy *p)
 
 int core_send(struct proxy *p, const char *msg, size_t len)
 {
-	if (send(p->core_fd, msg, len, 0) < 0) {
+	if (send(p->core_fd, msg, len, MSG_DONTWAIT) < 0) {
 		p->stats.send_errors++;
 		return -errno;
 	}

@@ -254,7 +254,8 @@ void proxy_from_core(struct proxy *p)
 	osip_message_t *msg;
 	ssize_t n;
 
-	while ((n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+	for (int budget = PROXY_SOCK_BUDGET;
+	     budget-- && (n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0;) {
 		p->stats.from_core++;
 		take_raw_keys(buf, n, &keys);
 		if (sipm_parse(&msg, buf, n)) {

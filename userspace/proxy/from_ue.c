@@ -76,7 +76,8 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 		p->stats.retransmissions++;
 		txn_branch(&p->txns, t, branch, sizeof(branch));
 	} else {
-		t = txn_new_request(&p->txns, now, randombytes_random(), &m->src, m->sport, ue_branch, branch, sizeof(branch));
+		t = txn_new_request(&p->txns, now, randombytes_random(), &m->src, m->sport,
+				    ue_branch, branch, sizeof(branch));
 		if (!t) {
 			pr_warn_rl("transaction table full: answering 503 to %s", impi);
 			proxy_reply(p, m, msg, 503, "Service Unavailable");

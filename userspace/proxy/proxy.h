@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "pcscf_maps.h"
+#include "common/ctl_cursor.h"
 #include "reg/reg.h"
 #include "sip/sec_agree.h"
 #include "proxy/sa_slots.h"
@@ -76,6 +77,12 @@ void proxy_fini(struct proxy *p);
 
 /* A message from a UE (unprotected, or already decrypted by a worker). */
 void proxy_from_ue(struct proxy *p, const struct sip_in *m);
+/*
+ * Readable core socket / SIP-port socket: at most PROXY_SOCK_BUDGET
+ * datagrams per call, the rest waits for the next loop pass (poll is
+ * level-triggered), so one busy socket cannot starve the others.
+ */
+#define PROXY_SOCK_BUDGET 64
 /* Readable core socket. */
 void proxy_from_core(struct proxy *p);
 /* Readable SIP-port socket: IP fragments the kernel reassembled. */
@@ -85,8 +92,12 @@ int proxy_tick(struct proxy *p);
 struct outbuf;
 /* Appends the signalling counters ("sip" section of pcscfctl stats). */
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json);
-/* Control commands that need the registration table ("sa list", "reg list"). */
-int proxy_ctl(struct proxy *p, const char *cmd, char *buf, size_t cap);
+/*
+ * Control commands that need the registration table ("sa list", "reg list"):
+ * the next chunk of the reply into buf (length, -ENOENT for another command);
+ * cur->done once the last chunk is out. Call again with the same cursor.
+ */
+int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *buf, size_t cap);
 
 uint64_t proxy_now_ms(void);
 
