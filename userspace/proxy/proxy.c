@@ -30,8 +30,15 @@ uint64_t proxy_now_ms(void)
  * parse: one line per bad datagram from anyone. Its tracing is switched off;
  * our own (rate-limited) lines say what was dropped.
  */
-static void osip_quiet(void)
+static void osip_trace_drop(const char *fi, int li, osip_trace_level_t level, const char *chfr,
+			    va_list ap)
 {
+}
+
+void proxy_osip_quiet(void)
+{
+	/* Without a sink of its own, libosip2 prints to stdout whatever the levels say. */
+	osip_trace_initialize_func(TRACE_LEVEL0, osip_trace_drop);
 	for (int l = 0; l < END_TRACE_LEVEL; l++)
 		osip_trace_disable_level(l);
 }
@@ -55,7 +62,7 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
 		p->ue_fd[i] = -1;
 	if (sodium_init() < 0 || sipm_init())
 		return -EINVAL;
-	osip_quiet();
+	proxy_osip_quiet();
 	if (sec_prefs_parse(&p->prefs, cfg->alg_prefs, strlen(cfg->alg_prefs), &err) < 0) {
 		pr_err("--algs '%s': %s", cfg->alg_prefs, err ? err : "invalid");
 		return -EINVAL;

@@ -74,6 +74,8 @@ struct proxy {
 int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,
 	       int nworkers);
 void proxy_fini(struct proxy *p);
+/* libosip2's own trace lines off (proxy_init does it): one per unparsable message otherwise. */
+void proxy_osip_quiet(void);
 
 /* A message from a UE (unprotected, or already decrypted by a worker). */
 void proxy_from_ue(struct proxy *p, const struct sip_in *m);
