@@ -149,7 +149,9 @@ static const struct scenario scenarios[] = {
 	      .to = PH_UE_PROT, .code = 403, .puts = 0, .dels = 2, .after = "-", .map = "" } } },
 	{ "494 without a usable Security-Client",
 	  { { "REGISTER without Security-Client: 494, nothing to the core", IN_REG,
-	      REG0(.sec_client = ""), .to = PH_UE_PLAIN, .code = 494, .lacks = { "Security-Server" },
+	      REG0(.sec_client = ""), .to = PH_UE_PLAIN, .code = 494,
+	      /* RFC 3329 2.3.2: the 494 names what we offer, without SPIs or ports */
+	      .has = { "Security-Server~ipsec-3gpp" }, .lacks = { "Security-Server~spi-c=" },
 	      STAT(rejected_494, 1), .puts = 0, .after = "-" },
 	    { "Security-Client with only an algorithm we do not serve: 494", IN_REG,
 	      REG0(.cseq = 2, .sec_client = "ipsec-3gpp;alg=foo;spi-c=1;spi-s=2;port-c=5062;"

@@ -31,7 +31,7 @@ static void challenge_unusable(struct proxy *p, struct txn *t, osip_message_t *m
 {
 	struct ue_route r = route_of_txn(t);
 
-	pr_err("401 for %s (Call-ID %s): %s: answering %d to the UE", t->impi, t->call_id, why,
+	pr_err_rl("401 for %s (Call-ID %s): %s: answering %d to the UE", t->impi, t->call_id, why,
 	       code);
 	sipm_keep_dialog_only(msg);
 	if (retry_after)
@@ -153,7 +153,7 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
 	}
 	reg_set_pending(p->regs, t->impi, t->call_id, t->sec_client, server);
 	sipm_add(msg, "Security-Server", server);
-	pr_info("401 for %s: temporary SAs spi_pc 0x%08x spi_ps 0x%08x port_pc %u port_ps %u "
+	pr_info_rl("401 for %s: temporary SAs spi_pc 0x%08x spi_ps 0x%08x port_pc %u port_ps %u "
 		"(%s/%s)",
 		t->impi, alloc.spi_pc, alloc.spi_ps, alloc.port_pc, alloc.port_ps, ue.alg, ue.ealg);
 	proxy_send_ue(p, &r, msg);
@@ -205,17 +205,17 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 		err = reg_on_200_register(p->regs, t->impi, expires, impu_p, ni, route_p, nr,
 					  contact, proxy_now_ms());
 		if (err)
-			pr_err("200 for %s: registration update failed: %s", t->impi,
+			pr_err_rl("200 for %s: registration update failed: %s", t->impi,
 			       strerror(-err));
 		else if (expires)
-			pr_info("200 for %s: registered for %u s, SA set promoted to new",
+			pr_info_rl("200 for %s: registered for %u s, SA set promoted to new",
 				t->impi, expires);
 	}
 	/* De-registration: the 200 leaves through the SA first, then the sets go (24.229). */
 	proxy_send_ue(p, &r, msg);
 	if (expires == 0 && reg_find(p->regs, t->impi)) {
 		reg_on_dereg_response_sent(p->regs, t->impi, proxy_now_ms());
-		pr_info("200 for %s: de-registered, SA sets deleted", t->impi);
+		pr_info_rl("200 for %s: de-registered, SA sets deleted", t->impi);
 	}
 }
 
@@ -230,7 +230,7 @@ static void on_register_failure(struct proxy *p, struct txn *t, osip_message_t *
 	proxy_send_ue(p, &r, msg);
 	if (set && set->state == REG_SET_TEMPORARY) {
 		reg_on_auth_failure(p->regs, t->impi, proxy_now_ms());
-		pr_info("%d for %s: temporary SA set deleted", code, t->impi);
+		pr_info_rl("%d for %s: temporary SA set deleted", code, t->impi);
 	}
 }
 
@@ -272,7 +272,8 @@ void proxy_from_core(struct proxy *p)
 	osip_message_t *msg;
 	ssize_t n;
 
-	while ((n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+	for (int budget = PROXY_SOCK_BUDGET;
+	     budget-- && (n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0;) {
 		p->stats.from_core++;
 		raw_keys_take(buf, n, &keys);
 		if (sipm_parse(&msg, buf, n)) {

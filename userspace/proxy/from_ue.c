@@ -90,9 +90,10 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 		p->stats.retransmissions++;
 		txn_branch(&p->txns, t, branch, sizeof(branch));
 	} else {
-		t = txn_new(&p->txns, now, randombytes_random(), branch, sizeof(branch));
+		t = txn_new_request(&p->txns, now, randombytes_random(), &m->src, m->sport,
+				    ue_branch, branch, sizeof(branch));
 		if (!t) {
-			pr_warn("transaction table full: answering 503 to %s", impi);
+			pr_warn_rl("transaction table full: answering 503 to %s", impi);
 			proxy_reply(p, m, msg, 503, "Service Unavailable");
 			return;
 		}
@@ -124,7 +125,7 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 	}
 	len = sipm_print(msg, p->buf, sizeof(p->buf));
 	if (len < 0 || core_send(p, p->buf, len)) {
-		pr_err("forwarding request of %s (Call-ID %s) to the core failed", impi, t->call_id);
+		pr_err_rl("forwarding request of %s (Call-ID %s) to the core failed", impi, t->call_id);
 		txn_done(t);
 	}
 }
@@ -142,7 +143,7 @@ static void register_unprotected(struct proxy *p, const struct sip_in *m, osip_m
 		char a[ADDR_STR_LEN];
 
 		p->stats.rejected_494++;
-		pr_warn("REGISTER of %s from %s: no usable Security-Client (%s): 494", impi,
+		pr_warn_rl("REGISTER of %s from %s: no usable Security-Client (%s): 494", impi,
 			addr_str(&m->src, a, sizeof(a)), err ? err : "no acceptable algorithm");
 		reply_494(p, m, msg);
 		return;
@@ -191,7 +192,7 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 
 	if (strcmp(r->impi, impi)) {
 		p->stats.wrong_sa++;
-		pr_warn("REGISTER for %s through SA spi 0x%08x of registration %s: refused (403)",
+		pr_warn_rl("REGISTER for %s through SA spi 0x%08x of registration %s: refused (403)",
 			impi, m->spi, r->impi);
 		proxy_reply(p, m, msg, 403, "Forbidden");
 		return;
@@ -201,7 +202,7 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 
 		if (err) {
 			p->stats.verify_mismatch++;
-			pr_warn("REGISTER of %s (spi 0x%08x): Security-Verify/Security-Client do not "
+			pr_warn_rl("REGISTER of %s (spi 0x%08x): Security-Verify/Security-Client do not "
 				"match what was agreed (%s): rejected",
 				impi, m->spi, err == -EPERM ? "mismatch" : "unparsable");
 			proxy_reply(p, m, msg, 494, "Security Agreement Required");
@@ -238,7 +239,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 		r = reg_of_set(p->regs, set);
 		which = m->slot % REG_SA_COUNT;
 	}
-	if (sipm_parse(&msg, m->data, m->len)) {
+	if (sipm_parse(&msg, sip_in_bytes(m), m->len)) {
 		p->stats.parse_errors++;
 		pr_debug("unparsable SIP from %s port %u", addr_str(&m->src, a, sizeof(a)), m->sport);
 		return;
@@ -250,7 +251,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 	}
 	if (m->protected && (!r || which != REG_SA_PS)) {
 		p->stats.wrong_sa++;
-		pr_warn("request from %s on SA spi 0x%08x that cannot carry it: dropped",
+		pr_warn_rl("request from %s on SA spi 0x%08x that cannot carry it: dropped",
 			addr_str(&m->src, a, sizeof(a)), m->spi);
 		goto out;
 	}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sodium.h>
 
 #include "common/addr.h"
@@ -25,7 +26,7 @@ int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg
 	set = reg_sa_by_slot(p->regs, r->sa_slot, r->sa_generation);
 	if (!set) {
 		/* The set died (expired, deleted) while the core answered: nothing safe to use. */
-		pr_warn("no SA set left to reach UE %s: message dropped",
+		pr_warn_rl("no SA set left to reach UE %s: message dropped",
 			addr_str(&r->ue_addr, a, sizeof(a)));
 		p->stats.send_errors++;
 		return -ENOENT;
@@ -71,6 +72,8 @@ int proxy_reply_hdr(struct proxy *p, const struct sip_in *m, osip_message_t *req
 	}
 	if (!err && hname && hvalue)
 		err = osip_message_set_header(resp, hname, hvalue);
+	if (!err && code == 503 && !(hname && !strcasecmp(hname, "Retry-After"))) /* a full table drains within a transaction lifetime */
+		err = osip_message_set_header(resp, "Retry-After", PROXY_RETRY_AFTER_S);
 	if (!err)
 		err = osip_message_set_content_length(resp, "0");
 	err = err ? -EBADMSG : proxy_send_ue(p, &r, resp);
