@@ -88,7 +88,7 @@ static const struct {
 	{"10.64.0.0/10", "10.64.0.1", 0, 0},
 	{"10.64.0.0/10", "10.64.1.0", 0, 255},
 	{"10.64.0.0/10", "10.127.255.254", 0, (1u << 22) - 3},
-	{"10.64.0.0/10", "10.64.0.0", -ENOENT, 0},	   /* the network address */
+	{"10.64.0.0/10", "10.64.0.0", -ENOENT, 0},	/* the network address */
 	{"10.64.0.0/10", "10.127.255.255", -ENOENT, 0}, /* broadcast */
 	{"10.64.0.0/10", "10.128.0.1", -ENOENT, 0},
 	{"10.64.0.0/10", "10.63.255.255", -ENOENT, 0},
@@ -97,7 +97,7 @@ static const struct {
 	{"10.64.0.0/10", "2001:db8:100::1", -ENOENT, 0},
 	{"2001:db8:100::/64", "2001:db8:100::1", 0, 0},
 	{"2001:db8:100::/64", "2001:db8:100::1:0", 0, 65535},
-	{"2001:db8:100::/64", "2001:db8:100::", -ENOENT, 0}, /* Subnet-Router anycast */
+	{"2001:db8:100::/64", "2001:db8:100::", -ENOENT, 0},	  /* Subnet-Router anycast */
 	{"2001:db8:100::/64", "2001:db8:100::400:1", -ENOENT, 0}, /* past UE_RANGE_MAX */
 	{"2001:db8:100::/64", "2001:db8:101::1", -ENOENT, 0},
 	{"2001:db8:100::/64", "10.64.0.1", -ENOENT, 0},
@@ -167,7 +167,8 @@ static void test_spi(void)
 		uint32_t base = ue_spi_base(12345, n), idx;
 
 		for (unsigned int slot = 0; slot < UE_SPI_SLOTS; slot++) {
-			uint32_t uc = ue_spi(base, i, slot, false), us = ue_spi(base, i, slot, true);
+			uint32_t uc = ue_spi(base, i, slot, false),
+				 us = ue_spi(base, i, slot, true);
 
 			if (uc == us || !ue_spi_owner(base, n, uc, &idx) || idx != i ||
 			    !ue_spi_owner(base, n, us, &idx) || idx != i)

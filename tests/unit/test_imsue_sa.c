@@ -51,7 +51,8 @@ static void test_mapping(const char *fam, const char *ue_s, const char *p_s)
 				     31001, offers, 2),
 		  "%s: Security-Server accepted", fam);
 	TAP_CHECK(s.spi_pc == 5000 && s.spi_ps == 5001 && s.port_pc == 6100 && s.port_ps == 6101 &&
-			  !strcmp(esp_auth_name(s.auth), "hmac-sha-1-96") && !strcmp(esp_enc_name(s.enc), "aes-cbc"),
+			  !strcmp(esp_auth_name(s.auth), "hmac-sha-1-96") &&
+			  !strcmp(esp_enc_name(s.enc), "aes-cbc"),
 		  "%s: spi-c/spi-s/port-c/port-s of P -> spi_pc/spi_ps/port_pc/port_ps", fam);
 	for (unsigned int i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		int rc = ue_sa_params(&s, table[i].w, &ue, &p, ck, ik, &prm);

@@ -52,7 +52,8 @@ static void usage(FILE *f)
 		"  --offer ALG/EALG   offered in Security-Client, repeatable, in order\n"
 		"                     (default hmac-sha-1-96/aes-cbc and hmac-sha-1-96/null)\n"
 		"  --port-c N --port-s N  protected client/server port (default 31000/31001; a\n"
-		"                     re-registration offers N+2; UE i of --count uses N+4i)\n"
+		"                     re-registration offers N+2; UE i of --count uses N+4i,\n"
+		"                     with --ue-prefix every UE uses N)\n"
 		"network:\n"
 		"  --local IP         our address (this or --ue-prefix)\n"
 		"  --ue-prefix P/LEN  UE i of --count at address P+1+i (e.g. 10.64.0.0/10,\n"
@@ -60,7 +61,8 @@ static void usage(FILE *f)
 		"                     --count is bounded by the prefix only. The namespace must\n"
 		"                     route the prefix to itself: ip route add local P/LEN dev lo\n"
 		"  --sip-port N       unprotected SIP port (default 5060; UE i of --count uses "
-		"N+i)\n"
+		"N+i,\n"
+		"                     with --ue-prefix every UE uses N)\n"
 		"  --pcscf IP[:PORT]  P-CSCF address (port 5060 by default)\n"
 		"  --pcscf-fqdn NAME  discover the P-CSCF by DNS (NAPTR, SRV, A/AAAA; RFC 3263)\n"
 		"  --timeout SEC      per final response (default 5)\n"
@@ -575,8 +577,8 @@ static int prepare_only(struct loop *l)
 
 int main(int argc, char **argv)
 {
-	static struct ue_net net = {.esp4_fd = -1, .esp6_fd = -1, .raw4_fd = -1, .raw6_fd = -1,
-				    .sip_fd = -1};
+	static struct ue_net net = {
+		.esp4_fd = -1, .esp6_fd = -1, .raw4_fd = -1, .raw6_fd = -1, .sip_fd = -1};
 	static struct ue_cfg cfg;
 	struct loop l = {.cfg = &cfg, .net = &net};
 	struct pollfd *pfd;

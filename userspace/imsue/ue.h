@@ -160,13 +160,13 @@ struct ue {
 
 	/* command execution */
 	uint8_t step;
-	uint8_t state; /* enum ue_state */
-	uint8_t cur;   /* enum ue_cmd */
+	uint8_t state;	    /* enum ue_state */
+	uint8_t cur;	    /* enum ue_cmd */
 	bool protected_req; /* the outstanding request went through ESP */
 	bool answered;	    /* the outstanding REGISTER answered a challenge */
 	bool finished;	    /* counted by the loop as done */
 	uint64_t deadline_ms;
-	uint64_t sched_ms; /* time of our live entry in the timer heap, UINT64_MAX: none */
+	uint64_t sched_ms;     /* time of our live entry in the timer heap, UINT64_MAX: none */
 	const char *wait_path; /* UE_SLEEP until this file exists */
 	uint64_t t_start_ms;
 	int failed; /* 0, or negative errno of the first failure */

@@ -183,21 +183,21 @@ int ue_net_send_udp(struct ue_net *n, const struct pcscf_addr *src, uint16_t spo
 ssize_t ue_net_recv_udp(struct ue_net *n, char *buf, size_t cap, struct pcscf_addr *dst)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			 CMSG_SPACE(sizeof(struct in_pktinfo))];
 		struct cmsghdr align;
 	} cbuf;
 	struct sockaddr_storage from;
 	struct iovec iov = {.iov_base = buf, .iov_len = cap - 1};
-	struct msghdr mh = {0};
+	struct msghdr mh = {.msg_name = &from,
+			    .msg_namelen = sizeof(from),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.buf,
+			    .msg_controllen = sizeof(cbuf.buf)};
 	struct cmsghdr *c;
 	ssize_t r;
 
-	mh.msg_name = &from;
-	mh.msg_namelen = sizeof(from);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf.buf;
-	mh.msg_controllen = sizeof(cbuf.buf);
 	r = recvmsg(n->sip_fd, &mh, 0);
 	if (r < 0)
 		return -errno;

@@ -65,5 +65,4 @@ ssize_t ue_net_recv_udp(struct ue_net *n, char *buf, size_t cap, struct pcscf_ad
 uint16_t ue_udp_csum(const struct pcscf_addr *src, const struct pcscf_addr *dst, const uint8_t *seg,
 		     size_t len);
 
-
 #endif /* IMSUE_UE_NET_H */

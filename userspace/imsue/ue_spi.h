@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define UE_SPI_SLOTS	4
-#define UE_SPI_PER_UE	(2 * UE_SPI_SLOTS)
-#define UE_SPI_FIRST	256u
+#define UE_SPI_SLOTS  4
+#define UE_SPI_PER_UE (2 * UE_SPI_SLOTS)
+#define UE_SPI_FIRST  256u
 
 /* The base for @n UEs from a random value @rnd: every SPI fits in 256..2^32-1. */
 static inline uint32_t ue_spi_base(uint32_t rnd, uint32_t n)
