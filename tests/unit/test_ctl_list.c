@@ -48,7 +48,6 @@ static void stream(struct proxy *p, const char *cmd, size_t cap, struct reply *r
 		r->text[r->len] = '\0';
 		r->chunks++;
 	}
-	free(cur.whole);
 	free(buf);
 }
 
@@ -119,6 +118,25 @@ int main(void)
 			  "another command: -ENOENT");
 	}
 	reg_table_destroy(p->regs);
+
+	/* An IMPI comes off the wire: a quote or backslash in it must not end its JSON string. */
+	{
+		struct reg_ue_sec sec = { 0x90000, 0x90001, 6000, 6001, "hmac-sha-1-96", "null" };
+		const char *evil = "ev\\il\"},{\"impi\":\"x@ims.example";
+
+		reg_table_init(&p->regs, &cfg, &ops, NULL);
+		reg_on_401(p->regs, evil, &ue, &ours, &sec, ck, ik, 240000, 1000, NULL);
+		stream(p, "sa list --json", (64 << 10), &r);
+		TAP_CHECK(count(r.text, "{\"impi\"") == 4 && count(r.text, "ev\\\\il\\\"},{\\\"impi") == 4,
+			  "sa list --json: a quote and a backslash in an IMPI are escaped (%.80s)",
+			  r.text);
+		free(r.text);
+		stream(p, "reg list --json", (64 << 10), &r);
+		TAP_CHECK(count(r.text, "{\"impi\"") == 1 && count(r.text, "ev\\\\il\\\"},{") == 1,
+			  "reg list --json: the same IMPI escaped");
+		free(r.text);
+		reg_table_destroy(p->regs);
+	}
 	free(p);
 	return tap_done();
 }

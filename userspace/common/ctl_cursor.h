@@ -16,8 +16,6 @@ struct ctl_cursor {
 	bool done;    /* last chunk written */
 	uint64_t pos; /* handler's position (row number) */
 	uint32_t rows;
-	char *whole;  /* a reply rendered in one piece, streamed from here (malloc'd) */
-	size_t whole_len, whole_off;
 };
 
 #endif

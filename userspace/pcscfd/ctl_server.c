@@ -47,7 +47,6 @@ static void client_close(struct ctl_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->out);
-	free(c->cur.whole);
 	*c = (struct ctl_client){ .fd = -1 };
 }
 

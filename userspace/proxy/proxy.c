@@ -235,7 +235,7 @@ static int sa_row(const struct reg_sa_row *row, void *arg)
 	/* By slot: outbound SPIs are the UE's and need not be unique. */
 	const struct reg_sa_set *set = reg_sa_by_slot(c->p->regs, row->slot, row->generation);
 	const struct esp_sa_stats *st = NULL;
-	char ue[ADDR_STR_LEN], line[CTL_ROW_MAX];
+	char ue[ADDR_STR_LEN], line[CTL_ROW_MAX], impi[2 * REG_IMPI_MAX * 3];
 	uint64_t pk = 0, by = 0, bad = 0;
 	struct outbuf o;
 
@@ -248,12 +248,15 @@ static int sa_row(const struct reg_sa_row *row, void *arg)
 	}
 	addr_str(row->ue_addr, ue, sizeof(ue));
 	outbuf_init(&o, line, sizeof(line));
+	/* The IMPI came from a UE: escaped, so it cannot break the JSON around it. */
+	if (c->json && reg_json_string(row->impi, impi, sizeof(impi)) < 0)
+		return 0;
 	if (c->json)
 		outbuf_printf(&o,
-		    "%s{\"impi\":\"%s\",\"spi\":%u,\"dir\":\"%s\",\"sa\":\"%s\",\"ue\":\"%s\","
+		    "%s{\"impi\":%s,\"spi\":%u,\"dir\":\"%s\",\"sa\":\"%s\",\"ue\":\"%s\","
 		    "\"sport\":%u,\"dport\":%u,\"state\":\"%s\",\"alg\":\"%s\",\"ealg\":\"%s\","
 		    "\"expires_in\":%lld,\"packets\":%llu,\"bytes\":%llu,\"errors\":%llu}",
-		    c->cur->rows ? "," : "", row->impi, row->spi, row->dir, reg_sa_name(row->which), ue,
+		    c->cur->rows ? "," : "", impi, row->spi, row->dir, reg_sa_name(row->which), ue,
 		    row->src_port, row->dst_port, row->state, row->alg, row->ealg,
 		    (long long)(row->expires_in_ms / 1000), (unsigned long long)pk,
 		    (unsigned long long)by, (unsigned long long)bad);
@@ -279,23 +282,16 @@ static int reg_row_text(const struct reg_row *row, void *arg)
 	return row_put(c, &o);
 }
 
-/* reg_json.c renders the whole list at once: into a buffer grown until it fits, then streamed. */
-static int reg_list_json_whole(struct proxy *p, struct ctl_cursor *cur, uint64_t now)
+static int reg_row_js(const struct reg_row *row, void *arg)
 {
-	for (size_t cap = 1 << 16; cap <= (size_t)1 << 30; cap <<= 1) {
-		char *b = realloc(cur->whole, cap);
-		int n;
+	struct sa_list_ctx *c = arg;
+	static char line[CTL_ROW_MAX * 16]; /* worst case: every byte of every string escaped */
+	int n = reg_row_json(row, !c->cur->rows, line, sizeof(line));
+	struct outbuf o = { .p = line, .cap = sizeof(line), .len = n };
 
-		if (!b)
-			return -ENOMEM;
-		cur->whole = b;
-		n = reg_list_json(p->regs, now, b, cap);
-		if (n >= 0) {
-			cur->whole_len = strlen(b);
-			return 0;
-		}
-	}
-	return -ENOSPC;
+	if (n < 0)
+		return 0; /* cannot happen with the record sizes; a cut row is worse than none */
+	return row_put(c, &o);
 }
 
 int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *buf, size_t cap)
@@ -308,17 +304,6 @@ int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *bu
 	if (!sa && !reg)
 		return -ENOENT;
 	outbuf_init(&c.o, buf, cap);
-	if (reg && c.json) {
-		if (!cur->started && (rc = reg_list_json_whole(p, cur, now)))
-			return rc;
-		cur->started = true;
-		rc = cur->whole_len - cur->whole_off < cap - 1 ? cur->whole_len - cur->whole_off
-							      : cap - 1;
-		outbuf_put(&c.o, cur->whole + cur->whole_off, rc);
-		cur->whole_off += rc;
-		cur->done = cur->whole_off == cur->whole_len;
-		return outbuf_result(&c.o);
-	}
 	if (!cur->started) {
 		if (c.json)
 			outbuf_printf(&c.o, "[");
@@ -332,7 +317,7 @@ int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *bu
 		cur->started = true;
 	}
 	rc = sa ? reg_sa_foreach_from(p->regs, now, &cur->pos, sa_row, &c)
-		: reg_foreach_from(p->regs, now, &cur->pos, reg_row_text, &c);
+		: reg_foreach_from(p->regs, now, &cur->pos, c.json ? reg_row_js : reg_row_text, &c);
 	/* The closing bracket waits for the next chunk if this one is full. */
 	if (!rc && (!c.json || c.o.len + 3 < c.o.cap)) {
 		if (c.json)

@@ -282,6 +282,10 @@ int reg_foreach(const struct reg_table *t, uint64_t now_ms, reg_cb cb, void *ctx
 /* JSON for pcscfctl --json (reg_json.c): length written, or -ENOSPC. */
 int reg_sa_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap);
 int reg_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap);
+/* One registration as a JSON object (preceded by a comma unless first), for streamed lists. */
+int reg_row_json(const struct reg_row *row, bool first, char *buf, size_t cap);
+/* s as a quoted, escaped JSON string (IMPIs and contacts come off the wire). */
+int reg_json_string(const char *s, char *buf, size_t cap);
 
 /*
  * Save/restore (reg_save.c): versioned little-endian binary image of every
