@@ -153,7 +153,7 @@ static void register_unprotected(struct proxy *p, const struct sip_in *m, osip_m
 		char a[ADDR_STR_LEN];
 
 		p->stats.parse_errors++;
-		pr_warn("REGISTER of %s from %s: Authorization cannot be parsed: 400", impi,
+		pr_warn_rl("REGISTER of %s from %s: Authorization cannot be parsed: 400", impi,
 			addr_str(&m->src, a, sizeof(a)));
 		proxy_reply(p, m, msg, 400, "Bad Request (Authorization)");
 		return;
@@ -205,7 +205,7 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 			pr_warn_rl("REGISTER of %s (spi 0x%08x): Security-Verify/Security-Client do not "
 				"match what was agreed (%s): rejected",
 				impi, m->spi, err == -EPERM ? "mismatch" : "unparsable");
-			proxy_reply(p, m, msg, 494, "Security Agreement Required");
+			reply_494(p, m, msg);
 			return;
 		}
 		/*
@@ -218,7 +218,14 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 		client[0] = '\0';
 	}
 	strip_sec_agree(msg);
-	mark_integrity(msg, "yes");
+	if (mark_integrity(msg, "yes")) {
+		/* Never forwarded with what the UE wrote: refused through the SA. */
+		p->stats.parse_errors++;
+		pr_warn_rl("protected REGISTER of %s (spi 0x%08x): Authorization cannot be parsed: "
+			   "400", impi, m->spi);
+		proxy_reply(p, m, msg, 400, "Bad Request (Authorization)");
+		return;
+	}
 	/* Through an established set a REGISTER re-authenticates: its Security-Client counts. */
 	forward_request(p, m, msg, true, impi, client[0] ? client : NULL);
 }
