@@ -220,7 +220,7 @@ static const struct option_def defs[] = {
 	{ "core-prefix", "CIDR", "core network prefix, dropped as a source on --iface "
 				 "(repeatable, up to 8)", o_core_prefix },
 	{ "reg-await-auth", "SECONDS", "temporary SA lifetime (default 240)", o_raa },
-	{ "max-regs", "N", "registrations held at most (default 10000, ~9 KB each)", o_max_regs },
+	{ "max-regs", "N", "registrations held at most (default 10000, ~1 KB resident each when used)", o_max_regs },
 	{ "max-pending", "N",
 	  "unauthenticated registrations held at most, oldest evicted first (default max-regs/4)",
 	  o_max_pending },
