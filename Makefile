@@ -5,7 +5,8 @@
 #   make test       build (plus an ASan/UBSan copy and the fuzzers), run every test
 #   make demo       the registration lab (network namespaces)
 #   make bench      benchmarks, each next to a same-run baseline
-#   make fuzz       build the libFuzzer harnesses (clang)
+#   make fuzzers    build the libFuzzer harnesses (clang)
+#   make fuzz       build them and run each for FUZZ_SECONDS (default 60) on its corpus
 #   make tsan       ThreadSanitizer build of the concurrency tests (build/tsan/tests/)
 #
 # New sources are picked up by directory: userspace/<module>/*.c go into
@@ -19,7 +20,7 @@ ARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-# CFLAGS may come from the command line (make fuzz does that); the flags the
+# CFLAGS may come from the command line (make fuzzers does that); the flags the
 # build needs are added in ALL_CFLAGS so they survive it.
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) -pthread
@@ -52,7 +53,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS	:= $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 HDRS	:= $(wildcard include/*.h userspace/*/*.h)
 
-.PHONY: all deps test demo bench fuzz tsan tests benches tools clean format
+.PHONY: all deps test demo bench fuzz fuzzers tsan tests benches tools clean format
 
 all: $(BPF_OBJ) $(BPF_SKEL) $(BARE_OBJ) $(BINS)
 
@@ -98,7 +99,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB) $(HDRS) $(BPF_SKEL)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # libFuzzer harnesses: the library is rebuilt with clang and the sanitizers.
-fuzz:
+fuzzers:
 	$(MAKE) BUILD=$(BUILD)/fuzz CC=$(CLANG) \
 		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
 		$(BUILD)/fuzz/libpcscf.a $(BUILD)/fuzz/pcscf.skel.h
@@ -114,6 +115,15 @@ tsan:
 	$(MAKE) BUILD=$(BUILD)/tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread \
 		$(TSAN_TESTS:%=$(BUILD)/tsan/tests/%)
 
+# Each harness replays its seeds, then fuzzes FUZZ_SECONDS; a finding fails
+# the run and its input is kept in $(BUILD)/fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+fuzz: fuzzers
+	@set -e; fail=0; for f in $(BUILD)/fuzz/bin/fuzz_*; do n=$$(basename $$f); \
+		FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_ARTIFACTS=$(BUILD)/fuzz/artifacts \
+		bash tests/fuzz/run_one.sh $$f tests/fuzz/corpus/$${n#fuzz_} || fail=1; done; \
+		exit $$fail
+
 deps:
 	bash .ci/install-deps.sh
 
@@ -122,7 +132,7 @@ test:
 	@bash .ci/install-deps.sh --if-missing
 	$(MAKE) tools
 	$(MAKE) SAN=1 BUILD=$(BUILD)/san tests
-	$(MAKE) fuzz
+	$(MAKE) fuzzers
 	$(MAKE) tsan
 	bash tests/run.sh
 

@@ -39,7 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sipm_sec_list(m, "Security-Client", &l, NULL);
 	sipm_sec_list(m, "Security-Verify", &l, NULL);
 	sipm_collect(m, "P-Associated-URI", &coll[0][0], sizeof(coll[0]), 4);
-	sipm_expires(m);
+	{
+		struct pcscf_addr any = {0};
+		uint32_t e;
+		char c[64];
+
+		sipm_reg_expires(m, &any, 0, &e, c, sizeof(c));
+	}
 	sipm_has_tag(m, "Require", "sec-agree");
 	sipm_strip_tag(m, "Proxy-Require", "sec-agree");
 	sipm_top_branch(m);

@@ -4,7 +4,10 @@
  * Invariants (abort on violation):
  *   - after a successful ck/ik strip the output holds neither ck nor ik and
  *     is itself a well-formed challenge (stripping it again finds no keys);
- *   - integrity-protected marking leaves exactly one integrity-protected="yes".
+ *   - integrity-protected marking leaves exactly one integrity-protected="yes";
+ *   - a challenge that www_auth_clean lets through holds no ck/ik and is clean already;
+ *   - raw_keys_take on the input as a whole message leaves nothing a second
+ *     pass would take or blank, and never a key text when it found the keys.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,14 +15,40 @@
 #include <string.h>
 
 #include "aka/digest_aka.h"
+#include "proxy/raw_keys.h"
 #include "sip/www_auth.h"
 
-static char out[8192], out2[8192];
+static char out[8192], out2[8192], raw[8192], raw2[8192];
 
 static void check(int cond)
 {
 	if (!cond)
 		abort();
+}
+
+static int has_key_text(const char *b, size_t n, const uint8_t key[AKA_KEY_LEN])
+{
+	uint8_t k[AKA_KEY_LEN];
+
+	for (size_t i = 0; i + 2 * AKA_KEY_LEN <= n; i++)
+		if (!www_auth_hex_key(b + i, 2 * AKA_KEY_LEN, k) && !memcmp(k, key, sizeof(k)))
+			return 1;
+	return 0;
+}
+
+static void check_raw(const char *in, size_t size)
+{
+	struct raw_keys k, k2;
+
+	if (size > sizeof(raw))
+		return;
+	memcpy(raw, in, size);
+	raw_keys_take(raw, size, &k);
+	if (k.status == 0)
+		check(!has_key_text(raw, size, k.ck) && !has_key_text(raw, size, k.ik));
+	memcpy(raw2, raw, size);
+	raw_keys_take(raw2, size, &k2);
+	check(k2.status == -ENOENT && !memcmp(raw, raw2, size));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,6 +77,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(digest_aka_response(&d, rand, 8, resp) == 0);
 		}
 	}
+
+	rc = www_auth_clean(in, size, out, sizeof(out));
+	if (rc >= 0) {
+		check(www_auth_param(out, (size_t)rc, "ck", &v, &vlen) == -ENOENT);
+		check(www_auth_param(out, (size_t)rc, "ik", &v, &vlen) == -ENOENT);
+		check(www_auth_clean(out, (size_t)rc, out2, sizeof(out2)) == rc && !strcmp(out, out2));
+	}
+	check_raw(in, size);
 
 	rc = www_auth_set_integrity(in, size, "yes", out, sizeof(out));
 	if (rc >= 0) {

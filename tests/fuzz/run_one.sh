@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run one libFuzzer harness over its seed corpus, then fuzz for a short bounded
-# time (FUZZ_SECONDS, default 20) in a scratch corpus. A crash fails the case.
+# time (FUZZ_SECONDS, default 20) in a scratch corpus. A crash fails the case;
+# the input that caused it is kept in FUZZ_ARTIFACTS (default
+# $PCSCF_BUILD/fuzz/artifacts, or build/fuzz/artifacts).
 set -uo pipefail
 bin=$1
 seeds=$2
@@ -22,6 +24,11 @@ if "$bin" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 -print_final_stats
 	echo "ok - $name fuzzed ${FUZZ_SECONDS:-20}s without a crash (${runs:-?} executions)"
 else
 	tail -n 40 "$work/fuzz.log"
-	echo "not ok - $name found a crash"
+	keep=${FUZZ_ARTIFACTS:-${PCSCF_BUILD:-build}/fuzz/artifacts}
+	mkdir -p "$keep"
+	for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+		[ -e "$a" ] && cp "$a" "$keep/$name-$(basename "$a")"
+	done
+	echo "not ok - $name found a crash (inputs kept in $keep)"
 	exit 1
 fi

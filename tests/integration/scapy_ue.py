@@ -17,7 +17,12 @@ answers through the temporary SAs with a real AUTS (f1*/f5*, TS 33.102
 6.3.3), then answers the new challenge through the new temporary SAs.
 After a 200, --register-as IMPI sends a REGISTER for another subscriber
 through this UE's own SAs, and --foreign-from IP sends a valid-ICV ESP packet
-on this UE's SA from another address.
+on this UE's SA from another address. With
+--claim-integrity the UE writes integrity-protected itself ("yes" on the
+unprotected REGISTER, in two Authorization headers; "no" on the protected
+one): the P-CSCF must overwrite it (the S-CSCF scenario checks). With
+--bad-authz a second, unparsable Authorization rides on the first REGISTER:
+the P-CSCF must refuse it (400).
 Exit 0 when the final response is the one expected.
 """
 import argparse
@@ -269,9 +274,16 @@ class UE:
     def run(self):
         a = self.a
         realm = a.impu.split("@")[1]
+        claim = extra_authz = ""
+        if a.claim_integrity:
+            claim = ", INTEGRITY-PROTECTED=yes"
+            extra_authz = (f'Authorization: Digest username="{a.impi}", realm="{realm}", '
+                           'nonce="", uri="sip:x", response="", integrity-protected="yes"\r\n')
+        if a.bad_authz:
+            extra_authz = f'Authorization: Digest username="{a.impi}, integrity-protected=yes\r\n'
         msg, pc = self.register(5060, (
             f'Authorization: Digest username="{a.impi}", realm="{realm}", nonce="", '
-            f'uri="sip:{realm}", response=""\r\n'
+            f'uri="sip:{realm}", response=""{claim}\r\n' + extra_authz +
             f"Security-Client: {self.sec_client()}\r\n"
             "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"),
             transport="TCP" if self.tcp else "UDP")
@@ -284,10 +296,13 @@ class UE:
         resp = self.recv_plain()
         status = resp.split("\r\n")[0]
         print(f"<- {status}")
+        if header(resp, "Retry-After"):
+            print(f"   Retry-After: {header(resp, 'Retry-After')}")
         if " 401 " not in status or a.stop_after_401:
             return status
         www = header(resp, "WWW-Authenticate")
-        if param(www, "ck") or param(www, "ik"):
+        # No ck=/ik= param in any header, any case, and (below) no key text at all.
+        if re.search(r"[\s,;](ck|ik)\s*=", resp, re.I):
             raise SystemExit("the 401 still carries ck/ik: the P-CSCF leaked the keys")
         server = header(resp, "Security-Server")
         print(f"   Security-Server: {server}")
@@ -298,6 +313,8 @@ class UE:
         nonce = param(www, "nonce")
         raw = base64.b64decode(nonce)
         res, ck, ik = milenage(bytes.fromhex(a.k), bytes.fromhex(a.opc), raw[:16], raw[16:32])
+        if ck.hex() in resp.lower() or ik.hex() in resp.lower():
+            raise SystemExit("the 401 holds the text of CK or IK: the P-CSCF leaked the keys")
         spi_pc, spi_ps = int(param(server, "spi-c")), int(param(server, "spi-s"))
         port_pc, port_ps = int(param(server, "port-c")), int(param(server, "port-s"))
         alg, ealg = param(server, "alg"), param(server, "ealg")
@@ -315,7 +332,8 @@ class UE:
         msg, _ = self.register(a.port_c, (
             f'Authorization: Digest username="{a.impi}", realm="{realm}", nonce="{nonce}", '
             f'uri="sip:{realm}", response="{digest_response(a.impi, realm, nonce, "sip:" + realm, res, cnonce)}", '
-            f'algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce="{cnonce}"\r\n'
+            f'algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce="{cnonce}"'
+            + (', integrity-protected="no"' if a.claim_integrity else "") + "\r\n"
             f"Security-Client: {self.sec_client()}\r\n"
             f"Security-Verify: {verify}\r\n"
             "Require: sec-agree\r\nProxy-Require: sec-agree\r\n"))
@@ -375,6 +393,10 @@ def main():
                    help="after the 200, REGISTER for IMPI through our own SAs")
     p.add_argument("--foreign-from", metavar="IP",
                    help="after the 200, send ESP with a valid ICV on our SA from IP")
+    p.add_argument("--claim-integrity", action="store_true",
+                   help="write integrity-protected in the UE's own Authorization headers")
+    p.add_argument("--bad-authz", action="store_true",
+                   help="add an unparsable Authorization to the first REGISTER")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

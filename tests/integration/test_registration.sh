@@ -29,11 +29,30 @@ keys = {socket.ntohl(e["formatted"]["key"]["spi"]) for e in json.load(sys.stdin)
 print(sum(int(s) in keys for s in sys.argv[1].split()))' "$1"
 }
 
+# The S-CSCF scenarios check every REGISTER for what the P-CSCF must add and
+# remove. SIPp logs a failed check ("Failed regexp match", "Regexp matched but
+# should not") and carries on with the call, so each run's error file is read
+# when that SIPp stops.
+CORE_PID= CORE_SCN= CORE_RUN=0
+stop_core() {
+	local i
+	[ -n "$CORE_PID" ] || return 0
+	kill "$CORE_PID" 2>/dev/null
+	for i in $(seq 20); do kill -0 "$CORE_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$CORE_PID" 2>/dev/null
+	CORE_PID=
+	check "S-CSCF run $CORE_RUN ($CORE_SCN): every REGISTER passed the scenario's checks" \
+		core_checks_ok "$LAB_DIR/sipp-$CORE_RUN.err"
+}
+core_checks_ok() { # error file: fails, showing the failed checks and their messages
+	! grep -i -A14 regexp "$1" 2>/dev/null | sed 's/^/# /' | grep .
+}
 start_core() { # scenario
-	pkill -f "sipp -sf .*$LAB_ID" 2>/dev/null
-	sleep 0.2
+	stop_core
+	CORE_RUN=$((CORE_RUN + 1)) CORE_SCN=$1
 	core sipp -sf "tests/sipp/$1.xml" -inf "$LAB_DIR/vectors.csv" -i "$CORE4" -p 5060 \
-		-bg -skip_rlimit -trace_err -error_file "$LAB_DIR/sipp-$1.err" >"$LAB_DIR/sipp-$1.out" 2>&1
+		-bg -skip_rlimit -trace_err -error_file "$LAB_DIR/sipp-$CORE_RUN.err" >"$LAB_DIR/sipp-$1.out" 2>&1
+	CORE_PID=$(grep -o 'PID=\[[0-9]*\]' "$LAB_DIR/sipp-$1.out" | grep -o '[0-9]*')
 	sleep 0.5
 }
 
@@ -127,6 +146,16 @@ cases() {
 	check "$fam: 403 from the core reaches the UE" grep -q "OK: final response.*403" "$LAB_DIR/ue-carol$f.log"
 	check "$fam: 403: carol's temporary SAs deleted" test "$(sa_count carol$f@ims.example)" -eq 0
 
+	# --- a 200 whose expiry cannot be used (Expires: 2^32): state kept, never a de-registration
+	start_core scscf_badexp
+	before=$(stat_of sip.bad_expires_200)
+	check "$fam: 200 with Expires 2^32: reaches the UE" \
+		scapy_ue kim$f $UEA $PA --port-c 32200 --port-s 32201
+	check "$fam: 200 with Expires 2^32: counted, logged" \
+		test "$(stat_of sip.bad_expires_200)" -eq $((before + 1)) -a -n "$(grep "kim$f@.*expiry unparsable" "$LAB_DIR/pcscfd.log")"
+	check "$fam: 200 with Expires 2^32: the temporary set is kept, not de-registered" \
+		test "$(sa_count kim$f@ims.example temporary)" -eq 4
+
 	# --- a 401 without ck/ik: a clear error to the UE, a log line, no SAs
 	start_core scscf_nokeys
 	before=$(stat_of sip.no_keys_401)
@@ -143,6 +172,15 @@ cases() {
 		scapy_ue tess$f $UEA $PA --port-c 31800 --port-s 31801 --tcp
 	check "$fam: REGISTER over TCP: four SAs in state new" test "$(sa_count tess$f@ims.example new)" -eq 4
 
+	# --- the UE writes integrity-protected itself: overwritten in every Authorization
+	#     (scscf.xml fails the call on anything but "no", then "yes")
+	check "$fam: UE claims integrity-protected=yes unprotected (two headers), no protected: rewritten" \
+		scapy_ue ivan$f $UEA $PA --port-c 32000 --port-s 32001 --claim-integrity
+	scapy_ue judy$f $UEA $PA --port-c 32100 --port-s 32101 --bad-authz --expect 400
+	check "$fam: an unparsable second Authorization: 400, nothing forwarded" \
+		grep -q "OK: final response.*400" "$LAB_DIR/ue-judy$f.log"
+	check "$fam: an unparsable second Authorization: no SAs" test "$(sa_count judy$f@ims.example)" -eq 0
+
 	# --- no Security-Client: 494
 	before=$(stat_of sip.rejected_494)
 	ue /usr/bin/python3 - "$UEA" "$PA" <<-'PY'
@@ -153,8 +191,12 @@ cases() {
 	         b"From: <sip:gina$f@ims.example>;tag=1\r\nTo: <sip:gina$f@ims.example>\r\nCall-ID: nosec-1\r\n"
 	         b"CSeq: 1 REGISTER\r\nRequire: sec-agree\r\nProxy-Require: sec-agree\r\n"
 	         b"Content-Length: 0\r\n\r\n", (sys.argv[2], 5060))
-	print(s.recv(2000).split(b"\r\n")[0].decode())
+	r = s.recv(2000).decode()
+	print(r.split("\r\n")[0])
+	# RFC 3329: the 494 lists what we support
+	sys.exit(0 if " 494 " in r and "\r\nSecurity-Server: ipsec-3gpp;" in r else 1)
 	PY
+	check "$fam: REGISTER without Security-Client: 494 with our Security-Server" test $? -eq 0
 	check "$fam: REGISTER without Security-Client: 494 counted" test "$(stat_of sip.rejected_494)" -eq $((before + 1))
 
 	# --- a REGISTER larger than the MTU: IP fragments pass to the kernel, which
@@ -224,6 +266,24 @@ kill -TERM "${LAB_PIDS[0]}"
 wait "${LAB_PIDS[0]}"
 LAB_PIDS=("${LAB_PIDS[@]:1}")
 check "pcscfd stop: SA map left empty" test "$(map_entries)" -eq 0
-pkill -f "sipp -sf .*$LAB_ID" 2>/dev/null
+# --- a full registration table: 503 with Retry-After, the log names the table.
+#     A second pcscfd holding one registration: pia4 registers, quin4 finds it full.
+pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --max-regs 1 \
+	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --reg-await-auth 30 --log-level debug \
+	2>"$LAB_DIR/pcscfd-full.log"
+if wait_ctl "$CTL"; then
+	start_core scscf
+	scapy_ue pia4 $UE4 $P4 --port-c 32300 --port-s 32301
+	scapy_ue quin4 $UE4 $P4 --port-c 32400 --port-s 32401 --expect 503
+	check "registration table full: the UE gets 503 with Retry-After" \
+		test -n "$(grep 'Retry-After: [0-9]' "$LAB_DIR/ue-quin4.log")" -a \
+		-n "$(grep 'final response.*503' "$LAB_DIR/ue-quin4.log")"
+	check "registration table full: logged as such, counted" \
+		test -n "$(grep 'quin4@.*registration or SA set table full' "$LAB_DIR/pcscfd-full.log")" -a "$(stat_of sip.busy_503)" -eq 1
+else
+	fail "pcscfd with --max-regs 1 starts"
+	sed 's/^/# /' "$LAB_DIR/pcscfd-full.log" | tail -5
+fi
+stop_core
 for f in "$LAB_DIR"/ue-*.log; do sed "s|^|# $(basename "$f" .log): |" "$f"; done
 tap_done

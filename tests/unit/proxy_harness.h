@@ -82,7 +82,7 @@ struct ph_tcp {
 	int conn;   /* index in p.tcp.conn */
 	int closed; /* the proxy closed it */
 	size_t len;
-	char buf[TCP_UE_BUF * 2];
+	char buf[TCP_UE_MSG_MAX * 2];
 };
 
 struct ph {
@@ -453,13 +453,19 @@ static inline int ph_tcp_open(struct ph *h, const char *ue, uint16_t sport)
 		return -errno;
 	if (h->tcp_sndbuf)
 		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &h->tcp_sndbuf, sizeof(h->tcp_sndbuf));
-	/* What accept_one() would fill in. */
-	c->fd = sv[0];
-	c->len = 0;
-	c->last_ms = h->now;
-	c->local = h->p.cfg.addrs[0];
-	addr_parse(ue, &c->peer);
-	c->peer_port = sport;
+	{
+		struct pcscf_addr peer;
+		int err;
+
+		addr_parse(ue, &peer);
+		/* The way accept_one() takes a connection: same limits, same state. */
+		err = tcp_ue_adopt(&h->p, sv[0], &peer, sport, &h->p.cfg.addrs[0]);
+		if (err) {
+			close(sv[0]);
+			close(sv[1]);
+			return err;
+		}
+	}
 	t->peer = sv[1];
 	t->conn = ci;
 	t->closed = 0;

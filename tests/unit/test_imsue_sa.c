@@ -51,7 +51,8 @@ static void test_mapping(const char *fam, const char *ue_s, const char *p_s)
 				     31001, offers, 2),
 		  "%s: Security-Server accepted", fam);
 	TAP_CHECK(s.spi_pc == 5000 && s.spi_ps == 5001 && s.port_pc == 6100 && s.port_ps == 6101 &&
-			  !strcmp(s.alg, "hmac-sha-1-96") && !strcmp(s.ealg, "aes-cbc"),
+			  !strcmp(esp_auth_name(s.auth), "hmac-sha-1-96") &&
+			  !strcmp(esp_enc_name(s.enc), "aes-cbc"),
 		  "%s: spi-c/spi-s/port-c/port-s of P -> spi_pc/spi_ps/port_pc/port_ps", fam);
 	for (unsigned int i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		int rc = ue_sa_params(&s, table[i].w, &ue, &p, ck, ik, &prm);
@@ -93,13 +94,13 @@ static void test_refusals(void)
 						 "spi-s=8000;port-c=9;"
 						 "port-s=10;alg=hmac-sha-1-96;ealg=aes-cbc",
 				     1, 2, 3, 4, offers, 2) &&
-			  s.spi_pc == 7000 && !strcmp(s.ealg, "aes-cbc"),
+			  s.spi_pc == 7000 && !strcmp(esp_enc_name(s.enc), "aes-cbc"),
 		  "several mechanisms: highest q wins");
 	TAP_CHECK(!ue_sa_from_server(&s,
 				     "ipsec-3gpp;q=0.1;prot=esp;mod=trans;spi-c=5000;spi-s=5001;"
 				     "port-c=6100;port-s=6101;alg=hmac-sha-1-96",
 				     1, 2, 3, 4, offers, 2) &&
-			  !strcmp(s.ealg, "null"),
+			  !strcmp(esp_enc_name(s.enc), "null"),
 		  "ealg absent means null (offered: accepted)");
 	addr_parse("192.0.2.10", &ue);
 	addr_parse("2001:db8::1", &p6);

@@ -149,7 +149,9 @@ static const struct scenario scenarios[] = {
 	      .to = PH_UE_PROT, .code = 403, .puts = 0, .dels = 2, .after = "-", .map = "" } } },
 	{ "494 without a usable Security-Client",
 	  { { "REGISTER without Security-Client: 494, nothing to the core", IN_REG,
-	      REG0(.sec_client = ""), .to = PH_UE_PLAIN, .code = 494, .lacks = { "Security-Server" },
+	      REG0(.sec_client = ""), .to = PH_UE_PLAIN, .code = 494,
+	      /* RFC 3329 2.3.2: the 494 names what we offer, without SPIs or ports */
+	      .has = { "Security-Server~ipsec-3gpp" }, .lacks = { "Security-Server~spi-c=" },
 	      STAT(rejected_494, 1), .puts = 0, .after = "-" },
 	    { "Security-Client with only an algorithm we do not serve: 494", IN_REG,
 	      REG0(.cseq = 2, .sec_client = "ipsec-3gpp;alg=foo;spi-c=1;spi-s=2;port-c=5062;"
@@ -160,7 +162,15 @@ static const struct scenario scenarios[] = {
 	    { "protected REGISTER with a tampered Security-Verify: 494 through the set", IN_REG_T,
 	      PROT(2, .sec_verify = "ipsec-3gpp;alg=hmac-sha-1-96;ealg=null;spi-c=1;spi-s=2;"
 				    "port-c=6100;port-s=6101"),
-	      .to = PH_UE_PROT, .code = 494, STAT(verify_mismatch, 1), .after = "T" } } },
+	      .to = PH_UE_PROT, .code = 494, .has = { "Security-Server~ipsec-3gpp" },
+	      STAT(verify_mismatch, 1), .after = "T" } } },
+	{ "protected REGISTER with an Authorization that cannot be parsed",
+	  { S_REGISTER, S_401,
+	    { "a second, unterminated Authorization: 400 through the set, nothing to the core",
+	      IN_REG_T,
+	      PROT(2, .extra = "Authorization: Digest username=\"" ALICE ", "
+			       "integrity-protected=yes\r\n"),
+	      .to = PH_UE_PROT, .code = 400, .after = "T" } } },
 	{ "unprotected requests other than REGISTER",
 	  { { "OPTIONS outside ESP: dropped, not answered", IN_UE_RAW,
 	      .text = "OPTIONS sip:ims.example SIP/2.0\r\n"

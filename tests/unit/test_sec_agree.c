@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include "reg/reg.h"
 #include "sip/sec_agree.h"
 #include "tap.h"
 
@@ -276,8 +279,13 @@ static const struct choose_case choose_cases[] = {
 	 -ENOENT},
 	{"mod=tun not usable", PREFS_STD, MECH("alg=hmac-sha-1-96;ealg=aes-cbc;mod=tun", "1111"),
 	 -ENOENT},
-	{"mod=UDP-enc-tun usable", PREFS_STD,
-	 MECH("alg=hmac-sha-1-96;ealg=aes-cbc;mod=UDP-enc-tun", "1111"), 0, 0, 0},
+	/* no UDP encapsulation yet: answering with mod=trans would agree on SAs the UE lacks */
+	{"mod=UDP-enc-tun not chosen", PREFS_STD,
+	 MECH("alg=hmac-sha-1-96;ealg=aes-cbc;mod=UDP-enc-tun", "1111"), -ENOENT},
+	{"mod=UDP-enc-tun passed over for a trans offer", PREFS_STD,
+	 MECH("alg=hmac-sha-1-96;ealg=aes-cbc;mod=UDP-enc-tun;q=0.9",
+	      "1111") ", " MECH("alg=hmac-sha-1-96;ealg=aes-cbc;mod=trans;q=0.1", "1112"),
+	 0, 1, 0},
 	{"unknown alg skipped", PREFS_STD,
 	 MECH("alg=hmac-sha-512;ealg=aes-cbc", "1111") ", " MECH("alg=hmac-md5-96;ealg=null",
 								 "1112"),
@@ -346,9 +354,11 @@ static void test_format(void)
 		  "format: exact-size buffer fits");
 
 	TAP_CHECK(sec_mech_server(&m, &pref, "tun", 3333, 4444, 6062, 6064) == -EINVAL &&
+			  sec_mech_server(&m, &pref, "UDP-enc-tun", 3333, 4444, 6062, 6064) ==
+				  -EINVAL &&
 			  sec_mech_server(&m, &pref, "trans", 1, 4444, 6062, 6064) == -EINVAL &&
 			  sec_mech_server(&m, &pref, "trans", 3333, 4444, 0, 6064) == -EINVAL,
-		  "format: bad mod, reserved SPI, port 0 refused");
+		  "format: bad or unserved mod (UDP-enc-tun), reserved SPI, port 0 refused");
 
 	{
 		static const struct {
@@ -357,7 +367,7 @@ static void test_format(void)
 		} qs[] = {{0, ";q=0;"}, {5, ";q=0.005;"}, {250, ";q=0.25;"}, {1000, ";q=1;"}};
 		size_t i;
 
-		sec_mech_server(&m, &pref, "UDP-enc-tun", 3333, 4444, 6062, 6064);
+		sec_mech_server(&m, &pref, "trans", 3333, 4444, 6062, 6064);
 		for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 			m.q = qs[i].q;
 			sec_mech_format(&m, buf, sizeof(buf));
@@ -505,6 +515,65 @@ static void test_client_table(void)
 	}
 }
 
+/* ---- limits: what a real UE sends must fit every buffer on the path ------------------ */
+
+/*
+ * Eight mechanisms with long SPIs, every parameter and some extensions: well
+ * over 2 KiB, parsed, chosen from, and kept in a REG_SECHDR_MAX buffer
+ * (registration and transaction copies of the Security-Client).
+ */
+static void test_limits(void)
+{
+	static const char *const pairs[] = {"hmac-sha-1-96;ealg=aes-cbc", "hmac-md5-96;ealg=aes-cbc",
+					    "hmac-sha-1-96;ealg=null", "hmac-md5-96;ealg=null"};
+	char text[4096], back[REG_SECHDR_MAX];
+	struct sec_list l, again;
+	struct sec_prefs p;
+	const char *err = NULL;
+	size_t n = 0;
+	unsigned int mi, pi;
+	int rc;
+
+	for (int i = 0; i < 8; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "%sipsec-3gpp;q=0.%d;alg=%s;prot=esp;mod=trans;"
+				      "spi-c=%u;spi-s=%u;port-c=%u;port-s=%u;"
+				      "x-vendor-extension-one=\"abcdefghijklmnopqrstuvwxyz0123456789\";"
+				      "x-vendor-extension-two=abcdefghijklmnopqrstuvwxyz0123456789;"
+				      "x-vendor-extension-3=abcdefghijklmnopqrstuvwxyz",
+				      i ? ", " : "", 8 - i, pairs[i % 4], 4000000000u + i,
+				      4100000000u + i, 60000 + 2 * i, 60001 + 2 * i);
+	sec_list_init(&l);
+	rc = sec_list_parse(&l, text, n, &err);
+	TAP_CHECK(n >= 2048 && rc == 8, "limits: 8 mechanisms in %zu bytes parse (rc %d%s%s)", n,
+		  rc, err ? ", " : "", err ? err : "");
+	sec_prefs_parse(&p, "hmac-md5-96/null", 16, &err);
+	TAP_CHECK(!sec_choose(&l, &p, &mi, &pi) && mi == 3, "limits: the 4th of 8 is chosen (higher q than the 8th)");
+	rc = sec_list_format(&l, back, sizeof(back));
+	sec_list_init(&again);
+	TAP_CHECK(rc > 0 && n < sizeof(back) && sec_list_parse(&again, back, (size_t)rc, &err) == 8 &&
+			  sec_list_equal(&l, &again),
+		  "limits: %zu bytes fit REG_SECHDR_MAX (%d) and round-trip", n, REG_SECHDR_MAX);
+}
+
+/* RFC 3329 2.3.1/2.3.2: a 494 lists what we support, whatever the UE offered. */
+static void test_offer(void)
+{
+	static const char want[] = "ipsec-3gpp;q=0.5;prot=esp;mod=trans;alg=hmac-sha-1-96;"
+				   "ealg=aes-cbc, ipsec-3gpp;q=0.1;prot=esp;mod=trans;"
+				   "alg=hmac-md5-96;ealg=null";
+	struct sec_prefs p = {0};
+	char buf[512];
+	const char *err;
+
+	sec_prefs_parse(&p, "hmac-sha-1-96/aes-cbc, hmac-md5-96/null", 39, &err);
+	TAP_CHECK(sec_prefs_offer(&p, buf, sizeof(buf)) == (int)strlen(want) && !strcmp(buf, want),
+		  "494 offer: one mechanism per preference (%s)", buf);
+	TAP_CHECK(sec_prefs_offer(&p, buf, 20) == -ENOSPC, "494 offer: -ENOSPC when it does not fit");
+	p.n = 0;
+	TAP_CHECK(sec_prefs_offer(&p, buf, sizeof(buf)) == -EINVAL, "494 offer: nothing to offer");
+}
+
 int main(void)
 {
 	test_parse_table();
@@ -514,5 +583,7 @@ int main(void)
 	test_format();
 	test_verify_table();
 	test_client_table();
+	test_limits();
+	test_offer();
 	return tap_done();
 }

@@ -24,7 +24,43 @@ static const struct {
 	{ "garbage length", "REGISTER sip:a SIP/2.0\r\nContent-Length: 1x\r\n\r\n", -EBADMSG },
 	{ "length past the buffer", "REGISTER sip:a SIP/2.0\r\nContent-Length: 999999\r\n\r\n",
 	  -EBADMSG },
+	{ "length overflowing long", "REGISTER sip:a SIP/2.0\r\nContent-Length: 99999999999999999999\r\n\r\n",
+	  -EBADMSG },
+	{ "length with a sign", "REGISTER sip:a SIP/2.0\r\nContent-Length: +4\r\n\r\nabcd", -EBADMSG },
+	{ "empty length", "REGISTER sip:a SIP/2.0\r\nContent-Length:\r\n\r\n", -EBADMSG },
+	{ "length of 64 KiB exactly, headers on top", "REGISTER sip:a SIP/2.0\r\nContent-Length: 65536\r\n\r\n",
+	  -EBADMSG },
+	{ "a 40 KiB body: incomplete, not refused", "MESSAGE sip:a SIP/2.0\r\nContent-Length: 40960\r\n\r\nab",
+	  0 },
 };
+
+/* Leading CRLFs on a stream: RFC 5626 ping (4), bare CRLF (2), none (0), undecided. */
+static const struct {
+	const char *name, *in;
+	int want;
+} crlfs[] = {
+	{ "double CRLF ping", "\r\n\r\n", 4 },
+	{ "ping then a request", "\r\n\r\nREGISTER sip:a SIP/2.0\r\n", 4 },
+	{ "bare CRLF before a request", "\r\nREGISTER sip:a SIP/2.0\r\n", 2 },
+	{ "one CRLF so far", "\r\n", -EAGAIN },
+	{ "CR so far", "\r", -EAGAIN },
+	{ "CRLF CR so far", "\r\n\r", -EAGAIN },
+	{ "a request", "REGISTER sip:a SIP/2.0\r\n", 0 },
+	{ "CR without LF", "\rX", 0 },
+	{ "nothing", "", 0 },
+};
+
+/* A message of total bytes (headers + body of 'x'), for the size limit. */
+static int frame_of_size(size_t total)
+{
+	static char buf[TCP_UE_MSG_MAX + 64];
+	const char *fmt = "MESSAGE sip:a SIP/2.0\r\nContent-Length: %5zu\r\n\r\n";
+	size_t hdr = (size_t)snprintf(NULL, 0, fmt, (size_t)0);
+
+	snprintf(buf, sizeof(buf), fmt, total - hdr);
+	memset(buf + hdr, 'x', total - hdr);
+	return sip_tcp_frame(buf, total);
+}
 
 static const struct {
 	const char *name, *msg, *hdr;
@@ -57,6 +93,15 @@ int main(void)
 		TAP_CHECK(got == frames[i].want, "tcp framing: %s (got %d, want %d)", frames[i].name,
 			  got, frames[i].want);
 	}
+	for (size_t i = 0; i < sizeof(crlfs) / sizeof(crlfs[0]); i++) {
+		int got = sip_tcp_crlf(crlfs[i].in, strlen(crlfs[i].in));
+
+		TAP_CHECK(got == crlfs[i].want, "tcp crlf: %s (got %d, want %d)", crlfs[i].name, got,
+			  crlfs[i].want);
+	}
+	TAP_CHECK(frame_of_size(TCP_UE_MSG_MAX) == TCP_UE_MSG_MAX,
+		  "tcp framing: a message of exactly 64 KiB is one frame");
+	TAP_CHECK(frame_of_size(20000) == 20000, "tcp framing: a 20000-byte message is one frame");
 	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
 		int n = sipm_raw_header(headers[i].msg, strlen(headers[i].msg), headers[i].hdr,
 					headers[i].pos, out, sizeof(out));

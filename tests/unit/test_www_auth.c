@@ -5,18 +5,11 @@
 #include <string.h>
 
 #include "sip/www_auth.h"
+#include "aka_set1.h"
 #include "tap.h"
 
-/* Milenage test set 1 (TS 35.208): CK and IK */
-#define CK_HEX "b40ba9a3c58b2a05bbf0d987b21bf8cb"
-#define IK_HEX "f769bcd751044604127672711c6d3441"
 /* base64(RAND || AUTN) of test set 1, AUTN = SQN^AK || AMF || MAC-A; made with python3 base64 */
 #define NONCE "I1U8vpY3qJ0hiuZNrke/NVXzKLQ1d7m5Sp/6w1Tfr7M="
-
-static const uint8_t ck1[16] = {0xb4, 0x0b, 0xa9, 0xa3, 0xc5, 0x8b, 0x2a, 0x05,
-				0xbb, 0xf0, 0xd9, 0x87, 0xb2, 0x1b, 0xf8, 0xcb};
-static const uint8_t ik1[16] = {0xf7, 0x69, 0xbc, 0xd7, 0x51, 0x04, 0x46, 0x04,
-				0x12, 0x76, 0x72, 0x71, 0x1c, 0x6d, 0x34, 0x41};
 
 struct strip_case {
 	const char *name;
@@ -203,10 +196,19 @@ static const struct integ_case integ_cases[] = {
 	 "Digest username=\"u@ims\", realm=\"ims\", integrity-protected=\"no\""},
 	{"unquoted, odd case replaced", "Digest Integrity-Protected=yes,username=\"u\"",
 	 "ip-assoc-yes", 0, "Digest username=\"u\", integrity-protected=\"ip-assoc-yes\""},
+	{"UE wrote it twice, quoted and not",
+	 "Digest integrity-protected=yes, username=\"u\", INTEGRITY-PROTECTED=\"ip-assoc-yes\"", "no",
+	 0, "Digest username=\"u\", integrity-protected=\"no\""},
+	{"only the UE's integrity-protected", "Digest integrity-protected=\"yes\"", "no", 0,
+	 "Digest integrity-protected=\"no\""},
+	{"bare scheme", "Digest", "no", 0, "Digest integrity-protected=\"no\""},
 	{"value not in 24.229", AUTHZ, "maybe", -EINVAL},
 	{"value with quote", AUTHZ, "yes\"", -EINVAL},
 	{"not Digest", "Basic dXNlcjpwYXNz", "yes", -EINVAL},
 	{"bad syntax", "Digest username=\"u", "yes", -EINVAL},
+	{"bad syntax after the UE's yes", "Digest integrity-protected=yes, username=\"u", "no",
+	 -EINVAL},
+	{"two credentials in one header", AUTHZ ", Digest integrity-protected=yes", "no", -EINVAL},
 };
 
 static void test_integrity_table(void)
@@ -220,7 +222,7 @@ static void test_integrity_table(void)
 		const struct integ_case *c = &integ_cases[i];
 		int rc = www_auth_set_integrity(c->in, strlen(c->in), c->value, out, sizeof(out));
 		bool ok = c->rc >= 0 ? rc == (int)strlen(c->out) && !strcmp(out, c->out)
-				     : rc == c->rc;
+				     : rc == c->rc && out[0] == '\0';
 
 		TAP_CHECK(ok, "integrity: %s (rc %d%s%s)", c->name, rc, rc >= 0 ? ": " : "",
 			  rc >= 0 ? out : "");
@@ -233,6 +235,31 @@ static void test_integrity_table(void)
 		  "integrity: -ENOSPC below the exact size, fits at it");
 }
 
+/* What may go to the UE after the raw scrub: re-joined, and never with a key left. */
+static const struct strip_case clean_cases[] = {
+	{"blanked params leave empty elements",
+	 "Digest realm=\"ims.example.com\", nonce=\"" NONCE "\", algorithm=AKAv1-MD5, qop=\"auth\""
+	 ",                                        ,     ",
+	 0, STRIPPED},
+	{"a ck left", STRIPPED ", ck=" CK_HEX, -EINVAL},
+	{"an IK left", STRIPPED ", IK=\"" IK_HEX "\"", -EINVAL},
+	{"unparsable", "Digest realm=\"r", -EINVAL},
+	{"not Digest", "Basic realm=\"r\"", -EINVAL},
+};
+
+static void test_clean_table(void)
+{
+	for (size_t i = 0; i < sizeof(clean_cases) / sizeof(clean_cases[0]); i++) {
+		const struct strip_case *c = &clean_cases[i];
+		char out[512];
+		int rc = www_auth_clean(c->in, strlen(c->in), out, sizeof(out));
+
+		TAP_CHECK(c->rc >= 0 ? rc == (int)strlen(c->out) && !strcmp(out, c->out)
+				     : rc == c->rc && out[0] == '\0',
+			  "clean: %s (rc %d)", c->name, rc);
+	}
+}
+
 int main(void)
 {
 	test_strip_table();
@@ -240,5 +267,6 @@ int main(void)
 	test_nonce_table();
 	test_param();
 	test_integrity_table();
+	test_clean_table();
 	return tap_done();
 }

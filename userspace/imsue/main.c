@@ -16,16 +16,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "aka/milenage.h"
 #include "common/addr.h"
+#include "common/key_arena.h"
 #include "esp/esp.h"
 #include "imsue/ue.h"
 #include "imsue/ue_dns.h"
 #include "imsue/ue_net.h"
+#include "imsue/ue_range.h"
 #include "imsue/ue_sip.h"
+#include "imsue/ue_spi.h"
+#include "imsue/ue_timer.h"
 #include "sip/sec_agree.h"
 
 static void usage(FILE *f)
@@ -47,11 +52,17 @@ static void usage(FILE *f)
 		"  --offer ALG/EALG   offered in Security-Client, repeatable, in order\n"
 		"                     (default hmac-sha-1-96/aes-cbc and hmac-sha-1-96/null)\n"
 		"  --port-c N --port-s N  protected client/server port (default 31000/31001; a\n"
-		"                     re-registration offers N+2; UE i of --count uses N+4i)\n"
+		"                     re-registration offers N+2; UE i of --count uses N+4i,\n"
+		"                     with --ue-prefix every UE uses N)\n"
 		"network:\n"
-		"  --local IP         our address (required)\n"
+		"  --local IP         our address (this or --ue-prefix)\n"
+		"  --ue-prefix P/LEN  UE i of --count at address P+1+i (e.g. 10.64.0.0/10,\n"
+		"                     2001:db8:100::/64); every UE on the same ports, so\n"
+		"                     --count is bounded by the prefix only. The namespace must\n"
+		"                     route the prefix to itself: ip route add local P/LEN dev lo\n"
 		"  --sip-port N       unprotected SIP port (default 5060; UE i of --count uses "
-		"N+i)\n"
+		"N+i,\n"
+		"                     with --ue-prefix every UE uses N)\n"
 		"  --pcscf IP[:PORT]  P-CSCF address (port 5060 by default)\n"
 		"  --pcscf-fqdn NAME  discover the P-CSCF by DNS (NAPTR, SRV, A/AAAA; RFC 3263)\n"
 		"  --timeout SEC      per final response (default 5)\n"
@@ -62,6 +73,8 @@ static void usage(FILE *f)
 		"                     %%u in the template), run concurrently; prints "
 		"registrations/s\n"
 		"  --rate R           load mode: start R UEs per second (default: all at once)\n"
+		"  --prepare-only     with --ue-prefix: set every UE up as registered (one SA\n"
+		"                     set of dummy keys), print memory per UE, send nothing\n"
 		"commands (run in order):\n"
 		"  register             REGISTER, 401, SAs, protected REGISTER, 200 OK\n"
 		"                       (a re-registration when already registered)\n"
@@ -115,7 +128,22 @@ static void dns_trace(const char *line)
 	printf("   %s\n", line);
 }
 
-static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate)
+/* A whole decimal number in 1..max, or die naming the option. */
+static unsigned long parse_count(const char *opt, const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || v == 0 || v > max) {
+		fprintf(stderr, "imsue: %s must be a whole number in 1..%lu: %s\n", opt, max, s);
+		exit(2);
+	}
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate, bool *prepare)
 {
 	enum {
 		O_IMPI = 256,
@@ -138,6 +166,8 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate)
 		O_JSON,
 		O_COUNT,
 		O_RATE,
+		O_PREFIX,
+		O_PREPARE,
 		O_HELP
 	};
 	static const struct option lo[] = {
@@ -161,6 +191,8 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate)
 		{"json", no_argument, NULL, O_JSON},
 		{"count", required_argument, NULL, O_COUNT},
 		{"rate", required_argument, NULL, O_RATE},
+		{"ue-prefix", required_argument, NULL, O_PREFIX},
+		{"prepare-only", no_argument, NULL, O_PREPARE},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -261,7 +293,20 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate)
 			c->json = true;
 			break;
 		case O_COUNT:
-			c->n_ues = (unsigned int)strtoul(optarg, NULL, 10);
+			c->n_ues = (unsigned int)parse_count("--count", optarg, UE_RANGE_MAX);
+			break;
+		case O_PREFIX: {
+			const char *why;
+
+			if (ue_range_parse(optarg, &c->range, &why)) {
+				fprintf(stderr, "imsue: bad --ue-prefix %s: %s\n", optarg, why);
+				exit(2);
+			}
+			c->prefix = true;
+			break;
+		}
+		case O_PREPARE:
+			*prepare = true;
 			break;
 		case O_RATE:
 			*rate = atof(optarg);
@@ -275,16 +320,42 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate)
 			exit(2);
 		}
 	}
-	if (!c->impi[0] || !have_k || have_opc == have_op || !have_local || !c->domain[0])
-		die("need --impi, --k, one of --opc/--op, --local and --domain", NULL);
+	if (!c->impi[0] || !have_k || have_opc == have_op || have_local == c->prefix ||
+	    !c->domain[0])
+		die("need --impi, --k, one of --opc/--op, one of --local/--ue-prefix and --domain",
+		    NULL);
+	if (c->prefix) {
+		char net[ADDR_STR_LEN];
+
+		/* the family of the UEs, for the checks below */
+		c->local = c->range.base;
+		if (c->n_ues > c->range.size) {
+			fprintf(stderr,
+				"imsue: --ue-prefix %s/%u holds %u UE addresses, fewer than "
+				"--count %u\n",
+				addr_str(&c->range.base, net, sizeof(net)), c->range.plen,
+				c->range.size, c->n_ues);
+			exit(2);
+		}
+	}
+	if (*prepare && !c->prefix)
+		die("--prepare-only needs --ue-prefix", NULL);
 	if (have_pcscf == !!fqdn)
 		die("need exactly one of --pcscf and --pcscf-fqdn", NULL);
-	if (!c->n_ues || c->n_ues > 60000 || c->timeout_ms <= 0 || !c->port_c || !c->port_s ||
-	    c->port_c == c->port_s || c->expires == 0)
-		die("bad --count, --timeout, --port-c/--port-s or --expires", NULL);
-	if ((uint32_t)c->port_c + 4u * c->n_ues > 65535 ||
-	    (uint32_t)c->port_s + 4u * c->n_ues > 65535 || (uint32_t)c->sip_port + c->n_ues > 65535)
-		die("ports run past 65535 for this --count", NULL);
+	if (!c->n_ues || (!c->prefix && c->n_ues > 60000) || c->timeout_ms <= 0 || !c->port_c ||
+	    !c->port_s || c->port_c == c->port_s || c->expires == 0 || !c->sip_port)
+		die("bad --count (above 60000: use --ue-prefix), --timeout, --port-c/--port-s, "
+		    "--sip-port or --expires",
+		    NULL);
+	/* with --ue-prefix every UE shares the ports: N and N+2 alternate */
+	if (c->prefix ? (uint32_t)c->port_c + 2 > 65535 || (uint32_t)c->port_s + 2 > 65535 ||
+				c->port_c + 2 == c->port_s || c->port_s + 2 == c->port_c
+		      : (uint32_t)c->port_c + 4u * c->n_ues > 65535 ||
+				(uint32_t)c->port_s + 4u * c->n_ues > 65535 ||
+				(uint32_t)c->sip_port + c->n_ues > 65535)
+		die(c->prefix ? "--port-c/--port-s: N and N+2 must be free and distinct"
+			      : "ports run past 65535 for this --count (use --ue-prefix)",
+		    NULL);
 	if (have_op && milenage_opc(c->k, op, c->opc))
 		die("OPc computation failed", NULL);
 	if (!c->n_offers) {
@@ -318,7 +389,7 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate)
 		}
 		c->n_steps++;
 	}
-	if (!c->n_steps)
+	if (!c->n_steps && !*prepare)
 		die("no command (try: register deregister)", NULL);
 	if (fqdn) {
 		int rc;
@@ -330,78 +401,223 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate)
 			die("P-CSCF discovery failed", fqdn);
 	}
 	if (addr_is_v4(&c->pcscf) != addr_is_v4(&c->local))
-		die("--local and the P-CSCF must be the same address family", NULL);
+		die("--local (or --ue-prefix) and the P-CSCF must be the same address family",
+		    NULL);
 	c->quiet = c->n_ues > 1 && !c->json;
 }
 
-/* One ESP packet: find the UE by SPI, decap, hand the inner SIP over. */
-static void esp_in(struct ue_net *net, int fd, struct ue *ues, unsigned int n, uint64_t now)
+/* The UEs of the run and what the loop needs to reach any of them in O(1). */
+struct loop {
+	struct ue_cfg *cfg;
+	struct ue_net *net;
+	struct ue *ues;
+	unsigned int n, started, done, ok, regs;
+	struct ue_timers tq;
+};
+
+/*
+ * After anything happened to @u: run its next commands while idle, count it
+ * when done, else (re)arm its timer. The only per-UE work of the loop.
+ */
+static void kick(struct loop *l, struct ue *u, uint64_t now)
 {
+	uint64_t d;
+
+	while (u->state == UE_IDLE)
+		ue_next(u, now);
+	if (u->state == UE_DONE) {
+		if (!u->finished) {
+			u->finished = true;
+			l->done++;
+			l->ok += !u->failed;
+			l->regs += u->registrations;
+		}
+		return;
+	}
+	d = ue_next_deadline(u);
+	if (d == UINT64_MAX || d == u->sched_ms)
+		return;
+	u->sched_ms = d;
+	if (ue_timer_push(&l->tq, d, u->idx)) {
+		fprintf(stderr, "imsue: out of memory for timers\n");
+		exit(1);
+	}
+}
+
+/* One ESP packet: the SPI names the UE (ue_spi.h), decap, hand the inner SIP over. */
+static void esp_in(struct loop *l, int fd, uint64_t now)
+{
+	struct ue_net *net = l->net;
+
 	for (int budget = 256; budget--;) {
 		ssize_t len = ue_net_recv_esp(net, fd);
 		struct esp_inner in;
-		uint32_t spi;
+		struct esp_sa *sa;
+		struct ue *u;
+		uint32_t spi, idx;
+		uint16_t port;
+		int rc;
 
 		if (len < 0)
 			return;
 		spi = esp_peek_spi(net->pkt, (size_t)len);
-		if (!spi)
+		if (!spi || !ue_spi_owner(l->cfg->spi_base, l->started, spi, &idx))
 			continue;
-		for (unsigned int i = 0; i < n; i++) {
-			uint16_t port;
-			struct esp_sa *sa = ue_find_inbound(&ues[i], spi, &port);
-			int rc;
-
-			if (!sa)
-				continue;
-			rc = esp_decap(sa, net->pkt, (size_t)len, &in);
-			if (rc) {
-				ue_say(&ues[i], "warning",
-				       "   ESP packet on spi 0x%08x dropped: %s", spi,
-				       strerror(-rc));
-				break;
-			}
-			if (in.next_hdr != IPPROTO_UDP || in.l4_len < 8) {
-				ue_say(&ues[i], "warning",
-				       "   ESP spi 0x%08x: not UDP (SIP over TCP not emulated yet)",
-				       spi);
-				break;
-			}
-			ue_on_sip(&ues[i], (const char *)in.l4 + 8, in.l4_len - 8, true, now);
-			break;
+		u = &l->ues[idx];
+		sa = ue_find_inbound(u, spi, &port);
+		if (!sa)
+			continue;
+		rc = esp_decap(sa, net->pkt, (size_t)len, &in);
+		if (rc) {
+			ue_say(u, "warning", "   ESP packet on spi 0x%08x dropped: %s", spi,
+			       strerror(-rc));
+			continue;
 		}
+		if (in.next_hdr != IPPROTO_UDP || in.l4_len < 8) {
+			ue_say(u, "warning",
+			       "   ESP spi 0x%08x: not UDP (SIP over TCP not emulated yet)", spi);
+			continue;
+		}
+		ue_on_sip(u, (const char *)in.l4 + 8, in.l4_len - 8, true, now);
+		kick(l, u, now);
 	}
 }
 
-static void udp_in(struct ue *u, uint64_t now)
-{
-	static char buf[65536];
+static char sip_buf[65536];
 
+/* Unprotected SIP of one UE on its own socket. */
+static void udp_in(struct loop *l, struct ue *u, uint64_t now)
+{
 	for (int budget = 64; budget--;) {
-		ssize_t r = recv(u->udp_fd, buf, sizeof(buf) - 1, 0);
+		ssize_t r = recv(u->udp_fd, sip_buf, sizeof(sip_buf) - 1, 0);
 
 		if (r <= 0)
 			return;
-		buf[r] = '\0';
-		ue_on_sip(u, buf, (size_t)r, false, now);
+		sip_buf[r] = '\0';
+		ue_on_sip(u, sip_buf, (size_t)r, false, now);
+		kick(l, u, now);
 	}
+}
+
+/* --ue-prefix: unprotected SIP of every UE on one socket; the destination names the UE. */
+static void prefix_in(struct loop *l, uint64_t now)
+{
+	for (int budget = 256; budget--;) {
+		struct pcscf_addr dst;
+		ssize_t r = ue_net_recv_udp(l->net, sip_buf, sizeof(sip_buf), &dst);
+		uint32_t idx;
+
+		if (r == -EADDRNOTAVAIL)
+			continue;
+		if (r < 0)
+			return;
+		if (ue_range_index(&l->cfg->range, &dst, &idx) || idx >= l->started)
+			continue; /* not one of our UEs */
+		ue_on_sip(&l->ues[idx], sip_buf, (size_t)r, false, now);
+		kick(l, &l->ues[idx], now);
+	}
+}
+
+static long rss_kib(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * --prepare-only: every UE in the state of a registered one, nothing sent.
+ * Resident memory before and after says what a UE costs: its struct, and
+ * the ESP engine's four SAs (struct, key arena block, cipher context).
+ */
+static int prepare_only(struct loop *l)
+{
+	long rss0 = rss_kib(), rss1, rss2;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < l->n; i++) {
+		rc = ue_init(&l->ues[i], l->cfg, l->net, i);
+		if (rc) {
+			fprintf(stderr, "imsue: UE %u: %s\n", i, strerror(-rc));
+			return 1;
+		}
+	}
+	rss1 = rss_kib();
+	for (i = 0; i < l->n; i++) {
+		rc = ue_prepare_registered(&l->ues[i]);
+		if (rc) {
+			fprintf(stderr, "imsue: UE %u: SAs: %s\n", i, strerror(-rc));
+			return 1;
+		}
+	}
+	rss2 = rss_kib();
+	printf("== prepared %u UEs, one SA set each: resident %.1f MiB (%.0f bytes/UE): "
+	       "UE state %.0f bytes/UE (struct ue %zu bytes), SA state %.0f bytes/UE\n",
+	       l->n, rss2 / 1024.0, (rss2 - rss0) * 1024.0 / l->n, (rss1 - rss0) * 1024.0 / l->n,
+	       sizeof(struct ue), (rss2 - rss1) * 1024.0 / l->n);
+	if (l->cfg->json)
+		printf("{\"prepared\":{\"ues\":%u,\"rss_kib\":%ld,\"bytes_per_ue\":%.0f,"
+		       "\"ue_state_bytes_per_ue\":%.0f,\"sa_bytes_per_ue\":%.0f,"
+		       "\"struct_ue\":%zu}}\n",
+		       l->n, rss2, (rss2 - rss0) * 1024.0 / l->n, (rss1 - rss0) * 1024.0 / l->n,
+		       (rss2 - rss1) * 1024.0 / l->n, sizeof(struct ue));
+	for (i = 0; i < l->n; i++)
+		ue_fini(&l->ues[i]);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static struct ue_net net;
+	static struct ue_net net = {
+		.esp4_fd = -1, .esp6_fd = -1, .raw4_fd = -1, .raw6_fd = -1, .sip_fd = -1};
 	static struct ue_cfg cfg;
-	struct ue *ues;
+	struct loop l = {.cfg = &cfg, .net = &net};
 	struct pollfd *pfd;
 	uint64_t t0, now;
 	double rate = 0, secs;
-	unsigned int i, started = 0, done = 0, ok = 0, regs = 0;
+	bool prepare = false;
+	unsigned int i, nbase = 0, nfd = 0;
+	uint32_t rnd;
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	srandom((unsigned int)time(NULL) ^ (unsigned int)getpid());
 	ue_sip_init();
-	parse_args(argc, argv, &cfg, &rate);
+	parse_args(argc, argv, &cfg, &rate, &prepare);
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)random();
+	cfg.spi_base = ue_spi_base(rnd, cfg.n_ues);
+	l.n = cfg.n_ues;
+
+	/*
+	 * Key arena for every SA we may hold at once: three sets of four per UE
+	 * (new, old, temporary) and one block in passing while an SA is made.
+	 * A reservation: pages are used (and locked) only as SAs come.
+	 */
+	rc = key_arena_reserve((size_t)cfg.n_ues * 3 * UE_SA_COUNT + 64);
+	if (rc) {
+		fprintf(stderr, "imsue: key arena: %s\n", strerror(-rc));
+		return 1;
+	}
+	l.ues = calloc(cfg.n_ues, sizeof(*l.ues));
+	if (!l.ues) {
+		fprintf(stderr, "imsue: out of memory for %u UEs\n", cfg.n_ues);
+		return 1;
+	}
+	if (prepare) {
+		rc = prepare_only(&l);
+		free(l.ues);
+		return rc;
+	}
 
 	rc = ue_net_open(&net);
 	if (rc) {
@@ -409,59 +625,69 @@ int main(int argc, char **argv)
 			strerror(-rc));
 		return 1;
 	}
-	ues = calloc(cfg.n_ues, sizeof(*ues));
-	pfd = calloc(cfg.n_ues + 2, sizeof(*pfd));
-	if (!ues || !pfd) {
+	if (cfg.prefix) {
+		rc = ue_net_open_sip(&net, addr_is_v4(&cfg.local), cfg.sip_port);
+		if (rc) {
+			fprintf(stderr, "imsue: SIP socket on port %u: %s\n", cfg.sip_port,
+				strerror(-rc));
+			return 1;
+		}
+	}
+	/* the poll set is fixed: raw ESP, then the shared SIP socket or one per UE */
+	pfd = calloc((cfg.prefix ? 0 : cfg.n_ues) + 3, sizeof(*pfd));
+	if (!pfd) {
 		fprintf(stderr, "imsue: out of memory\n");
 		return 1;
 	}
+	if (net.esp4_fd >= 0)
+		pfd[nfd++] = (struct pollfd){.fd = net.esp4_fd, .events = POLLIN};
+	if (net.esp6_fd >= 0)
+		pfd[nfd++] = (struct pollfd){.fd = net.esp6_fd, .events = POLLIN};
+	if (net.sip_fd >= 0)
+		pfd[nfd++] = (struct pollfd){.fd = net.sip_fd, .events = POLLIN};
+	nbase = nfd;
 	for (i = 0; i < cfg.n_ues; i++) {
-		rc = ue_init(&ues[i], &cfg, &net, i);
+		rc = ue_init(&l.ues[i], &cfg, &net, i);
 		if (rc) {
 			fprintf(stderr, "imsue: UE %u: UDP port %u: %s\n", i, cfg.sip_port + i,
 				strerror(-rc));
 			return 1;
 		}
+		if (!cfg.prefix)
+			pfd[nfd++] = (struct pollfd){.fd = l.ues[i].udp_fd, .events = POLLIN};
 	}
 
 	t0 = ue_now_ms();
-	while (done < cfg.n_ues) {
-		uint64_t next = UINT64_MAX;
-		int nfd = 0, timeout;
+	while (l.done < l.n) {
+		struct ue_timer_ent e;
+		uint64_t next;
+		int timeout;
 
 		now = ue_now_ms();
-		/* start UEs at --rate, then advance every idle UE to its next command */
-		while (started < cfg.n_ues &&
-		       (rate <= 0 || now >= t0 + (uint64_t)(started * 1000.0 / rate)))
-			ues[started++].t_start_ms = now;
-		if (started < cfg.n_ues)
-			next = t0 + (uint64_t)(started * 1000.0 / rate);
-		for (i = 0; i < started; i++) {
-			struct ue *u = &ues[i];
+		/* start UEs at --rate */
+		while (l.started < l.n &&
+		       (rate <= 0 || now >= t0 + (uint64_t)(l.started * 1000.0 / rate))) {
+			struct ue *u = &l.ues[l.started++];
 
-			while (u->state == UE_IDLE)
-				ue_next(u, now);
-			if (u->state == UE_DONE && !u->finished) {
-				u->finished = true;
-				done++;
-				ok += !u->failed;
-				regs += u->registrations;
-				continue;
-			}
-			if (u->state == UE_DONE)
-				continue;
-			if (ue_next_deadline(u) < next)
-				next = ue_next_deadline(u);
+			u->t_start_ms = now;
+			kick(&l, u, now);
 		}
-		if (done >= cfg.n_ues)
+		/* the UEs that are due, and no other */
+		while (ue_timer_pop_due(&l.tq, now, &e)) {
+			struct ue *u = &l.ues[e.idx];
+
+			if (u->sched_ms != e.t)
+				continue; /* stale: the UE moved its deadline */
+			u->sched_ms = UINT64_MAX;
+			ue_on_timer(u, now);
+			kick(&l, u, now);
+		}
+		if (l.done >= l.n)
 			break;
 
-		if (net.esp4_fd >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = net.esp4_fd, .events = POLLIN};
-		if (net.esp6_fd >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = net.esp6_fd, .events = POLLIN};
-		for (i = 0; i < cfg.n_ues; i++)
-			pfd[nfd++] = (struct pollfd){.fd = ues[i].udp_fd, .events = POLLIN};
+		next = ue_timer_next(&l.tq);
+		if (l.started < l.n && t0 + (uint64_t)(l.started * 1000.0 / rate) < next)
+			next = t0 + (uint64_t)(l.started * 1000.0 / rate);
 		now = ue_now_ms();
 		timeout = next == UINT64_MAX ? 1000 : next <= now ? 0 : (int)(next - now);
 		if (timeout > 1000)
@@ -471,36 +697,34 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		now = ue_now_ms();
-		for (int j = 0; j < nfd; j++) {
+		for (unsigned int j = 0; j < nfd; j++) {
 			if (!(pfd[j].revents & POLLIN))
 				continue;
-			if (pfd[j].fd == net.esp4_fd || pfd[j].fd == net.esp6_fd) {
-				esp_in(&net, pfd[j].fd, ues, started, now);
-			} else {
-				for (i = 0; i < started; i++)
-					if (ues[i].udp_fd == pfd[j].fd)
-						udp_in(&ues[i], now);
-			}
+			if (pfd[j].fd == net.esp4_fd || pfd[j].fd == net.esp6_fd)
+				esp_in(&l, pfd[j].fd, now);
+			else if (pfd[j].fd == net.sip_fd)
+				prefix_in(&l, now);
+			else if (j - nbase < l.started)
+				udp_in(&l, &l.ues[j - nbase], now);
 		}
-		for (i = 0; i < started; i++)
-			ue_on_timer(&ues[i], now);
 	}
 
 	secs = (double)(ue_now_ms() - t0) / 1000.0;
 	if (cfg.json)
 		printf("{\"summary\":{\"ues\":%u,\"ok\":%u,\"failed\":%u,\"registrations\":%u,"
 		       "\"seconds\":%.3f,\"registrations_per_s\":%.1f}}\n",
-		       cfg.n_ues, ok, cfg.n_ues - ok, regs, secs, secs > 0 ? regs / secs : 0);
-	else if (cfg.n_ues > 1)
+		       l.n, l.ok, l.n - l.ok, l.regs, secs, secs > 0 ? l.regs / secs : 0);
+	else if (l.n > 1)
 		printf("== %u UEs: %u ok, %u failed; %u registrations in %.3f s = %.1f "
 		       "registrations/s\n",
-		       cfg.n_ues, ok, cfg.n_ues - ok, regs, secs, secs > 0 ? regs / secs : 0);
+		       l.n, l.ok, l.n - l.ok, l.regs, secs, secs > 0 ? l.regs / secs : 0);
 	else
-		printf("== %s\n", ok == 1 ? "all commands behaved as expected" : "FAILED");
-	for (i = 0; i < cfg.n_ues; i++)
-		ue_fini(&ues[i]);
-	free(ues);
+		printf("== %s\n", l.ok == 1 ? "all commands behaved as expected" : "FAILED");
+	for (i = 0; i < l.n; i++)
+		ue_fini(&l.ues[i]);
+	ue_timer_free(&l.tq);
+	free(l.ues);
 	free(pfd);
 	ue_net_close(&net);
-	return ok == cfg.n_ues ? 0 : 1;
+	return l.ok == l.n ? 0 : 1;
 }

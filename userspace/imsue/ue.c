@@ -27,6 +27,7 @@
 #include "imsue/ue_net.h"
 #include "imsue/ue_sa.h"
 #include "imsue/ue_sip.h"
+#include "imsue/ue_spi.h"
 
 #define T1_MS 500 /* RFC 3261 timer T1: UDP retransmission starts here */
 
@@ -63,16 +64,29 @@ static struct ue_tx *tx_of(struct ue *u)
 	return &u->tx;
 }
 
-static void rand_hex(char *out, size_t nbytes)
+/*
+ * Call-IDs, tags and branches need to be unique, not secret: xorshift64*
+ * seeded once from getrandom() instead of a syscall per message.
+ */
+static uint64_t rand64(void)
 {
-	uint8_t r[32];
+	static uint64_t x;
 
-	if (nbytes > sizeof(r))
-		nbytes = sizeof(r);
-	if (getrandom(r, nbytes, 0) != (ssize_t)nbytes)
-		memset(r, 0x5a, nbytes);
-	for (size_t i = 0; i < nbytes; i++)
-		sprintf(out + 2 * i, "%02x", r[i]);
+	if (!x && (getrandom(&x, sizeof(x), 0) != sizeof(x) || !x))
+		x = 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/* The request in flight is over: its copy for retransmission goes. */
+static void tx_release(struct ue *u)
+{
+	free(u->tx.msg);
+	u->tx.msg = NULL;
+	u->tx.len = 0;
+	u->tx.set = NULL;
 }
 
 /* "user@host" + idx -> "user<idx>@host"; "%" in the template: printf format. */
@@ -94,19 +108,43 @@ static void indexed(char *out, size_t cap, const char *tmpl, unsigned int idx, b
 	}
 }
 
+const char *ue_impi(const struct ue *u, char *buf, size_t cap)
+{
+	indexed(buf, cap, u->cfg->impi, u->idx, u->cfg->n_ues > 1);
+	return buf;
+}
+
+const char *ue_impu(const struct ue *u, char *buf, size_t cap)
+{
+	char impi[UE_STR];
+
+	if (u->cfg->impu[0]) {
+		indexed(buf, cap, u->cfg->impu, u->idx, u->cfg->n_ues > 1);
+	} else {
+		/* temporary public identity from the IMPI (TS 23.003 13.4) */
+		snprintf(buf, cap, "sip:%s", ue_impi(u, impi, sizeof(impi)));
+	}
+	return buf;
+}
+
 static void new_call_id(struct ue *u)
 {
-	char r[17];
+	u->call_rand = rand64();
+	u->from_tag = rand64();
+}
 
-	rand_hex(r, 8);
-	snprintf(u->call_id, sizeof(u->call_id), "%s-%u@imsue", r, u->idx);
-	rand_hex(u->from_tag, 8);
+/* The Call-ID of the request in flight (or of the registration). */
+static const char *req_call_id(const struct ue *u, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%016" PRIx64 "-%u@imsue",
+		 u->req_own_call_id ? u->req_rand : u->call_rand, u->idx);
+	return buf;
 }
 
 int ue_init(struct ue *u, const struct ue_cfg *cfg, struct ue_net *net, unsigned int idx)
 {
-	bool many = cfg->n_ues > 1;
-	uint16_t stride = 4; /* two pairs of protected ports per UE, alternating */
+	/* two pairs of protected ports per UE, alternating; shared by all with --ue-prefix */
+	uint16_t stride = cfg->prefix ? 0 : 4;
 	int fd;
 
 	memset(u, 0, sizeof(*u));
@@ -114,18 +152,17 @@ int ue_init(struct ue *u, const struct ue_cfg *cfg, struct ue_net *net, unsigned
 	u->net = net;
 	u->idx = idx;
 	u->udp_fd = -1;
-	indexed(u->impi, sizeof(u->impi), cfg->impi, idx, many);
-	if (cfg->impu[0]) {
-		indexed(u->impu, sizeof(u->impu), cfg->impu, idx, many);
-	} else {
-		/* temporary public identity from the IMPI (TS 23.003 13.4) */
-		snprintf(u->impu, sizeof(u->impu), "sip:%s", u->impi);
-	}
-	u->local = cfg->local;
-	u->sip_port = (uint16_t)(cfg->sip_port + idx);
+	u->slot = UE_SPI_SLOTS - 1; /* the first offer takes slot 0 */
+	u->sched_ms = UINT64_MAX;
 	u->next_port = (uint16_t)(cfg->port_c + idx * stride);
 	new_call_id(u);
 	u->t_start_ms = ue_now_ms();
+	if (cfg->prefix) {
+		u->sip_port = cfg->sip_port;
+		return ue_range_addr(&cfg->range, idx, &u->local);
+	}
+	u->local = cfg->local;
+	u->sip_port = (uint16_t)(cfg->sip_port + idx);
 	fd = ue_udp_open(&u->local, u->sip_port);
 	if (fd < 0)
 		return fd;
@@ -138,9 +175,7 @@ void ue_fini(struct ue *u)
 	ue_sa_set_destroy(&u->set_tmp);
 	ue_sa_set_destroy(&u->set_new);
 	ue_sa_set_destroy(&u->set_old);
-	OPENSSL_cleanse(u->ck, sizeof(u->ck));
-	OPENSSL_cleanse(u->ik, sizeof(u->ik));
-	OPENSSL_cleanse(u->res, sizeof(u->res));
+	tx_release(u);
 	if (u->udp_fd >= 0)
 		close(u->udp_fd);
 	u->udp_fd = -1;
@@ -153,42 +188,26 @@ static void fail(struct ue *u, int err, const char *fmt, const char *detail)
 	if (!u->failed)
 		u->failed = err ? err : -EPROTO;
 	u->state = UE_DONE;
+	tx_release(u);
 }
 
-static bool spi_in_use(const struct ue *u, uint32_t spi)
+static bool slot_in_use(const struct ue *u, unsigned int slot)
 {
 	const struct ue_sa_set *sets[] = {&u->set_new, &u->set_old, &u->set_tmp};
 
 	for (unsigned int i = 0; i < 3; i++)
-		if (sets[i]->live && (sets[i]->spi_uc == spi || sets[i]->spi_us == spi))
+		if (sets[i]->live && sets[i]->slot == slot)
 			return true;
 	return false;
 }
 
-/* Fresh SPIs and the other pair of protected ports for a new Security-Client. */
-static int new_offer(struct ue *u)
+/* Our Security-Client for these SPIs and ports: one ipsec-3gpp entry per offer. */
+static int offer_format(const struct ue *u, uint32_t spi_uc, uint32_t spi_us, uint16_t port_uc,
+			uint16_t port_us, char *buf, size_t cap)
 {
-	static struct sec_list l;
+	static struct sec_list l; /* large; one message at a time */
 	const struct ue_cfg *c = u->cfg;
 	int rc;
-
-	do
-		u->spi_uc = esp_random_spi();
-	while (spi_in_use(u, u->spi_uc));
-	do
-		u->spi_us = esp_random_spi();
-	while (u->spi_us == u->spi_uc || spi_in_use(u, u->spi_us));
-	/* ports of a live set must not be reused by the next one (33.203 7.4) */
-	u->port_uc = u->next_port;
-	u->port_us = (uint16_t)(u->next_port + (c->port_s - c->port_c));
-	if (u->set_new.live &&
-	    (u->set_new.port_uc == u->port_uc || u->set_new.port_us == u->port_us)) {
-		u->port_uc = (uint16_t)(u->port_uc + 2);
-		u->port_us = (uint16_t)(u->port_us + 2);
-	}
-	u->next_port = u->port_uc == (uint16_t)(c->port_c + u->idx * 4)
-			       ? (uint16_t)(u->port_uc + 2)
-			       : (uint16_t)(c->port_c + u->idx * 4);
 
 	sec_list_init(&l);
 	for (unsigned int i = 0; i < c->n_offers; i++) {
@@ -203,13 +222,44 @@ static int new_offer(struct ue *u)
 		snprintf(m->ealg, sizeof(m->ealg), "%s", c->offers[i].ealg);
 		strcpy(m->prot, "esp");
 		strcpy(m->mod, "trans");
-		m->spi_c = u->spi_uc;
-		m->spi_s = u->spi_us;
-		m->port_c = u->port_uc;
-		m->port_s = u->port_us;
+		m->spi_c = spi_uc;
+		m->spi_s = spi_us;
+		m->port_c = port_uc;
+		m->port_s = port_us;
 	}
-	rc = sec_list_format(&l, u->sec_client, sizeof(u->sec_client));
+	rc = sec_list_format(&l, buf, cap);
 	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Fresh SPIs (a slot no live set holds, ue_spi.h) and the other pair of
+ * protected ports for a new Security-Client.
+ */
+static void new_offer(struct ue *u)
+{
+	const struct ue_cfg *c = u->cfg;
+	uint16_t first = (uint16_t)(c->port_c + (c->prefix ? 0 : u->idx * 4));
+
+	/* four slots, at most three live sets: one is always free */
+	for (unsigned int k = 1; k <= UE_SPI_SLOTS; k++) {
+		unsigned int slot = (u->slot + k) % UE_SPI_SLOTS;
+
+		if (!slot_in_use(u, slot)) {
+			u->slot = (uint8_t)slot;
+			break;
+		}
+	}
+	u->spi_uc = ue_spi(c->spi_base, u->idx, u->slot, false);
+	u->spi_us = ue_spi(c->spi_base, u->idx, u->slot, true);
+	/* ports of a live set must not be reused by the next one (33.203 7.4) */
+	u->port_uc = u->next_port;
+	u->port_us = (uint16_t)(u->next_port + (c->port_s - c->port_c));
+	if (u->set_new.live &&
+	    (u->set_new.port_uc == u->port_uc || u->set_new.port_us == u->port_us)) {
+		u->port_uc = (uint16_t)(u->port_uc + 2);
+		u->port_us = (uint16_t)(u->port_us + 2);
+	}
+	u->next_port = u->port_uc == first ? (uint16_t)(first + 2) : first;
 }
 
 static const char *ip_txt(const struct pcscf_addr *a, char *buf, size_t len)
@@ -231,9 +281,14 @@ static int transmit(struct ue *u)
 {
 	struct ue_tx *t = tx_of(u);
 
-	if (!t->set)
+	if (!t->msg)
+		return -EINVAL;
+	if (!t->set && u->udp_fd >= 0)
 		return ue_udp_send(u->udp_fd, &u->cfg->pcscf, u->cfg->pcscf_port, t->msg,
 				   (size_t)t->len);
+	if (!t->set)
+		return ue_net_send_udp(u->net, &u->local, u->sip_port, &u->cfg->pcscf,
+				       u->cfg->pcscf_port, t->msg, (size_t)t->len);
 	return ue_net_send_esp(u->net, t->set->sa[UE_SA_UC_PS], &u->local, &u->cfg->pcscf,
 			       t->set->port_uc, t->set->port_ps, t->msg, (size_t)t->len);
 }
@@ -242,54 +297,66 @@ static int transmit(struct ue *u)
 static int send_req(struct ue *u, const char *method, struct ue_sa_set *set, uint32_t expires,
 		    const char *auth, const char *verify, uint64_t now)
 {
+	static char msg[UE_MSG_MAX]; /* one message at a time; the copy kept is exact */
 	struct ue_tx *t = tx_of(u);
 	char ip[ADDR_STR_LEN], pip[ADDR_STR_LEN + 2], uri[UE_STR + 8];
+	char impi[UE_STR], impu[UE_STR + 8], call_id[48], tag[17], branch[24];
+	char sec_client[512];
 	bool reg = !strcmp(method, "REGISTER");
 	struct ue_req r = {
 		.method = method,
-		.impi = u->impi,
-		.impu = u->impu,
+		.impi = ue_impi(u, impi, sizeof(impi)),
+		.impu = ue_impu(u, impu, sizeof(impu)),
 		.domain = u->cfg->domain,
 		.local_ip = ip_txt(&u->local, ip, sizeof(ip)),
 		.local_v6 = !addr_is_v4(&u->local),
 		.via_port = set ? set->port_us : u->sip_port,
 		.contact_port = u->port_us,
-		.call_id = u->call_id,
-		.from_tag = u->from_tag,
-		.branch = u->branch,
+		.from_tag = tag,
+		.branch = branch,
 		.cseq = ++u->cseq,
 		.expires = expires,
-		.sec_client = reg ? u->sec_client : NULL,
 		.sec_verify = verify,
 		.authorization = auth,
 	};
-	int rc;
+	int rc, len;
 
-	snprintf(u->branch, sizeof(u->branch), "z9hG4bK");
-	rand_hex(u->branch + 7, 12);
 	if (reg) {
-		snprintf(u->req_call_id, sizeof(u->req_call_id), "%s", u->call_id);
-	} else {
-		/* Out of the registration's dialog: a Call-ID of its own (RFC 3261 8.1.1.4). */
-		char rnd[17];
-
-		rand_hex(rnd, 8);
-		snprintf(u->req_call_id, sizeof(u->req_call_id), "%s-%u@imsue", rnd, u->idx);
+		rc = offer_format(u, u->spi_uc, u->spi_us, u->port_uc, u->port_us, sec_client,
+				  sizeof(sec_client));
+		if (rc)
+			return rc;
+		r.sec_client = sec_client;
 	}
-	r.call_id = u->req_call_id;
+	u->branch = rand64();
+	snprintf(branch, sizeof(branch), "z9hG4bK%016" PRIx64, u->branch);
+	snprintf(tag, sizeof(tag), "%016" PRIx64, u->from_tag);
+	/* Out of the registration's dialog: a Call-ID of its own (RFC 3261 8.1.1.4). */
+	u->req_own_call_id = !reg;
+	if (!reg)
+		u->req_rand = rand64();
+	r.call_id = req_call_id(u, call_id, sizeof(call_id));
 	if (!reg) {
 		snprintf(uri, sizeof(uri), "sip:%s", u->cfg->domain);
 		r.request_uri = uri;
 	}
-	t->len = ue_sip_build(&r, t->msg, sizeof(t->msg));
-	if (t->len < 0)
-		return t->len;
+	len = ue_sip_build(&r, msg, sizeof(msg));
+	if (len < 0)
+		return len;
+	tx_release(u);
+	t->msg = malloc((size_t)len + 1);
+	if (!t->msg)
+		return -ENOMEM;
+	memcpy(t->msg, msg, (size_t)len + 1);
+	t->len = len;
 	t->set = set;
 	t->interval_ms = T1_MS;
 	t->next_ms = now + T1_MS;
 	u->protected_req = set != NULL;
 	u->deadline_ms = now + (uint64_t)u->cfg->timeout_ms;
 
+	if (u->cfg->quiet)
+		return transmit(u);
 	host_txt(&u->cfg->pcscf, pip, sizeof(pip));
 	if (set)
 		ue_say(u, "send", "-> %s (protected, spi 0x%08x, %u -> %s:%u) CSeq %u", method,
@@ -298,32 +365,29 @@ static int send_req(struct ue *u, const char *method, struct ue_sa_set *set, uin
 		ue_say(u, "send", "-> %s (unprotected, %u -> %s:%u) CSeq %u", method, u->sip_port,
 		       pip, u->cfg->pcscf_port, u->cseq);
 	if (reg) {
-		ue_say(u, "detail", "   Security-Client: %s", u->sec_client);
+		ue_say(u, "detail", "   Security-Client: %s", sec_client);
 		if (verify)
 			ue_say(u, "detail", "   Security-Verify: %s", verify);
 		ue_say(u, "detail", "   Expires: %u", expires);
 	}
-	rc = transmit(u);
-	if (rc)
-		return rc;
-	return 0;
+	return transmit(u);
 }
 
 static void start_register(struct ue *u, uint32_t expires, uint64_t now)
 {
-	char auth[512], uri[UE_STR + 8];
+	char auth[512], uri[UE_STR + 8], impi[UE_STR];
 	const char *realm = u->cfg->realm[0] ? u->cfg->realm : u->cfg->domain;
 	int rc;
 
 	if (expires == 0 && u->set_new.live) {
-		snprintf(u->sec_client, sizeof(u->sec_client), "%s", u->set_new.sec_client);
-		rc = 0;
+		/* the set's own Security-Client: the same text formatted again */
+		u->slot = u->set_new.slot;
+		u->spi_uc = u->set_new.spi_uc;
+		u->spi_us = u->set_new.spi_us;
+		u->port_uc = u->set_new.port_uc;
+		u->port_us = u->set_new.port_us;
 	} else {
-		rc = new_offer(u);
-	}
-	if (rc) {
-		fail(u, rc, "cannot build Security-Client", strerror(-rc));
-		return;
+		new_offer(u);
 	}
 	/*
 	 * A new REGISTER abandons any challenge left unanswered: its temporary
@@ -342,7 +406,7 @@ static void start_register(struct ue *u, uint32_t expires, uint64_t now)
 	 * the IMPI and realm with empty nonce and response, so the S-CSCF
 	 * knows whom to challenge even when the IMPU is a temporary one.
 	 */
-	ue_sip_auth_initial(u->impi, realm, uri, auth, sizeof(auth));
+	ue_sip_auth_initial(ue_impi(u, impi, sizeof(impi)), realm, uri, auth, sizeof(auth));
 	u->expires_req = expires;
 	u->answered = false;
 	/*
@@ -354,7 +418,8 @@ static void start_register(struct ue *u, uint32_t expires, uint64_t now)
 	rc = send_req(u, "REGISTER", u->set_new.live ? &u->set_new : NULL, expires, auth,
 		      u->set_new.live ? u->set_new.sec_server : NULL, now);
 	if (rc) {
-		fail(u, rc, "cannot send REGISTER", strerror(-rc));
+		fail(u, rc, rc == -ENOSPC ? "cannot build REGISTER" : "cannot send REGISTER",
+		     strerror(-rc));
 		return;
 	}
 	u->state = UE_WAIT_401;
@@ -369,6 +434,7 @@ int ue_next(struct ue *u, uint64_t now)
 		return 1;
 	}
 	s = &u->cfg->steps[u->step++];
+	tx_release(u);
 	u->cur = s->cmd;
 	ue_say(u, "command", "== %s", ue_cmd_name(s->cmd));
 	switch (s->cmd) {
@@ -421,7 +487,7 @@ static void on_401(struct ue *u, const struct ue_resp *r, uint64_t now)
 {
 	struct ue_challenge ch;
 	struct ue_aka_out aka;
-	char auth[1024], uri[UE_STR + 8];
+	char auth[1024], uri[UE_STR + 8], impi[UE_STR];
 	struct ue_sa_set *t = &u->set_tmp;
 	int rc;
 
@@ -445,27 +511,25 @@ static void on_401(struct ue *u, const struct ue_resp *r, uint64_t now)
 	rc = ue_auth_check(u->cfg->k, u->cfg->opc, &ch, u->sqn_ms, u->have_sqn, &aka);
 	if (rc == -EBADMSG) {
 		fail(u, rc, "AUTN does not verify (MAC-A): network not authentic", NULL);
-		return;
+		goto out;
 	}
 	if (rc == -ESTALE) {
 		fail(u, rc, "SQN not fresh (a USIM would answer with AUTS)", NULL);
-		return;
+		goto out;
 	}
 	if (rc) {
 		fail(u, rc, "Milenage failed", strerror(-rc));
-		return;
+		goto out;
 	}
 	memcpy(u->sqn_ms, aka.sqn, 6);
 	u->have_sqn = true;
-	memcpy(u->res, aka.res, 8);
-	memcpy(u->ck, aka.ck, 16);
-	memcpy(u->ik, aka.ik, 16);
-	OPENSSL_cleanse(&aka, sizeof(aka));
 	ue_say(u, "aka",
 	       "   AUTN ok (MAC-A verified), SQN %02x%02x%02x%02x%02x%02x, RES/CK/IK derived",
 	       u->sqn_ms[0], u->sqn_ms[1], u->sqn_ms[2], u->sqn_ms[3], u->sqn_ms[4], u->sqn_ms[5]);
 
 	/* a second 401 (e.g. re-sync) replaces the temporary set */
+	if (u->tx.set == t)
+		u->tx.set = NULL;
 	ue_sa_set_destroy(t);
 	rc = ue_sa_from_server(t, r->sec_server, u->spi_uc, u->spi_us, u->port_uc, u->port_us,
 			       u->cfg->offers, u->cfg->n_offers);
@@ -474,45 +538,49 @@ static void on_401(struct ue *u, const struct ue_resp *r, uint64_t now)
 		     rc == -EPROTO ? "Security-Server chose algorithms we did not offer"
 				   : "unusable Security-Server",
 		     r->sec_server);
-		return;
+		goto out;
 	}
-	rc = ue_sa_set_create(t, &u->local, &u->cfg->pcscf, u->ck, u->ik);
+	t->slot = u->slot;
+	t->sec_server = strdup(r->sec_server);
+	rc = t->sec_server ? ue_sa_set_create(t, &u->local, &u->cfg->pcscf, aka.ck, aka.ik)
+			   : -ENOMEM;
 	if (rc) {
+		ue_sa_set_destroy(t);
 		fail(u, rc, "cannot create SAs", strerror(-rc));
-		return;
+		goto out;
 	}
-	snprintf(u->sec_verify, sizeof(u->sec_verify), "%s", r->sec_server);
-	snprintf(t->sec_server, sizeof(t->sec_server), "%s", r->sec_server);
-	snprintf(t->sec_client, sizeof(t->sec_client), "%s", u->sec_client);
 	ue_say(u, "sa",
 	       "   temporary SAs (%s/%s): UE spi_uc=0x%08x spi_us=0x%08x port_uc=%u port_us=%u"
 	       " -> P spi_pc=0x%08x spi_ps=0x%08x port_pc=%u port_ps=%u",
-	       t->alg, t->ealg, t->spi_uc, t->spi_us, t->port_uc, t->port_us, t->spi_pc, t->spi_ps,
-	       t->port_pc, t->port_ps);
+	       esp_auth_name(t->auth), esp_enc_name(t->enc), t->spi_uc, t->spi_us, t->port_uc,
+	       t->port_us, t->spi_pc, t->spi_ps, t->port_pc, t->port_ps);
 
 	if (u->cur == UE_CMD_REGISTER_UNANSWERED) {
 		ue_say(u, "ok",
 		       "   not answering the challenge (the P-CSCF's temporary set must expire)");
 		u->state = UE_IDLE;
-		return;
+		goto out;
 	}
 	if (u->cur == UE_CMD_REGISTER_WRONG_RES) {
-		u->res[0] ^= 0xff; /* a RES the network did not expect */
+		aka.res[0] ^= 0xff; /* a RES the network did not expect */
 		ue_say(u, "aka", "   answering with a WRONG RES on purpose");
 	}
 	snprintf(uri, sizeof(uri), "sip:%s", u->cfg->domain);
-	rc = ue_auth_answer(u->impi, uri, &ch, u->res, sizeof(u->res), auth, sizeof(auth));
+	rc = ue_auth_answer(ue_impi(u, impi, sizeof(impi)), uri, &ch, aka.res, sizeof(aka.res),
+			    auth, sizeof(auth));
 	if (rc < 0) {
 		fail(u, rc, "cannot compute Digest response", strerror(-rc));
-		return;
+		goto out;
 	}
 	u->answered = true;
-	rc = send_req(u, "REGISTER", t, u->expires_req, auth, u->sec_verify, now);
+	rc = send_req(u, "REGISTER", t, u->expires_req, auth, t->sec_server, now);
 	if (rc) {
 		fail(u, rc, "cannot send protected REGISTER", strerror(-rc));
-		return;
+		goto out;
 	}
 	u->state = UE_WAIT_FINAL;
+out:
+	OPENSSL_cleanse(&aka, sizeof(aka));
 }
 
 static void on_200_register(struct ue *u, const struct ue_resp *r)
@@ -547,8 +615,6 @@ static void on_200_register(struct ue *u, const struct ue_resp *r)
 		return;
 	}
 	u->expires_granted = exp > 0 ? (uint32_t)exp : 0;
-	snprintf(u->p_assoc_uri, sizeof(u->p_assoc_uri), "%s", r->p_assoc_uri);
-	snprintf(u->service_route, sizeof(u->service_route), "%s", r->service_route);
 	/* 33.203 7.4: the previous new set is old until the new one is used */
 	ue_sa_set_destroy(&u->set_old);
 	u->set_old = u->set_new;
@@ -561,10 +627,19 @@ static void on_200_register(struct ue *u, const struct ue_resp *r)
 	u->state = UE_IDLE;
 }
 
+static void on_sip(struct ue *u, const char *msg, size_t len, bool prot, uint64_t now);
+
 void ue_on_sip(struct ue *u, const char *msg, size_t len, bool prot, uint64_t now)
 {
+	on_sip(u, msg, len, prot, now);
+	if (u->state != UE_WAIT_401 && u->state != UE_WAIT_FINAL && u->state != UE_WAIT_OPT)
+		tx_release(u);
+}
+
+static void on_sip(struct ue *u, const char *msg, size_t len, bool prot, uint64_t now)
+{
 	static struct ue_resp r;
-	char method[32];
+	char method[32], call_id[48];
 	int rc;
 
 	rc = ue_sip_parse_response(msg, len, &r);
@@ -574,7 +649,7 @@ void ue_on_sip(struct ue *u, const char *msg, size_t len, bool prot, uint64_t no
 			       method, prot ? "protected" : "unprotected");
 		return;
 	}
-	if (strcmp(r.call_id, u->req_call_id) || r.cseq != u->cseq)
+	if (r.cseq != u->cseq || strcmp(r.call_id, req_call_id(u, call_id, sizeof(call_id))))
 		return; /* a late retransmission of an older answer */
 	if (r.status < 200)
 		return;
@@ -668,6 +743,49 @@ uint64_t ue_next_deadline(const struct ue *u)
 	default:
 		return UINT64_MAX;
 	}
+}
+
+int ue_prepare_registered(struct ue *u)
+{
+	const struct ue_cfg *c = u->cfg;
+	struct ue_sa_set *s = &u->set_new;
+	uint64_t key[4];
+	char ss[320];
+	int rc;
+
+	new_offer(u);
+	memset(s, 0, sizeof(*s));
+	s->slot = u->slot;
+	s->spi_uc = u->spi_uc;
+	s->spi_us = u->spi_us;
+	s->port_uc = u->port_uc;
+	s->port_us = u->port_us;
+	s->spi_pc = 0x10000000u + 2 * u->idx; /* any: nothing is sent */
+	s->spi_ps = s->spi_pc + 1;
+	s->port_pc = 6100;
+	s->port_ps = 6101;
+	if (esp_auth_from_name(c->offers[0].alg, &s->auth) ||
+	    esp_enc_from_name(c->offers[0].ealg, &s->enc))
+		return -EINVAL;
+	/* the length of what pcscfd answers: one mechanism, all parameters */
+	snprintf(ss, sizeof(ss),
+		 "ipsec-3gpp;q=0.1;alg=%s;ealg=%s;spi-c=%u;spi-s=%u;port-c=%u;port-s=%u;"
+		 "prot=esp;mod=trans",
+		 c->offers[0].alg, c->offers[0].ealg, s->spi_pc, s->spi_ps, s->port_pc, s->port_ps);
+	s->sec_server = strdup(ss);
+	if (!s->sec_server)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < 4; i++)
+		key[i] = rand64();
+	rc = ue_sa_set_create(s, &u->local, &c->pcscf, (const uint8_t *)key,
+			      (const uint8_t *)(key + 2));
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc) {
+		ue_sa_set_destroy(s);
+		return rc;
+	}
+	u->registrations = 1;
+	return 0;
 }
 
 struct esp_sa *ue_find_inbound(struct ue *u, uint32_t spi, uint16_t *port)

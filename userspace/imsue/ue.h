@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "esp/esp.h"
+#include "imsue/ue_range.h"
 #include "pcscf_maps.h"
 #include "sip/sec_agree.h"
 
@@ -65,6 +67,13 @@ struct ue_cfg {
 	struct ue_step steps[UE_MAX_CMDS];
 	unsigned int n_steps;
 	unsigned int n_ues; /* > 1: load mode, identities and ports get the UE index */
+	/*
+	 * --ue-prefix: UE i at range address i, every UE on the same ports
+	 * (sip_port, port_c, port_s); unprotected SIP through the shared socket.
+	 */
+	bool prefix;
+	struct ue_range range;
+	uint32_t spi_base; /* see ue_spi.h */
 	bool json;
 	bool quiet; /* load mode: no per-step lines */
 };
@@ -78,13 +87,18 @@ enum ue_sa_which {
 	UE_SA_COUNT = 4,
 };
 
+/*
+ * One set of four SAs. Our Security-Client for it is not stored: it is
+ * formatted again from the SPIs and ports (ue_offer_format), the same text.
+ */
 struct ue_sa_set {
 	bool live;
+	uint8_t slot; /* SPI slot (ue_spi.h) */
+	enum esp_auth auth;
+	enum esp_enc enc;
 	uint32_t spi_uc, spi_us, spi_pc, spi_ps;
 	uint16_t port_uc, port_us, port_pc, port_ps;
-	char alg[SEC_TOKEN_MAX], ealg[SEC_TOKEN_MAX];
-	char sec_client[512]; /* what we offered for this set */
-	char sec_server[512]; /* what P answered: our Security-Verify while the set is in use */
+	char *sec_server; /* what P answered (heap, exact length): our Security-Verify */
 	struct esp_sa *sa[UE_SA_COUNT];
 };
 
@@ -99,65 +113,67 @@ enum ue_state {
 
 struct ue_net;
 
-/* The last request, kept for retransmission (RFC 3261 17.1.2.2, timer E). */
+/*
+ * The last request, kept for retransmission (RFC 3261 17.1.2.2, timer E):
+ * on the heap while the transaction lasts, so idle UEs hold no message buffer.
+ */
 struct ue_tx {
-	char msg[UE_MSG_MAX];
+	char *msg;
 	int len;
 	struct ue_sa_set *set; /* NULL: unprotected */
 	uint64_t next_ms;
 	unsigned int interval_ms;
 };
 
+/*
+ * Everything one UE keeps between packets, kept small for a million of them:
+ * identities and dialog identifiers are formatted from the index and random
+ * numbers when a message is built, not stored as text.
+ */
 struct ue {
 	const struct ue_cfg *cfg;
-	struct ue_net *net; /* shared raw sockets */
-	unsigned int idx;
-	char impi[UE_STR], impu[UE_STR + 8];
+	struct ue_net *net; /* shared sockets */
+	uint32_t idx;
 	struct pcscf_addr local;
 	uint16_t sip_port;
-	int udp_fd; /* unprotected SIP, bound to local:sip_port */
+	int udp_fd; /* unprotected SIP bound to local:sip_port; -1: the shared socket */
 
 	/* Security-Client of the registration in progress (repeated in the second REGISTER) */
 	uint32_t spi_uc, spi_us;
 	uint16_t port_uc, port_us;
 	uint16_t next_port; /* next pair of protected ports to offer */
-	char sec_client[512];
-	char sec_verify[512]; /* the Security-Server values received, joined */
+	uint8_t slot;	    /* SPI slot of spi_uc/spi_us */
 
 	/* SA sets: established (newest), old (until the new one is used), temporary */
 	struct ue_sa_set set_new, set_old, set_tmp;
 
-	/* dialog-ish state of the registration */
-	char call_id[80];     /* of the registration (RFC 3261 10.2: kept across REGISTERs) */
-	char req_call_id[80]; /* of the request in flight: a fresh one for OPTIONS */
-	char from_tag[24];
+	/* dialog-ish state: Call-ID "<call_rand>-<idx>@imsue" (RFC 3261 10.2: kept across
+	 * REGISTERs); an OPTIONS gets a Call-ID of its own from req_rand */
+	uint64_t call_rand, req_rand, from_tag, branch;
+	bool req_own_call_id;
 	uint32_t cseq;
-	char branch[48];
 	uint32_t expires_req;
 
 	/* AKA */
-	uint8_t res[8], ck[16], ik[16];
 	uint8_t sqn_ms[6]; /* highest SQN accepted, for the freshness check */
 	bool have_sqn;
 
 	/* command execution */
-	unsigned int step;
-	enum ue_state state;
-	enum ue_cmd cur;
+	uint8_t step;
+	uint8_t state;	    /* enum ue_state */
+	uint8_t cur;	    /* enum ue_cmd */
 	bool protected_req; /* the outstanding request went through ESP */
 	bool answered;	    /* the outstanding REGISTER answered a challenge */
+	bool finished;	    /* counted by the loop as done */
 	uint64_t deadline_ms;
+	uint64_t sched_ms;     /* time of our live entry in the timer heap, UINT64_MAX: none */
 	const char *wait_path; /* UE_SLEEP until this file exists */
 	uint64_t t_start_ms;
-	int failed;    /* 0, or negative errno of the first failure */
-	bool finished; /* counted by the loop as done */
+	int failed; /* 0, or negative errno of the first failure */
 	unsigned int registrations;
+	uint32_t expires_granted;
 
 	struct ue_tx tx;
-
-	/* results of the last 200 OK */
-	char p_assoc_uri[512], service_route[512];
-	uint32_t expires_granted;
 };
 
 /* ue.c: life cycle and the command state machine */
@@ -172,6 +188,15 @@ void ue_on_timer(struct ue *u, uint64_t now);
 uint64_t ue_next_deadline(const struct ue *u);
 /* Inbound SA of this UE with @spi, or NULL. */
 struct esp_sa *ue_find_inbound(struct ue *u, uint32_t spi, uint16_t *port);
+/* IMPI / IMPU of this UE (from the templates and the index). */
+const char *ue_impi(const struct ue *u, char *buf, size_t cap);
+const char *ue_impu(const struct ue *u, char *buf, size_t cap);
+/*
+ * --prepare-only: the state of a registered UE (one live SA set with keys
+ * derived from dummy CK/IK, a Security-Server string as pcscfd sends it),
+ * without any packet, to measure memory per UE. 0 or -errno.
+ */
+int ue_prepare_registered(struct ue *u);
 
 uint64_t ue_now_ms(void);
 /* Step output: "-> ...", "<- ...", "   ..." lines, or JSON objects with --json. */

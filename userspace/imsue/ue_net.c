@@ -16,6 +16,15 @@
 #ifndef IPPROTO_ESP
 #define IPPROTO_ESP 50
 #endif
+#ifndef IP_TRANSPARENT
+#define IP_TRANSPARENT 19
+#endif
+#ifndef IPV6_TRANSPARENT
+#define IPV6_TRANSPARENT 75
+#endif
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78
+#endif
 
 static int nonblock(int fd)
 {
@@ -28,6 +37,7 @@ int ue_net_open(struct ue_net *n)
 {
 	int one = 1;
 
+	n->sip_fd = -1;
 	n->esp4_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
 	n->esp6_fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
 	n->raw4_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
@@ -56,9 +66,9 @@ int ue_net_open(struct ue_net *n)
 
 void ue_net_close(struct ue_net *n)
 {
-	int *fds[] = {&n->esp4_fd, &n->esp6_fd, &n->raw4_fd, &n->raw6_fd};
+	int *fds[] = {&n->esp4_fd, &n->esp6_fd, &n->raw4_fd, &n->raw6_fd, &n->sip_fd};
 
-	for (unsigned int i = 0; i < 4; i++) {
+	for (unsigned int i = 0; i < 5; i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
@@ -91,6 +101,126 @@ int ue_udp_send(int fd, const struct pcscf_addr *dst, uint16_t port, const void 
 
 	addr_to_sockaddr(dst, port, &ss, &sl);
 	return sendto(fd, msg, len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
+}
+
+int ue_net_open_sip(struct ue_net *n, bool v4, uint16_t port)
+{
+	struct pcscf_addr any = {0};
+	int fd, one = 1, sz = 8 << 20;
+
+	if (v4)
+		addr_parse("0.0.0.0", &any);
+	else
+		addr_parse("::", &any);
+	fd = ue_udp_open(&any, port);
+	if (fd < 0)
+		return fd;
+	if (v4) {
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+		/* any source address without a local route (needs CAP_NET_ADMIN) */
+		setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one));
+	} else {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+		/* IPV6_PKTINFO with an address not on an interface: needs nonlocal bind */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one));
+	}
+	/* every UE's answers arrive here: bursts must not overflow it */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	n->sip_fd = fd;
+	return 0;
+}
+
+int ue_net_send_udp(struct ue_net *n, const struct pcscf_addr *src, uint16_t sport,
+		    const struct pcscf_addr *dst, uint16_t dport, const void *msg, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} cbuf;
+	struct sockaddr_storage ss;
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
+	struct msghdr mh = {0};
+	struct cmsghdr *c;
+	socklen_t sl;
+
+	(void)sport; /* the socket's own port: every UE uses the same */
+	if (n->sip_fd < 0)
+		return -EBADF;
+	addr_to_sockaddr(dst, dport, &ss, &sl);
+	memset(&cbuf, 0, sizeof(cbuf));
+	mh.msg_name = &ss;
+	mh.msg_namelen = sl;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.buf;
+	c = (struct cmsghdr *)cbuf.buf;
+	if (addr_is_v4(dst)) {
+		struct in_pktinfo pi = {0};
+
+		memcpy(&pi.ipi_spec_dst, src->a + 12, 4);
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = {0};
+
+		memcpy(&pi.ipi6_addr, src->a, 16);
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+	return sendmsg(n->sip_fd, &mh, 0) < 0 ? -errno : 0;
+}
+
+ssize_t ue_net_recv_udp(struct ue_net *n, char *buf, size_t cap, struct pcscf_addr *dst)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			 CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} cbuf;
+	struct sockaddr_storage from;
+	struct iovec iov = {.iov_base = buf, .iov_len = cap - 1};
+	struct msghdr mh = {.msg_name = &from,
+			    .msg_namelen = sizeof(from),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.buf,
+			    .msg_controllen = sizeof(cbuf.buf)};
+	struct cmsghdr *c;
+	ssize_t r;
+
+	r = recvmsg(n->sip_fd, &mh, 0);
+	if (r < 0)
+		return -errno;
+	buf[r] = '\0';
+	memset(dst, 0, sizeof(*dst));
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			dst->a[10] = dst->a[11] = 0xff;
+			memcpy(dst->a + 12, &pi.ipi_addr, 4);
+			return r;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			memcpy(dst->a, &pi.ipi6_addr, 16);
+			return r;
+		}
+	}
+	return -EADDRNOTAVAIL; /* no destination: cannot tell which UE */
 }
 
 static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)

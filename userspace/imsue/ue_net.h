@@ -8,6 +8,7 @@
 #ifndef IMSUE_UE_NET_H
 #define IMSUE_UE_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 struct ue_net {
 	int esp4_fd, esp6_fd; /* receive ESP (IPPROTO_ESP raw), -1 if unavailable */
 	int raw4_fd, raw6_fd; /* send full IP packets (IPPROTO_RAW) */
+	int sip_fd;	      /* --ue-prefix: unprotected SIP of every UE, -1 otherwise */
 	uint8_t pkt[65536 + 64];
 };
 
@@ -45,9 +47,22 @@ int ue_net_send_esp(struct ue_net *n, struct esp_sa *sa, const struct pcscf_addr
  */
 ssize_t ue_net_recv_esp(struct ue_net *n, int fd);
 
+/*
+ * --ue-prefix: one UDP socket on the wildcard address and @port for the
+ * unprotected SIP of every UE. Sent with the UE's address as source
+ * (IP_PKTINFO / IPV6_PKTINFO; IP_FREEBIND, IPV6_FREEBIND and IP_TRANSPARENT
+ * so no address needs configuring), received with the destination address
+ * that names the UE. The namespace routes the prefix to itself (an AnyIP
+ * "local" route, see README). 0 or -errno.
+ */
+int ue_net_open_sip(struct ue_net *n, bool v4, uint16_t port);
+int ue_net_send_udp(struct ue_net *n, const struct pcscf_addr *src, uint16_t sport,
+		    const struct pcscf_addr *dst, uint16_t dport, const void *msg, size_t len);
+/* One datagram into @buf (NUL-terminated); *dst its destination. Length or -errno. */
+ssize_t ue_net_recv_udp(struct ue_net *n, char *buf, size_t cap, struct pcscf_addr *dst);
+
 /* UDP checksum of @seg (header with check 0 + payload), pseudo header included. */
 uint16_t ue_udp_csum(const struct pcscf_addr *src, const struct pcscf_addr *dst, const uint8_t *seg,
 		     size_t len);
-
 
 #endif /* IMSUE_UE_NET_H */

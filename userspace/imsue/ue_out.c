@@ -36,7 +36,7 @@ static void json_str(FILE *f, const char *s)
 
 void ue_say(const struct ue *u, const char *event, const char *fmt, ...)
 {
-	char text[2048];
+	char text[2048], impi[UE_STR];
 	va_list ap;
 
 	if (u->cfg->quiet && strcmp(event, "error"))
@@ -46,7 +46,7 @@ void ue_say(const struct ue *u, const char *event, const char *fmt, ...)
 	va_end(ap);
 	if (u->cfg->json) {
 		printf("{\"ue\":%u,\"impi\":", u->idx);
-		json_str(stdout, u->impi);
+		json_str(stdout, ue_impi(u, impi, sizeof(impi)));
 		printf(",\"t_ms\":%llu,\"event\":",
 		       (unsigned long long)(ue_now_ms() - u->t_start_ms));
 		json_str(stdout, event);
@@ -54,7 +54,7 @@ void ue_say(const struct ue *u, const char *event, const char *fmt, ...)
 		json_str(stdout, text);
 		printf("}\n");
 	} else if (u->cfg->quiet) {
-		printf("[ue %u %s] %s\n", u->idx, u->impi, text);
+		printf("[ue %u %s] %s\n", u->idx, ue_impi(u, impi, sizeof(impi)), text);
 	} else {
 		printf("%s\n", text);
 	}

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -62,8 +63,9 @@ int ue_sa_from_server(struct ue_sa_set *s, const char *sec_server, uint32_t spi_
 	s->spi_ps = m->spi_s;
 	s->port_pc = m->port_c;
 	s->port_ps = m->port_s;
-	strcpy(s->alg, m->alg);
-	strcpy(s->ealg, sec_mech_ealg(m));
+	if (esp_auth_from_name(m->alg, &s->auth) || esp_enc_from_name(sec_mech_ealg(m), &s->enc) ||
+	    esp_alg_check(s->auth, s->enc))
+		return -EINVAL; /* offered, so known: only a bad --offer gets here */
 	return 0;
 }
 
@@ -89,7 +91,6 @@ int ue_sa_params(const struct ue_sa_set *s, enum ue_sa_which w, const struct pcs
 				 offsetof(struct ue_sa_set, port_us)},
 	};
 	const char *base = (const char *)s;
-	int rc;
 
 	if ((unsigned int)w >= UE_SA_COUNT || addr_is_v4(ue) != addr_is_v4(p))
 		return -EINVAL;
@@ -101,12 +102,9 @@ int ue_sa_params(const struct ue_sa_set *s, enum ue_sa_which w, const struct pcs
 	out->family = addr_is_v4(ue) ? AF_INET : AF_INET6;
 	memcpy(out->src, out->inbound ? p->a : ue->a, 16);
 	memcpy(out->dst, out->inbound ? ue->a : p->a, 16);
-	rc = esp_auth_from_name(s->alg, &out->auth);
-	if (!rc)
-		rc = esp_enc_from_name(s->ealg, &out->enc);
-	if (!rc)
-		rc = esp_alg_check(out->auth, out->enc);
-	if (rc)
+	out->auth = s->auth;
+	out->enc = s->enc;
+	if (esp_alg_check(out->auth, out->enc))
 		return -EINVAL;
 	memcpy(out->ck, ck, 16);
 	memcpy(out->ik, ik, 16);
@@ -144,5 +142,7 @@ void ue_sa_set_destroy(struct ue_sa_set *s)
 		esp_sa_destroy(s->sa[w]);
 		s->sa[w] = NULL;
 	}
+	free(s->sec_server);
+	s->sec_server = NULL;
 	s->live = false;
 }

@@ -21,7 +21,7 @@
 #include "xdp/xdp_stats.h"
 
 #define DEF_CTL	     "/run/pcscf/ctl.sock"
-#define REPLY_MAX    (1 << 20)
+#define REPLY_CHUNK  (64 << 10)
 
 static const char *const pin_dirs[] = { "/sys/fs/bpf/pcscf", "/sys/fs/bpf/tc/globals" };
 
@@ -62,9 +62,11 @@ static int ask_daemon(const char *path, const char *req)
 		return err;
 	}
 	shutdown(fd, SHUT_WR);
-	buf = malloc(REPLY_MAX);
-	while (buf && (r = read(fd, buf, REPLY_MAX)) > 0)
-		fwrite(buf, 1, r, stdout);
+	/* The reply streams (any length) and ends when pcscfd closes the connection. */
+	buf = malloc(REPLY_CHUNK);
+	while (buf && ((r = read(fd, buf, REPLY_CHUNK)) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0 && fwrite(buf, 1, r, stdout) != (size_t)r)
+			break; /* stdout went away (| head): so do we */
 	free(buf);
 	close(fd);
 	return 0;

@@ -61,7 +61,8 @@ static int rx_queue_count(const char *ifname)
 	return n ? n : 1;
 }
 
-static int ctl_handle(void *ctx, const char *cmd, char *buf, size_t cap)
+/* One-piece replies ("stats", "ping") in the first chunk; the lists stream through proxy_ctl. */
+static int ctl_handle(void *ctx, const char *cmd, struct ctl_cursor *cur, char *buf, size_t cap)
 {
 	struct pcscfd *d = ctx;
 	struct worker_stats ws[PCSCF_MAX_QUEUES];
@@ -71,22 +72,28 @@ static int ctl_handle(void *ctx, const char *cmd, char *buf, size_t cap)
 	int err;
 
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "stats --json")) {
+		cur->done = true;
 		err = xdp_stats_read(d->bpf.stats_fd, &xs);
 		if (err)
 			return err;
 		for (int i = 0; i < d->nworkers; i++)
 			ws[i] = d->workers[i].stats;
+		d->proxy.stats.ctl_dropped = d->ctl.dropped;
 		outbuf_init(&o, buf, cap);
 		stats_render(&o, &xs, ws, d->nworkers, json);
 		proxy_stats_render(&d->proxy, &o, json);
 		stats_render_end(&o, json);
 		return outbuf_result(&o);
 	}
-	if (!strcmp(cmd, "ping"))
+	if (!strcmp(cmd, "ping")) {
+		cur->done = true;
 		return snprintf(buf, cap, "pong\n");
-	err = proxy_ctl(&d->proxy, cmd, buf, cap);
-	if (err == -ENOENT)
-		return snprintf(buf, cap, "error: unknown command '%s'\n", cmd);
+	}
+	err = proxy_ctl(&d->proxy, cmd, cur, buf, cap);
+	if (err == -ENOENT) {
+		cur->done = true;
+		return snprintf(buf, cap, "error: unknown command '%.64s'\n", cmd);
+	}
 	return err;
 }
 
@@ -158,6 +165,8 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.max_pending = c->max_pending ? c->max_pending
 					      : (c->max_regs + PCSCFD_PENDING_SHARE - 1) /
 							PCSCFD_PENDING_SHARE,
+		.tcp_per_source = c->tcp_per_source,
+		.tcp_rate = c->tcp_rate,
 		.alg_prefs = c->alg_prefs,
 	};
 
@@ -182,17 +191,45 @@ static void teardown(struct pcscfd *d)
 	pcscf_xdp_release(&d->bpf);
 }
 
-enum { FD_SIG, FD_CTL, FD_CORE, FD_FIXED };
+enum { FD_SIG, FD_CORE, FD_FIXED };
+
+/*
+ * Work per loop pass is bounded for every source, so a flood on one cannot
+ * hold back the others (core answers, timers, SA reclamation, the control
+ * socket): at most SIP_RING_BUDGET messages per worker ring, a bounded
+ * number of datagrams per socket (proxy_from_core, proxy_from_kernel_sip),
+ * TCP_UE_BUDGET messages per connection, one step per control client.
+ * Sockets are level-triggered, so what is left wakes the next poll; rings
+ * and TCP buffers with work left make the next poll not wait.
+ */
+#define SIP_RING_BUDGET 64
+
+static bool drain_ring(struct proxy *p, struct sip_ring *r, bool kicked)
+{
+	struct sip_in *m;
+
+	if (kicked)
+		sip_ring_ack(r);
+	for (int n = 0; n < SIP_RING_BUDGET; n++) {
+		m = sip_ring_peek(r);
+		if (!m)
+			return false;
+		proxy_from_ue(p, m);
+		sip_ring_release(r);
+	}
+	return sip_ring_peek(r) != NULL;
+}
 
 /* The signalling loop: returns when a signal asks to stop. */
 static void run(struct pcscfd *d, int sfd)
 {
-	struct pollfd pfd[FD_FIXED + PCSCF_MAX_ADDRS + PCSCF_MAX_QUEUES + PCSCF_MAX_ADDRS +
-			  TCP_UE_CONNS];
-	int nue = d->cfg.naddrs, nfixed = FD_FIXED + nue + d->nworkers, n;
+	struct pollfd pfd[FD_FIXED + PCSCF_MAX_ADDRS + PCSCF_MAX_QUEUES + 1 + CTL_CLIENTS +
+			  PCSCF_MAX_ADDRS + TCP_UE_CONNS];
+	int nue = d->cfg.naddrs, nfixed = FD_FIXED + nue + d->nworkers, n, nctl;
+	int max = (int)(sizeof(pfd) / sizeof(pfd[0]));
+	bool busy = false;
 
 	pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	pfd[FD_CTL] = (struct pollfd){ .fd = d->ctl.fd, .events = POLLIN };
 	pfd[FD_CORE] = (struct pollfd){ .fd = d->proxy.core_fd, .events = POLLIN };
 	for (int i = 0; i < nue; i++)
 		pfd[FD_FIXED + i] = (struct pollfd){ .fd = d->proxy.ue_fd[i], .events = POLLIN };
@@ -201,11 +238,13 @@ static void run(struct pcscfd *d, int sfd)
 
 	for (;;) {
 		int timeout = proxy_tick(&d->proxy);
+		uint64_t now = proxy_now_ms();
 
-		/* TCP connections come and go: their part of the set is rebuilt each time. */
-		n = nfixed + tcp_ue_pollfds(&d->proxy, pfd + nfixed,
-					    (int)(sizeof(pfd) / sizeof(pfd[0])) - nfixed);
-		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+		/* Control clients and TCP connections come and go: rebuilt each pass. */
+		nctl = ctl_server_pollfds(&d->ctl, pfd + nfixed, max - nfixed, now);
+		n = nfixed + nctl;
+		n += tcp_ue_pollfds(&d->proxy, pfd + n, max - n);
+		if (poll(pfd, n, busy ? 0 : timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[FD_SIG].revents) {
 			struct signalfd_siginfo si;
@@ -214,27 +253,24 @@ static void run(struct pcscfd *d, int sfd)
 				pr_info("signal %u: stopping", si.ssi_signo);
 			return;
 		}
-		for (int i = 0; i < d->nworkers; i++) {
-			struct sip_ring *r = &d->rings[i];
-			struct sip_in *m;
-
-			if (pfd[FD_FIXED + nue + i].revents)
-				sip_ring_ack(r);
-			while ((m = sip_ring_peek(r))) {
-				proxy_from_ue(&d->proxy, m);
-				sip_ring_release(r);
-			}
-		}
+		busy = false;
+		for (int i = 0; i < d->nworkers; i++)
+			busy |= drain_ring(&d->proxy, &d->rings[i],
+					   pfd[FD_FIXED + nue + i].revents);
 		if (pfd[FD_CORE].revents)
 			proxy_from_core(&d->proxy);
 		for (int i = 0; i < nue; i++)
 			if (pfd[FD_FIXED + i].revents)
 				proxy_from_kernel_sip(&d->proxy, d->proxy.ue_fd[i]);
-		for (int i = nfixed; i < n; i++)
+		now = proxy_now_ms();
+		for (int i = nfixed; i < nfixed + nctl; i++)
+			if (pfd[i].revents)
+				ctl_server_handle(&d->ctl, pfd[i].fd, pfd[i].revents, ctl_handle, d,
+						  now);
+		for (int i = nfixed + nctl; i < n; i++)
 			if (pfd[i].revents)
 				tcp_ue_handle(&d->proxy, pfd[i].fd);
-		if (pfd[FD_CTL].revents)
-			ctl_server_serve(&d->ctl, ctl_handle, d);
+		busy |= tcp_ue_pending(&d->proxy) > 0;
 	}
 }
 
@@ -293,6 +329,8 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* Writes to a peer that left fail with EPIPE instead of killing the daemon. */
+	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 
 	pcscf_handles_init(&d.bpf);

@@ -10,6 +10,7 @@
 #include "reg/reg.h"
 #include "xdp/xdp_maps.h"
 #include "pcscfd/options.h"
+#include "proxy/tcp_ue.h"
 
 struct option_def {
 	const char *name;
@@ -163,6 +164,16 @@ static int o_max_pending(struct pcscfd_config *c, const char *v)
 	return set_u32(&c->max_pending, v, 1, 1000000);
 }
 
+static int o_tcp_per_source(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->tcp_per_source, v, 1, TCP_UE_CONNS);
+}
+
+static int o_tcp_rate(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->tcp_rate, v, 1, 100000);
+}
+
 static int o_xdp_mode(struct pcscfd_config *c, const char *v)
 {
 	if (!strcmp(v, "native"))
@@ -224,10 +235,14 @@ static const struct option_def defs[] = {
 	{ "core-prefix", "CIDR", "core network prefix, dropped as a source on --iface "
 				 "(repeatable, up to 8)", o_core_prefix },
 	{ "reg-await-auth", "SECONDS", "temporary SA lifetime (default 240)", o_raa },
-	{ "max-regs", "N", "registrations held at most (default 10000, ~5 KB each)", o_max_regs },
+	{ "max-regs", "N", "registrations held at most (default 10000, ~1 KB resident each when used)", o_max_regs },
 	{ "max-pending", "N",
 	  "unauthenticated registrations held at most, oldest evicted first (default max-regs/4)",
 	  o_max_pending },
+	{ "tcp-per-source", "N", "open SIP/TCP connections per source address (default 8)",
+	  o_tcp_per_source },
+	{ "tcp-rate", "N", "new SIP/TCP connections per second per source address (default 4)",
+	  o_tcp_rate },
 	{ "xdp-mode", "MODE", "native (default) or skb", o_xdp_mode },
 	{ "algs", "LIST", "operator preference, alg/ealg pairs (default " PCSCFD_DEF_ALGS ")",
 	  o_algs },
@@ -251,6 +266,8 @@ void options_defaults(struct pcscfd_config *c)
 	c->agg_burst = PCSCF_DEF_AGG_BURST;
 	c->reg_await_auth_s = PCSCFD_DEF_RAA_S;
 	c->max_regs = PCSCFD_DEF_MAX_REGS;
+	c->tcp_per_source = PCSCFD_DEF_TCP_PER_SOURCE;
+	c->tcp_rate = PCSCFD_DEF_TCP_RATE;
 	c->xdp_mode = XDP_OPT_NATIVE;
 	c->log_level = LOG_LVL_INFO;
 	strcpy(c->pin_dir, PCSCFD_DEF_PIN_DIR);

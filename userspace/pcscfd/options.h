@@ -29,6 +29,8 @@
 #define PCSCFD_DEF_RAA_S   240 /* reg-await-auth, TS 24.229 table 7.8.1 */
 #define PCSCFD_DEF_MAX_REGS 10000
 #define PCSCFD_PENDING_SHARE 4 /* default pending cap: a quarter of the table */
+#define PCSCFD_DEF_TCP_PER_SOURCE 8
+#define PCSCFD_DEF_TCP_RATE	  4 /* new connections per second per source, burst as many */
 #define PCSCFD_DEF_ALGS	   "hmac-sha-1-96/aes-cbc,hmac-sha-1-96/null,hmac-md5-96/aes-cbc,hmac-md5-96/null"
 
 struct pcscfd_config {
@@ -50,6 +52,7 @@ struct pcscfd_config {
 	uint32_t reg_await_auth_s;
 	uint32_t max_regs;
 	uint32_t max_pending; /* 0: max_regs / PCSCFD_PENDING_SHARE */
+	uint32_t tcp_per_source, tcp_rate;
 	enum xdp_attach_mode_opt xdp_mode;
 	enum log_level log_level;
 	char pin_dir[PATH_MAX];

@@ -65,7 +65,7 @@ int core_send(struct proxy *p, const char *msg, size_t len)
 	if (p->io.core)
 		err = p->io.core(p, msg, len);
 	else
-		err = send(p->core_fd, msg, len, 0) < 0 ? -errno : 0;
+		err = send(p->core_fd, msg, len, MSG_DONTWAIT) < 0 ? -errno : 0;
 	if (err) {
 		p->stats.send_errors++;
 		return err;

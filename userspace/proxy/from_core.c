@@ -18,104 +18,113 @@
 #include "sip/www_auth.h"
 #include "proxy/proxy.h"
 #include "proxy/proxy_priv.h"
+#include "proxy/raw_keys.h"
 #include "proxy/sip_msg.h"
 
-/* The 401 to a UE without keys cannot set up SAs: tell the UE, log it once. */
-static void challenge_unusable(struct proxy *p, struct txn *t, osip_message_t *msg,
-			       const char *why)
+/*
+ * The 401 we cannot act on goes to the UE as @code (500, or 503 with
+ * @retry_after) with none of the 401's other headers: one the key scrub did
+ * not recognise could still hold key text. Logged once.
+ */
+static void challenge_unusable(struct proxy *p, struct txn *t, osip_message_t *msg, int code,
+			       const char *reason, const char *retry_after, const char *why)
 {
 	struct ue_route r = route_of_txn(t);
 
-	pr_err("401 for %s (Call-ID %s): %s: answering 500 to the UE", t->impi, t->call_id, why);
-	sipm_remove(msg, "WWW-Authenticate");
-	osip_message_set_status_code(msg, 500);
+	pr_err_rl("401 for %s (Call-ID %s): %s: answering %d to the UE", t->impi, t->call_id, why,
+	       code);
+	sipm_keep_dialog_only(msg);
+	if (retry_after)
+		sipm_add(msg, "Retry-After", retry_after);
+	osip_message_set_status_code(msg, code);
 	osip_free(msg->reason_phrase);
-	msg->reason_phrase = osip_strdup("Server Internal Error (no IMS AKA keys from the core)");
+	msg->reason_phrase = osip_strdup(reason);
 	proxy_send_ue(p, &r, msg);
 }
 
-/* CK/IK taken from the raw 401 before anything copies it (see take_raw_keys). */
-struct raw_keys {
-	int status; /* 0: found; -ENOENT, -EINVAL: why not */
-	uint8_t ck[AKA_KEY_LEN], ik[AKA_KEY_LEN];
+static void no_keys(struct proxy *p, struct txn *t, osip_message_t *msg, const char *why)
+{
+	p->stats.no_keys_401++;
+	challenge_unusable(p, t, msg, 500, "Server Internal Error (no IMS AKA keys from the core)",
+			   NULL, why);
+}
+
+/* What ran out when reg_on_401 fails, for the log and the UE (503 + Retry-After). */
+static const struct {
+	int err;
+	const char *resource;
+	const char *retry_after;
+} busy[] = {
+	{-ENOSPC, "registration or SA set table full, or the UE's SA limit (TS 33.203 7.2)", "60"},
+	{-EAGAIN, "no free SPI found", "10"},
+	{-EBUSY, "its de-registration is still being answered", "10"},
+	{-ENOMEM, "out of memory for SA state", "60"},
+	{-E2BIG, "classifier SA map full", "60"},
 };
 
-static void scrub_hex(char *buf, size_t len, const uint8_t *key)
+static void sa_setup_failed(struct proxy *p, struct txn *t, osip_message_t *msg, int err)
 {
-	char hex[2 * AKA_KEY_LEN + 1], *at;
+	char why[160];
 
-	for (int upper = 0; upper < 2; upper++) {
-		for (int i = 0; i < AKA_KEY_LEN; i++)
-			snprintf(hex + 2 * i, 3, upper ? "%02X" : "%02x", key[i]);
-		while ((at = memmem(buf, len, hex, 2 * AKA_KEY_LEN)))
-			memset(at, '0', 2 * AKA_KEY_LEN);
-	}
-	sodium_memzero(hex, sizeof(hex));
-}
-
-/*
- * The keys are read from the datagram itself and their text overwritten
- * there, so libosip2's copies of the message never hold them (it frees them
- * without wiping). The P-CSCF is the last hop that may see CK/IK.
- */
-static void take_raw_keys(char *buf, size_t len, struct raw_keys *k)
-{
-	char www[2048], cleaned[2048];
-	int n;
-
-	k->status = -ENOENT;
-	if (len < 12 || memcmp(buf, "SIP/2.0 401", 11))
+	for (size_t i = 0; i < sizeof(busy) / sizeof(busy[0]); i++) {
+		if (busy[i].err != err)
+			continue;
+		p->stats.busy_503++;
+		snprintf(why, sizeof(why), "cannot create the temporary SA set: %s",
+			 busy[i].resource);
+		challenge_unusable(p, t, msg, 503, "Service Unavailable", busy[i].retry_after, why);
 		return;
-	n = sipm_raw_header(buf, len, "WWW-Authenticate", 0, www, sizeof(www));
-	if (n >= 0) {
-		n = www_auth_take_keys(www, n, k->ck, k->ik, cleaned, sizeof(cleaned));
-		k->status = n < 0 ? n : 0;
 	}
-	sodium_memzero(www, sizeof(www));
-	if (!k->status) {
-		scrub_hex(buf, len, k->ck);
-		scrub_hex(buf, len, k->ik);
-	}
+	snprintf(why, sizeof(why), "cannot create the temporary SA set: %s", strerror(-err));
+	challenge_unusable(p, t, msg, 500, "Server Internal Error", NULL, why);
 }
 
+/* Every challenge as it may go to the UE; -EINVAL when one still holds a key or is unparsable. */
+static int clean_challenges(osip_message_t *msg, const char *name)
+{
+	osip_header_t *h = NULL;
+	char out[2048];
+
+	for (int i = 0; (i = osip_message_header_get_byname(msg, name, i, &h)) >= 0 && h; i++) {
+		const char *v = h->hvalue ? h->hvalue : "";
+		char *dup;
+
+		if (www_auth_clean(v, strlen(v), out, sizeof(out)) < 0 || !(dup = osip_strdup(out)))
+			return -EINVAL;
+		osip_free(h->hvalue);
+		h->hvalue = dup;
+	}
+	return 0;
+}
+
+/* @k: CK/IK as raw_keys_take read them from the datagram (osip only saw it scrubbed). */
 static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct raw_keys *k)
 {
-	uint8_t ck[AKA_KEY_LEN], ik[AKA_KEY_LEN];
-	char cleaned[1024], server[REG_SECHDR_MAX];
+	char server[REG_SECHDR_MAX];
 	struct ue_route r = route_of_txn(t);
-	const char *www = sipm_header(msg, "WWW-Authenticate", 0);
 	struct reg_alloc alloc;
 	struct reg_ue_sec ue;
 	struct sec_list client;
 	struct sec_mech sm;
 	unsigned int mi, pi;
-	int n, err;
+	int err;
 
-	if (!www) {
-		p->stats.no_keys_401++;
-		challenge_unusable(p, t, msg, "no WWW-Authenticate");
+	if (k->status) {
+		no_keys(p, t, msg, k->status == -ENOENT ? "ck/ik missing" : "ck/ik malformed");
 		return;
 	}
-	n = k->status ? k->status : www_auth_take_keys(www, strlen(www), ck, ik, cleaned,
-							 sizeof(cleaned));
-	if (n < 0) {
-		p->stats.no_keys_401++;
-		challenge_unusable(p, t, msg, n == -ENOENT ? "ck/ik missing" : "ck/ik malformed");
+	/* Defence in depth: nothing that still reads as a key goes to the UE (TS 33.203 7.1). */
+	if (clean_challenges(msg, "WWW-Authenticate") ||
+	    clean_challenges(msg, "Proxy-Authenticate")) {
+		no_keys(p, t, msg, "challenge unparsable once the keys are out");
 		return;
 	}
-	/* What osip saw was scrubbed: the keys are the ones read from the datagram. */
-	memcpy(ck, k->ck, sizeof(ck));
-	memcpy(ik, k->ik, sizeof(ik));
-	/* The keys never go further than this P-CSCF (TS 33.203 7.1). */
-	sipm_replace(msg, "WWW-Authenticate", cleaned);
-
 	sec_list_init(&client);
 	if (!t->sec_client[0] ||
 	    sec_list_parse(&client, t->sec_client, strlen(t->sec_client), NULL) < 0 ||
 	    sec_choose(&client, &p->prefs, &mi, &pi)) {
-		sodium_memzero(ck, sizeof(ck));
-		sodium_memzero(ik, sizeof(ik));
-		challenge_unusable(p, t, msg, "the REGISTER had no usable Security-Client");
+		challenge_unusable(p, t, msg, 500, "Server Internal Error", NULL,
+				   "the REGISTER had no usable Security-Client");
 		return;
 	}
 	ue = (struct reg_ue_sec){
@@ -126,24 +135,24 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
 		.alg = p->prefs.p[pi].alg,
 		.ealg = p->prefs.p[pi].ealg,
 	};
-	err = reg_on_401(p->regs, t->impi, &t->ue_addr, &t->our_addr, &ue, ck, ik,
+	err = reg_on_401(p->regs, t->impi, &t->ue_addr, &t->our_addr, &ue, k->ck, k->ik,
 			 (uint64_t)p->cfg.reg_await_auth_s * 1000, proxy_now_ms(), &alloc);
-	sodium_memzero(ck, sizeof(ck));
-	sodium_memzero(ik, sizeof(ik));
+	sodium_memzero(k, sizeof(*k));
 	if (err) {
-		challenge_unusable(p, t, msg, strerror(-err));
+		sa_setup_failed(p, t, msg, err);
 		return;
 	}
 	if (sec_mech_server(&sm, &p->prefs.p[pi], "trans", alloc.spi_pc, alloc.spi_ps,
 			    alloc.port_pc, alloc.port_ps) ||
 	    sec_mech_format(&sm, server, sizeof(server)) < 0) {
 		reg_on_auth_failure(p->regs, t->impi, proxy_now_ms());
-		challenge_unusable(p, t, msg, "cannot format Security-Server");
+		challenge_unusable(p, t, msg, 500, "Server Internal Error", NULL,
+				   "cannot format Security-Server");
 		return;
 	}
 	reg_set_pending(p->regs, t->impi, t->call_id, t->sec_client, server);
 	sipm_add(msg, "Security-Server", server);
-	pr_info("401 for %s: temporary SAs spi_pc 0x%08x spi_ps 0x%08x port_pc %u port_ps %u "
+	pr_info_rl("401 for %s: temporary SAs spi_pc 0x%08x spi_ps 0x%08x port_pc %u port_ps %u "
 		"(%s/%s)",
 		t->impi, alloc.spi_pc, alloc.spi_ps, alloc.port_pc, alloc.port_ps, ue.alg, ue.ealg);
 	proxy_send_ue(p, &r, msg);
@@ -153,11 +162,11 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 {
 	char impus[REG_MAX_IMPUS][REG_URI_MAX], routes[REG_MAX_ROUTES][REG_URI_MAX];
 	const char *impu_p[REG_MAX_IMPUS], *route_p[REG_MAX_ROUTES];
-	char contact[REG_CONTACT_MAX] = "";
+	char contact[REG_CONTACT_MAX];
 	struct ue_route r = route_of_txn(t);
 	const struct reg_sa_set *set;
 	const struct reg *reg;
-	long expires = sipm_expires(msg);
+	uint32_t expires;
 	int ni, nr, err;
 
 	if (!t->protected) {
@@ -167,15 +176,23 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 	}
 	set = reg_sa_by_slot(p->regs, t->sa_slot, t->sa_generation);
 	reg = reg_find(p->regs, t->impi);
-	if (expires < 0)
-		expires = 0;
+	/* The binding of this UE: its address and protected server port (24.229 5.1.1.2). */
+	err = sipm_reg_expires(msg, set ? &set->ue_addr : &t->ue_addr, set ? set->port_us : 0,
+			       &expires, contact, sizeof(contact));
+	if (err) {
+		/* Never read as expires 0: a de-registration is only one the core states. */
+		p->stats.bad_expires_200++;
+		pr_err("200 for %s (Call-ID %s): expiry %s: registration state kept", t->impi,
+		       t->call_id, err == -ENOENT ? "missing" : "unparsable or above 2^32-1");
+		proxy_send_ue(p, &r, msg);
+		return;
+	}
 	ni = sipm_collect(msg, "P-Associated-URI", &impus[0][0], REG_URI_MAX, REG_MAX_IMPUS);
 	nr = sipm_collect(msg, "Service-Route", &routes[0][0], REG_URI_MAX, REG_MAX_ROUTES);
 	for (int i = 0; i < ni; i++)
 		impu_p[i] = impus[i];
 	for (int i = 0; i < nr; i++)
 		route_p[i] = routes[i];
-	sipm_contact(msg, contact, sizeof(contact));
 	/*
 	 * Only a 200 to the REGISTER that came through the temporary set may
 	 * promote it; a refresh through an established set while a challenge is
@@ -187,17 +204,17 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 		err = reg_on_200_register(p->regs, t->impi, expires, impu_p, ni, route_p, nr,
 					  contact, proxy_now_ms());
 		if (err)
-			pr_err("200 for %s: registration update failed: %s", t->impi,
+			pr_err_rl("200 for %s: registration update failed: %s", t->impi,
 			       strerror(-err));
 		else if (expires)
-			pr_info("200 for %s: registered for %ld s, SA set promoted to new",
+			pr_info_rl("200 for %s: registered for %u s, SA set promoted to new",
 				t->impi, expires);
 	}
 	/* De-registration: the 200 leaves through the SA first, then the sets go (24.229). */
 	proxy_send_ue(p, &r, msg);
 	if (expires == 0 && reg_find(p->regs, t->impi)) {
 		reg_on_dereg_response_sent(p->regs, t->impi, proxy_now_ms());
-		pr_info("200 for %s: de-registered, SA sets deleted", t->impi);
+		pr_info_rl("200 for %s: de-registered, SA sets deleted", t->impi);
 	}
 }
 
@@ -212,7 +229,7 @@ static void on_register_failure(struct proxy *p, struct txn *t, osip_message_t *
 	proxy_send_ue(p, &r, msg);
 	if (set && set->state == REG_SET_TEMPORARY) {
 		reg_on_auth_failure(p->regs, t->impi, proxy_now_ms());
-		pr_info("%d for %s: temporary SA set deleted", code, t->impi);
+		pr_info_rl("%d for %s: temporary SA set deleted", code, t->impi);
 	}
 }
 
@@ -254,9 +271,10 @@ void proxy_from_core(struct proxy *p)
 	osip_message_t *msg;
 	ssize_t n;
 
-	while ((n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+	for (int budget = PROXY_SOCK_BUDGET;
+	     budget-- && (n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0;) {
 		p->stats.from_core++;
-		take_raw_keys(buf, n, &keys);
+		raw_keys_take(buf, n, &keys);
 		if (sipm_parse(&msg, buf, n)) {
 			p->stats.parse_errors++;
 			sodium_memzero(&keys, sizeof(keys));

@@ -27,17 +27,17 @@ static void strip_sec_agree(osip_message_t *msg)
 	sipm_strip_tag(msg, "Proxy-Require", "sec-agree");
 }
 
-/* Authorization gets integrity-protected="yes"/"no"; the UE must not set it. */
+/*
+ * Every Authorization gets integrity-protected="yes"/"no"; the UE must not
+ * set it (TS 24.229 5.2.2). 0, or -EINVAL when one cannot be parsed: the
+ * caller refuses the request (and none of the UE's Authorization is left in
+ * it anyway).
+ */
 static int mark_integrity(osip_message_t *msg, const char *value)
 {
-	const char *a = sipm_header(msg, "Authorization", 0);
-	char out[2048];
-	int n;
+	int n = sipm_set_integrity(msg, value);
 
-	if (!a)
-		return 0;
-	n = www_auth_set_integrity(a, strlen(a), value, out, sizeof(out));
-	return n < 0 ? n : sipm_replace(msg, "Authorization", out);
+	return n < 0 ? n : 0;
 }
 
 /* Concatenated Security-Client values, as the 401 handling and the verify check need them. */
@@ -55,6 +55,20 @@ static int sec_client_text(osip_message_t *msg, char *out, size_t cap)
 		n += w;
 	}
 	return (int)n;
+}
+
+/*
+ * RFC 3329 2.3.1: the 494 lists the mechanisms we support (in a Security-Server),
+ * even when the UE offered none of them.
+ */
+static void reply_494(struct proxy *p, const struct sip_in *m, osip_message_t *msg)
+{
+	char server[REG_SECHDR_MAX];
+
+	if (sec_prefs_offer(&p->prefs, server, sizeof(server)) < 0)
+		server[0] = '\0';
+	proxy_reply_hdr(p, m, msg, 494, "Security Agreement Required", "Security-Server",
+			server[0] ? server : NULL);
 }
 
 static void forward_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg,
@@ -76,9 +90,10 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 		p->stats.retransmissions++;
 		txn_branch(&p->txns, t, branch, sizeof(branch));
 	} else {
-		t = txn_new(&p->txns, now, randombytes_random(), branch, sizeof(branch));
+		t = txn_new_request(&p->txns, now, randombytes_random(), &m->src, m->sport,
+				    ue_branch, branch, sizeof(branch));
 		if (!t) {
-			pr_warn("transaction table full: answering 503 to %s", impi);
+			pr_warn_rl("transaction table full: answering 503 to %s", impi);
 			proxy_reply(p, m, msg, 503, "Service Unavailable");
 			return;
 		}
@@ -110,7 +125,7 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 	}
 	len = sipm_print(msg, p->buf, sizeof(p->buf));
 	if (len < 0 || core_send(p, p->buf, len)) {
-		pr_err("forwarding request of %s (Call-ID %s) to the core failed", impi, t->call_id);
+		pr_err_rl("forwarding request of %s (Call-ID %s) to the core failed", impi, t->call_id);
 		txn_done(t);
 	}
 }
@@ -128,13 +143,21 @@ static void register_unprotected(struct proxy *p, const struct sip_in *m, osip_m
 		char a[ADDR_STR_LEN];
 
 		p->stats.rejected_494++;
-		pr_warn("REGISTER of %s from %s: no usable Security-Client (%s): 494", impi,
+		pr_warn_rl("REGISTER of %s from %s: no usable Security-Client (%s): 494", impi,
 			addr_str(&m->src, a, sizeof(a)), err ? err : "no acceptable algorithm");
-		proxy_reply(p, m, msg, 494, "Security Agreement Required");
+		reply_494(p, m, msg);
 		return;
 	}
 	strip_sec_agree(msg);
-	mark_integrity(msg, "no");
+	if (mark_integrity(msg, "no")) {
+		char a[ADDR_STR_LEN];
+
+		p->stats.parse_errors++;
+		pr_warn_rl("REGISTER of %s from %s: Authorization cannot be parsed: 400", impi,
+			addr_str(&m->src, a, sizeof(a)));
+		proxy_reply(p, m, msg, 400, "Bad Request (Authorization)");
+		return;
+	}
 	forward_request(p, m, msg, true, impi, client);
 }
 
@@ -169,7 +192,7 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 
 	if (strcmp(r->impi, impi)) {
 		p->stats.wrong_sa++;
-		pr_warn("REGISTER for %s through SA spi 0x%08x of registration %s: refused (403)",
+		pr_warn_rl("REGISTER for %s through SA spi 0x%08x of registration %s: refused (403)",
 			impi, m->spi, r->impi);
 		proxy_reply(p, m, msg, 403, "Forbidden");
 		return;
@@ -179,10 +202,10 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 
 		if (err) {
 			p->stats.verify_mismatch++;
-			pr_warn("REGISTER of %s (spi 0x%08x): Security-Verify/Security-Client do not "
+			pr_warn_rl("REGISTER of %s (spi 0x%08x): Security-Verify/Security-Client do not "
 				"match what was agreed (%s): rejected",
 				impi, m->spi, err == -EPERM ? "mismatch" : "unparsable");
-			proxy_reply(p, m, msg, 494, "Security Agreement Required");
+			reply_494(p, m, msg);
 			return;
 		}
 		/*
@@ -195,7 +218,14 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 		client[0] = '\0';
 	}
 	strip_sec_agree(msg);
-	mark_integrity(msg, "yes");
+	if (mark_integrity(msg, "yes")) {
+		/* Never forwarded with what the UE wrote: refused through the SA. */
+		p->stats.parse_errors++;
+		pr_warn_rl("protected REGISTER of %s (spi 0x%08x): Authorization cannot be parsed: "
+			   "400", impi, m->spi);
+		proxy_reply(p, m, msg, 400, "Bad Request (Authorization)");
+		return;
+	}
 	/* Through an established set a REGISTER re-authenticates: its Security-Client counts. */
 	forward_request(p, m, msg, true, impi, client[0] ? client : NULL);
 }
@@ -216,7 +246,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 		r = reg_of_set(p->regs, set);
 		which = m->slot % REG_SA_COUNT;
 	}
-	if (sipm_parse(&msg, m->data, m->len)) {
+	if (sipm_parse(&msg, sip_in_bytes(m), m->len)) {
 		p->stats.parse_errors++;
 		pr_debug("unparsable SIP from %s port %u", addr_str(&m->src, a, sizeof(a)), m->sport);
 		return;
@@ -228,7 +258,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 	}
 	if (m->protected && (!r || which != REG_SA_PS)) {
 		p->stats.wrong_sa++;
-		pr_warn("request from %s on SA spi 0x%08x that cannot carry it: dropped",
+		pr_warn_rl("request from %s on SA spi 0x%08x that cannot carry it: dropped",
 			addr_str(&m->src, a, sizeof(a)), m->spi);
 		goto out;
 	}

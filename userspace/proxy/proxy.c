@@ -14,6 +14,7 @@
 #include "esp/esp.h"
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
+#include "reg/reg_cursor.h"
 
 /* A test's clock (proxy_io.now_ms): process-wide, so callers need no proxy at hand. */
 static const struct proxy_io *clock_io;
@@ -27,6 +28,24 @@ uint64_t proxy_now_ms(void)
 	/* The clock the classifier's expiry check reads (bpf_ktime_get_*). */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * libosip2 prints an ERROR trace line to stdout for every message it cannot
+ * parse: one line per bad datagram from anyone. Its tracing is switched off;
+ * our own (rate-limited) lines say what was dropped.
+ */
+static void osip_trace_drop(const char *fi, int li, osip_trace_level_t level, const char *chfr,
+			    va_list ap)
+{
+}
+
+void proxy_osip_quiet(void)
+{
+	/* Without a sink of its own, libosip2 prints to stdout whatever the levels say. */
+	osip_trace_initialize_func(TRACE_LEVEL0, osip_trace_drop);
+	for (int l = 0; l < END_TRACE_LEVEL; l++)
+		osip_trace_disable_level(l);
 }
 
 /* Everything but the sockets. */
@@ -53,11 +72,14 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		p->tcp.conn[i].fd = -1;
 	if (sodium_init() < 0 || sipm_init())
 		return -EINVAL;
+	proxy_osip_quiet();
 	if (sec_prefs_parse(&p->prefs, cfg->alg_prefs, strlen(cfg->alg_prefs), &err) < 0) {
 		pr_err("--algs '%s': %s", cfg->alg_prefs, err ? err : "invalid");
 		return -EINVAL;
 	}
-	txn_init(&p->txns);
+	ret = txn_init(&p->txns);
+	if (ret)
+		return ret;
 	ret = sa_slots_init(&p->slots, cfg->max_regs * 3 * REG_SA_COUNT, nworkers);
 	if (ret)
 		return ret;
@@ -100,6 +122,7 @@ void proxy_fini(struct proxy *p)
 		reg_table_destroy(p->regs);
 	p->regs = NULL;
 	sa_slots_fini(&p->slots);
+	txn_fini(&p->txns);
 	ue_link_close(p);
 	tcp_ue_close(p);
 	core_link_close(p);
@@ -112,6 +135,7 @@ int proxy_tick(struct proxy *p)
 	uint64_t now = proxy_now_ms(), next;
 
 	next = reg_tick(p->regs, now);
+	txn_expire(&p->txns, now);
 	sa_slots_reclaim(&p->slots);
 	if (p->slots.nretired)
 		return 10; /* come back soon to finish wiping retired SAs */
@@ -128,8 +152,9 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	ssize_t n;
 
 	/* Reassembled fragments only: whole datagrams are steered to AF_XDP. */
-	while ((n = recvfrom(fd, m.data, sizeof(m.data), MSG_DONTWAIT | MSG_TRUNC,
-			     (struct sockaddr *)&ss, &len)) > 0) {
+	for (int budget = PROXY_SOCK_BUDGET;
+	     budget-- && (n = recvfrom(fd, m.data, sizeof(m.data), MSG_DONTWAIT | MSG_TRUNC,
+				       (struct sockaddr *)&ss, &len)) > 0;) {
 		if ((size_t)n > sizeof(m.data)) {
 			/* Over UDP this size belongs on TCP (RFC 3261 18.1.1): not cut, dropped. */
 			p->stats.parse_errors++;
@@ -153,8 +178,9 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 #define PROXY_STATS(X)                                                                             \
 	X(from_ue) X(from_core) X(to_ue) X(to_core) X(parse_errors) X(rejected_494)                \
 	X(unprotected_request)                \
-	X(verify_mismatch) X(no_keys_401) X(wrong_sa) X(unroutable) X(retransmissions)      \
-	X(send_errors)
+	X(verify_mismatch) X(no_keys_401) X(bad_expires_200) X(busy_503) X(wrong_sa) X(unroutable) X(retransmissions)      \
+	X(send_errors) X(tcp_refused_full) X(tcp_refused_source) X(tcp_refused_rate)             \
+	X(tcp_keepalives) X(ctl_dropped)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {
@@ -179,13 +205,30 @@ void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 			      (unsigned long long)reg_pending_evictions(p->regs));
 }
 
-/* "sa list" rows, text or JSON, with the ESP engine's counters. */
+/*
+ * "sa list" / "reg list" rows, text or JSON, a chunk at a time: each row is
+ * rendered on its own and goes into the chunk only whole; the row that does
+ * not fit starts the next chunk (the cursor stays on it).
+ */
 struct sa_list_ctx {
 	struct proxy *p;
 	struct outbuf o;
 	bool json;
-	int rows;
+	struct ctl_cursor *cur;
 };
+
+#define CTL_ROW_MAX 2048
+
+static int row_put(struct sa_list_ctx *c, struct outbuf *row)
+{
+	if (row->overflow)
+		return 0; /* cannot happen with these sizes; a cut row is worse than none */
+	if (c->o.len + row->len >= c->o.cap)
+		return 1; /* next chunk */
+	outbuf_put(&c->o, row->p, row->len);
+	c->cur->rows++;
+	return 0;
+}
 
 static int sa_row(const struct reg_sa_row *row, void *arg)
 {
@@ -193,8 +236,9 @@ static int sa_row(const struct reg_sa_row *row, void *arg)
 	/* By slot: outbound SPIs are the UE's and need not be unique. */
 	const struct reg_sa_set *set = reg_sa_by_slot(c->p->regs, row->slot, row->generation);
 	const struct esp_sa_stats *st = NULL;
-	char ue[ADDR_STR_LEN];
+	char ue[ADDR_STR_LEN], line[CTL_ROW_MAX], impi[2 * REG_IMPI_MAX * 3];
 	uint64_t pk = 0, by = 0, bad = 0;
+	struct outbuf o;
 
 	if (set && set->esp[row->which])
 		st = esp_sa_stats(set->esp[row->which]);
@@ -204,64 +248,82 @@ static int sa_row(const struct reg_sa_row *row, void *arg)
 		bad = st->auth_fail + st->replay + st->decrypt_err + st->selector + st->malformed;
 	}
 	addr_str(row->ue_addr, ue, sizeof(ue));
+	outbuf_init(&o, line, sizeof(line));
+	/* The IMPI came from a UE: escaped, so it cannot break the JSON around it. */
+	if (c->json && reg_json_string(row->impi, impi, sizeof(impi)) < 0)
+		return 0;
 	if (c->json)
-		outbuf_printf(&c->o,
-		    "%s{\"impi\":\"%s\",\"spi\":%u,\"dir\":\"%s\",\"sa\":\"%s\",\"ue\":\"%s\","
+		outbuf_printf(&o,
+		    "%s{\"impi\":%s,\"spi\":%u,\"dir\":\"%s\",\"sa\":\"%s\",\"ue\":\"%s\","
 		    "\"sport\":%u,\"dport\":%u,\"state\":\"%s\",\"alg\":\"%s\",\"ealg\":\"%s\","
 		    "\"expires_in\":%lld,\"packets\":%llu,\"bytes\":%llu,\"errors\":%llu}",
-		    c->rows ? "," : "", row->impi, row->spi, row->dir, reg_sa_name(row->which), ue,
+		    c->cur->rows ? "," : "", impi, row->spi, row->dir, reg_sa_name(row->which), ue,
 		    row->src_port, row->dst_port, row->state, row->alg, row->ealg,
 		    (long long)(row->expires_in_ms / 1000), (unsigned long long)pk,
 		    (unsigned long long)by, (unsigned long long)bad);
 	else
-		outbuf_printf(&c->o, "0x%08x %-3s %-24s %5u -> %-5u %-9s %-13s %-8s %7lld %8llu %10llu %s\n",
+		outbuf_printf(&o, "0x%08x %-3s %-24s %5u -> %-5u %-9s %-13s %-8s %7lld %8llu %10llu %s\n",
 		    row->spi, row->dir, ue, row->src_port, row->dst_port, row->state, row->alg,
 		    row->ealg, (long long)(row->expires_in_ms / 1000), (unsigned long long)pk,
 		    (unsigned long long)by, row->impi);
-	c->rows++;
-	return 0;
+	return row_put(c, &o);
 }
 
 static int reg_row_text(const struct reg_row *row, void *arg)
 {
 	struct sa_list_ctx *c = arg;
-	char ue[ADDR_STR_LEN];
+	char ue[ADDR_STR_LEN], line[CTL_ROW_MAX];
+	struct outbuf o;
 
 	addr_str(&row->reg->ue_addr, ue, sizeof(ue));
-	outbuf_printf(&c->o, "%-32s %-24s %7lld %4u  %s  %s\n", row->reg->impi, ue,
+	outbuf_init(&o, line, sizeof(line));
+	outbuf_printf(&o, "%-32s %-24s %7lld %4u  %s  %s\n", row->reg->impi, ue,
 	    (long long)(row->expires_in_ms / 1000), row->n_sets,
 	    row->reg->n_impus ? row->reg->impu[0] : "-", row->reg->contact);
-	c->rows++;
-	return 0;
+	return row_put(c, &o);
 }
 
-int proxy_ctl(struct proxy *p, const char *cmd, char *buf, size_t cap)
+static int reg_row_js(const struct reg_row *row, void *arg)
 {
-	struct sa_list_ctx c = { .p = p, .json = strstr(cmd, "--json") };
-	uint64_t now = proxy_now_ms();
+	struct sa_list_ctx *c = arg;
+	static char line[CTL_ROW_MAX * 16]; /* worst case: every byte of every string escaped */
+	int n = reg_row_json(row, !c->cur->rows, line, sizeof(line));
+	struct outbuf o = { .p = line, .cap = sizeof(line), .len = n };
 
+	if (n < 0)
+		return 0; /* cannot happen with the record sizes; a cut row is worse than none */
+	return row_put(c, &o);
+}
+
+int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *buf, size_t cap)
+{
+	struct sa_list_ctx c = { .p = p, .json = strstr(cmd, "--json"), .cur = cur };
+	uint64_t now = proxy_now_ms();
+	bool sa = !strncmp(cmd, "sa list", 7), reg = !strncmp(cmd, "reg list", 8);
+	int rc;
+
+	if (!sa && !reg)
+		return -ENOENT;
 	outbuf_init(&c.o, buf, cap);
-	if (!strncmp(cmd, "sa list", 7)) {
+	if (!cur->started) {
 		if (c.json)
 			outbuf_printf(&c.o, "[");
-		else
-			outbuf_printf(&c.o, "%-10s %-3s %-24s %-14s %-9s %-13s %-8s %7s %8s %10s %s\n", "spi",
-			    "dir", "ue", "ports", "state", "alg", "ealg", "expires", "packets",
+		else if (sa)
+			outbuf_printf(&c.o, "%-10s %-3s %-24s %-14s %-9s %-13s %-8s %7s %8s %10s %s\n",
+			    "spi", "dir", "ue", "ports", "state", "alg", "ealg", "expires", "packets",
 			    "bytes", "impi");
-		reg_sa_foreach(p->regs, now, sa_row, &c);
+		else
+			outbuf_printf(&c.o, "%-32s %-24s %7s %4s  %s  %s\n", "impi", "ue", "expires",
+			    "sets", "impu", "contact");
+		cur->started = true;
+	}
+	rc = sa ? reg_sa_foreach_from(p->regs, now, &cur->pos, sa_row, &c)
+		: reg_foreach_from(p->regs, now, &cur->pos, c.json ? reg_row_js : reg_row_text, &c);
+	/* The closing bracket waits for the next chunk if this one is full. */
+	if (!rc && (!c.json || c.o.len + 3 < c.o.cap)) {
 		if (c.json)
 			outbuf_printf(&c.o, "]\n");
-	} else if (!strncmp(cmd, "reg list", 8)) {
-		if (c.json) {
-			int n = reg_list_json(p->regs, now, buf, cap);
-
-			return n < 0 ? n : (int)strlen(buf);
-		}
-		outbuf_printf(&c.o, "%-32s %-24s %7s %4s  %s  %s\n", "impi", "ue", "expires", "sets", "impu",
-		    "contact");
-		reg_foreach(p->regs, now, reg_row_text, &c);
-	} else {
-		return -ENOENT;
+		cur->done = true;
 	}
 	return outbuf_result(&c.o);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "pcscf_maps.h"
+#include "common/ctl_cursor.h"
 #include "reg/reg.h"
 #include "sip/sec_agree.h"
 #include "proxy/sa_slots.h"
@@ -31,6 +32,7 @@ struct proxy_config {
 	uint32_t reg_await_auth_s;
 	uint32_t max_regs;
 	uint32_t max_pending; /* unauthenticated registrations; 0: no cap of their own */
+	uint32_t tcp_per_source, tcp_rate; /* per source address; 0: defaults of tcp_ue.h */
 	const char *alg_prefs;
 };
 
@@ -41,11 +43,18 @@ struct proxy_stats {
 	uint64_t rejected_494;	  /* no usable Security-Client */
 	uint64_t unprotected_request; /* a request other than REGISTER outside ESP: dropped */
 	uint64_t verify_mismatch; /* Security-Verify / Security-Client downgrade check failed */
-	uint64_t no_keys_401;	  /* 401 from the core without ck/ik */
+	uint64_t no_keys_401;	  /* 401 from the core without usable ck/ik: 500 to the UE */
+	uint64_t bad_expires_200; /* 200 to REGISTER without a usable expiry: state kept */
+	uint64_t busy_503;	  /* a 401 we could not act on for lack of ports, slots, SPIs: 503 */
 	uint64_t wrong_sa;	  /* protected message on an SA that cannot carry it */
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */
 	uint64_t retransmissions; /* requests relayed again under their transaction */
 	uint64_t send_errors;
+	uint64_t tcp_refused_full;   /* every connection slot taken */
+	uint64_t tcp_refused_source; /* --tcp-per-source reached for that address */
+	uint64_t tcp_refused_rate;   /* --tcp-rate exceeded for that address */
+	uint64_t tcp_keepalives;     /* RFC 5626 CRLF pings answered */
+	uint64_t ctl_dropped;	     /* control clients cut off: too many, too slow */
 };
 
 struct proxy;
@@ -91,7 +100,7 @@ struct proxy {
 	uint16_t core_via_port;
 	int ue_fd[PCSCF_MAX_ADDRS]; /* UDP bound to addr:sip_port, plain SIP out */
 	int raw4_fd, raw6_fd;	    /* ESP out */
-	char buf[8192];		    /* one message at a time: single thread */
+	char buf[TCP_UE_MSG_MAX + 4096]; /* one message at a time: single thread */
 	uint8_t pkt[8192];
 };
 
@@ -105,9 +114,17 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
  */
 int proxy_init_io(struct proxy *p, const struct proxy_config *cfg, const struct proxy_io *io);
 void proxy_fini(struct proxy *p);
+/* libosip2's own trace lines off (proxy_init does it): one per unparsable message otherwise. */
+void proxy_osip_quiet(void);
 
 /* A message from a UE (unprotected, or already decrypted by a worker). */
 void proxy_from_ue(struct proxy *p, const struct sip_in *m);
+/*
+ * Readable core socket / SIP-port socket: at most PROXY_SOCK_BUDGET
+ * datagrams per call, the rest waits for the next loop pass (poll is
+ * level-triggered), so one busy socket cannot starve the others.
+ */
+#define PROXY_SOCK_BUDGET 64
 /* Readable core socket. */
 void proxy_from_core(struct proxy *p);
 /* Readable SIP-port socket: IP fragments the kernel reassembled. */
@@ -117,8 +134,12 @@ int proxy_tick(struct proxy *p);
 struct outbuf;
 /* Appends the signalling counters ("sip" section of pcscfctl stats). */
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json);
-/* Control commands that need the registration table ("sa list", "reg list"). */
-int proxy_ctl(struct proxy *p, const char *cmd, char *buf, size_t cap);
+/*
+ * Control commands that need the registration table ("sa list", "reg list"):
+ * the next chunk of the reply into buf (length, -ENOENT for another command);
+ * cur->done once the last chunk is out. Call again with the same cursor.
+ */
+int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *buf, size_t cap);
 
 uint64_t proxy_now_ms(void);
 

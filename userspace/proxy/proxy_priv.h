@@ -39,8 +39,12 @@ static inline struct ue_route route_of_txn(const struct txn *t)
  * on UE client -> P server is answered on P server -> UE client).
  */
 int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg);
-/* Answers request req with code/reason, back the way it came. */
+/* Answers request req with code/reason, back the way it came; a 503 says when to retry. */
+#define PROXY_RETRY_AFTER_S "30"
 int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
 		const char *reason);
+/* The same with one more header (hname: hvalue), when both are set. */
+int proxy_reply_hdr(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
+		    const char *reason, const char *hname, const char *hvalue);
 
 #endif

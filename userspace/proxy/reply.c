@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sodium.h>
 
 #include "common/addr.h"
@@ -25,7 +26,7 @@ int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg
 	set = reg_sa_by_slot(p->regs, r->sa_slot, r->sa_generation);
 	if (!set) {
 		/* The set died (expired, deleted) while the core answered: nothing safe to use. */
-		pr_warn("no SA set left to reach UE %s: message dropped",
+		pr_warn_rl("no SA set left to reach UE %s: message dropped",
 			addr_str(&r->ue_addr, a, sizeof(a)));
 		p->stats.send_errors++;
 		return -ENOENT;
@@ -38,6 +39,12 @@ int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg
 
 int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
 		const char *reason)
+{
+	return proxy_reply_hdr(p, m, req, code, reason, NULL, NULL);
+}
+
+int proxy_reply_hdr(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
+		    const char *reason, const char *hname, const char *hvalue)
 {
 	struct ue_route r = route_of_msg(m);
 	osip_generic_param_t *tp = NULL;
@@ -63,6 +70,10 @@ int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, in
 		snprintf(tag, sizeof(tag), "pc%08x", randombytes_random());
 		osip_to_set_tag(resp->to, osip_strdup(tag));
 	}
+	if (!err && hname && hvalue)
+		err = osip_message_set_header(resp, hname, hvalue);
+	if (!err && code == 503 && !(hname && !strcasecmp(hname, "Retry-After"))) /* a full table drains within a transaction lifetime */
+		err = osip_message_set_header(resp, "Retry-After", PROXY_RETRY_AFTER_S);
 	if (!err)
 		err = osip_message_set_content_length(resp, "0");
 	err = err ? -EBADMSG : proxy_send_ue(p, &r, resp);

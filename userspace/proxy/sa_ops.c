@@ -78,7 +78,7 @@ static int sa_install(void *ctx, struct reg_sa_set *set, enum reg_sa_which which
 	sodium_memzero(sp.ck, sizeof(sp.ck));
 	sodium_memzero(sp.ik, sizeof(sp.ik));
 	if (!sa) {
-		pr_err("SA spi 0x%08x (%s) for UE %s: ESP state: %s", set->spi[which],
+		pr_err_rl("SA spi 0x%08x (%s) for UE %s: ESP state: %s", set->spi[which],
 		       reg_sa_name(which), addr_str(&set->ue_addr, ue, sizeof(ue)), strerror(-err));
 		return err;
 	}
@@ -89,7 +89,7 @@ static int sa_install(void *ctx, struct reg_sa_set *set, enum reg_sa_which which
 	if (!err)
 		err = map_put(p, set, which);
 	if (err) {
-		pr_err("SA spi 0x%08x for UE %s: classifier map: %s", set->spi[which],
+		pr_err_rl("SA spi 0x%08x for UE %s: classifier map: %s", set->spi[which],
 		       addr_str(&set->ue_addr, ue, sizeof(ue)), strerror(-err));
 		sa_slots_retire(&p->slots, reg_sa_slot(set, which));
 		set->esp[which] = NULL;
@@ -107,7 +107,7 @@ static int sa_update(void *ctx, const struct reg_sa_set *set, enum reg_sa_which 
 		return 0;
 	err = map_put(p, set, which);
 	if (err)
-		pr_err("SA spi 0x%08x: classifier map update: %s", set->spi[which], strerror(-err));
+		pr_err_rl("SA spi 0x%08x: classifier map update: %s", set->spi[which], strerror(-err));
 	return err;
 }
 
@@ -119,7 +119,7 @@ static void sa_remove(void *ctx, struct reg_sa_set *set, enum reg_sa_which which
 		int err = map_del(p, set->spi[which]);
 
 		if (err && err != -ENOENT)
-			pr_err("SA spi 0x%08x: classifier map delete: %s", set->spi[which],
+			pr_err_rl("SA spi 0x%08x: classifier map delete: %s", set->spi[which],
 			       strerror(-err));
 		/* Workers may still hold it: destroyed (keys wiped) after a grace period. */
 		sa_slots_retire(&p->slots, reg_sa_slot(set, which));

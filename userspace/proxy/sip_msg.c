@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/addr.h"
 #include "proxy/sip_msg.h"
 #include "sip/www_auth.h"
 
@@ -76,6 +79,10 @@ int sipm_raw_header(const char *buf, size_t len, const char *name, int pos, char
  * osip's structured Digest headers drop what they do not know (ck, ik,
  * integrity-protected) and even empty nonce/response: IMS needs them all.
  * Those headers are kept as the text that arrived, as generic headers.
+ * Always from the raw text, also when osip parsed none of them: osip drops
+ * a Digest header it cannot parse (an empty list element, say) without
+ * failing the message, and such a header must neither vanish from a 401
+ * nor slip past the integrity-protected marking.
  */
 static int keep_raw(osip_message_t *m, osip_list_t *list, void (*free_fn)(void *),
 		    const char *name, const char *buf, size_t len)
@@ -83,8 +90,6 @@ static int keep_raw(osip_message_t *m, osip_list_t *list, void (*free_fn)(void *
 	char v[2048];
 	void *h;
 
-	if (osip_list_size(list) <= 0)
-		return 0;
 	while ((h = osip_list_get(list, 0))) {
 		osip_list_remove(list, 0);
 		free_fn(h);
@@ -127,6 +132,29 @@ int sipm_replace(osip_message_t *m, const char *name, const char *value)
 	osip_free(h->hvalue);
 	h->hvalue = osip_strdup(value);
 	return h->hvalue ? 0 : -ENOMEM;
+}
+
+int sipm_set_integrity(osip_message_t *m, const char *value)
+{
+	osip_header_t *h = NULL;
+	char out[4096];
+	int i, n = 0;
+
+	for (i = 0; (i = osip_message_header_get_byname(m, "Authorization", i, &h)) >= 0 && h;
+	     i++, n++) {
+		const char *v = h->hvalue ? h->hvalue : "";
+		char *dup;
+
+		if (www_auth_set_integrity(v, strlen(v), value, out, sizeof(out)) < 0 ||
+		    !(dup = osip_strdup(out))) {
+			/* Not one header may go on with what the UE wrote. */
+			sipm_remove(m, "Authorization");
+			return -EINVAL;
+		}
+		osip_free(h->hvalue);
+		h->hvalue = dup;
+	}
+	return n;
 }
 
 int sipm_print(osip_message_t *m, char *buf, size_t cap)
@@ -244,6 +272,18 @@ int sipm_strip_tag(osip_message_t *m, const char *name, const char *tag)
 	return removed;
 }
 
+void sipm_keep_dialog_only(osip_message_t *m)
+{
+	osip_list_special_free(&m->headers, (void (*)(void *))osip_header_free);
+	osip_list_special_free(&m->bodies, (void (*)(void *))osip_body_free);
+	osip_list_special_free(&m->contacts, (void (*)(void *))osip_contact_free);
+	osip_content_type_free(m->content_type);
+	m->content_type = NULL;
+	osip_content_length_free(m->content_length);
+	m->content_length = NULL;
+	osip_message_set_content_length(m, "0");
+}
+
 int sipm_add(osip_message_t *m, const char *name, const char *value)
 {
 	return osip_message_set_header(m, name, value) ? -ENOMEM : 0;
@@ -333,30 +373,74 @@ int sipm_call_id(osip_message_t *m, char *out, size_t cap)
 	return 0;
 }
 
-long sipm_expires(osip_message_t *m)
+/* delta-seconds (RFC 3261 25.1: 1*DIGIT), up to 2^32-1; surrounding whitespace allowed. */
+static int delta_seconds(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *d;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	for (d = s; *d >= '0' && *d <= '9'; d++) {
+		v = v * 10 + (uint64_t)(*d - '0');
+		if (v > UINT32_MAX)
+			return -ERANGE; /* checked per digit: no wrap, however long */
+	}
+	if (d == s)
+		return -EINVAL;
+	while (isspace((unsigned char)*d))
+		d++;
+	if (*d)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* The Contact URI names @ue (and @port, unless 0; no port in the URI is 5060). */
+static bool contact_is(const osip_contact_t *c, const struct pcscf_addr *ue, uint16_t port)
+{
+	const osip_uri_t *u = c->url;
+	char host[ADDR_STR_LEN + 2];
+	struct pcscf_addr a;
+	size_t n;
+
+	if (!u || !u->host || (n = strlen(u->host)) >= sizeof(host))
+		return false;
+	/* osip may or may not keep the brackets of an IPv6 reference */
+	if (n > 2 && u->host[0] == '[' && u->host[n - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), u->host + 1);
+	else
+		snprintf(host, sizeof(host), "%s", u->host);
+	if (addr_parse(host, &a) || memcmp(&a, ue, sizeof(a)))
+		return false;
+	return !port || (u->port ? strtoul(u->port, NULL, 10) : 5060) == port;
+}
+
+int sipm_reg_expires(osip_message_t *m, const struct pcscf_addr *ue, uint16_t port,
+		     uint32_t *out, char *contact, size_t cap)
 {
 	osip_contact_t *c = NULL;
 	osip_header_t *h = NULL;
-	osip_generic_param_t *p = NULL;
-
-	if (!osip_message_get_contact(m, 0, &c) && c &&
-	    !osip_contact_param_get_byname(c, "expires", &p) && p && p->gvalue)
-		return strtol(p->gvalue, NULL, 10);
-	if (osip_message_get_expires(m, 0, &h) >= 0 && h && h->hvalue)
-		return strtol(h->hvalue, NULL, 10);
-	return -ENOENT;
-}
-
-int sipm_contact(osip_message_t *m, char *out, size_t cap)
-{
-	osip_contact_t *c = NULL;
+	osip_generic_param_t *p;
 	char *s = NULL;
 
-	if (osip_message_get_contact(m, 0, &c) || !c || osip_contact_to_str(c, &s) || !s)
-		return -ENOENT;
-	snprintf(out, cap, "%s", s);
-	osip_free(s);
-	return 0;
+	if (cap)
+		contact[0] = '\0';
+	for (int pos = 0; osip_message_get_contact(m, pos, &c) >= 0 && c; pos++, c = NULL) {
+		if (!contact_is(c, ue, port))
+			continue;
+		if (cap && !osip_contact_to_str(c, &s) && s) {
+			snprintf(contact, cap, "%s", s);
+			osip_free(s);
+		}
+		p = NULL;
+		if (!osip_contact_param_get_byname(c, "expires", &p) && p)
+			return p->gvalue ? delta_seconds(p->gvalue, out) : -EINVAL;
+		break;
+	}
+	if (osip_message_get_expires(m, 0, &h) >= 0 && h)
+		return h->hvalue ? delta_seconds(h->hvalue, out) : -EINVAL;
+	return -ENOENT;
 }
 
 const char *sipm_top_branch(osip_message_t *m)

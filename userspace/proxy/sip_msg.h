@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <osipparser2/osip_message.h>
 #include <osipparser2/osip_parser.h>
+#include "pcscf_maps.h"
 #include "sip/sec_agree.h"
 
 int sipm_init(void);
@@ -24,6 +25,13 @@ int sipm_parse(osip_message_t **out, const char *buf, size_t len);
 int sipm_raw_header(const char *buf, size_t len, const char *name, int pos, char *out,
 		    size_t cap);
 int sipm_replace(osip_message_t *m, const char *name, const char *value);
+/*
+ * Every Authorization header gets integrity-protected="@value" in place of
+ * whatever the UE wrote (TS 24.229 5.2.2). Returns how many were marked, or
+ * -EINVAL when one cannot be parsed: then every Authorization is removed, so
+ * the UE's own value cannot go on even if the caller forwards anyway.
+ */
+int sipm_set_integrity(osip_message_t *m, const char *value);
 /* Prints the (modified) message into buf; length or -ENOSPC / -EBADMSG. */
 int sipm_print(osip_message_t *m, char *buf, size_t cap);
 
@@ -36,6 +44,11 @@ int sipm_strip_tag(osip_message_t *m, const char *name, const char *tag);
 /* True when any header `name` lists option tag `tag`. */
 int sipm_has_tag(osip_message_t *m, const char *name, const char *tag);
 int sipm_add(osip_message_t *m, const char *name, const char *value);
+/*
+ * Drops every generic header, the Contacts and the body: what is left (Via,
+ * From, To, Call-ID, CSeq) is what an error answer made from a response needs.
+ */
+void sipm_keep_dialog_only(osip_message_t *m);
 /* Parses every header `name` into l. 0 (also when absent: l->n == 0) or -EINVAL. */
 int sipm_sec_list(osip_message_t *m, const char *name, struct sec_list *l, const char **err);
 /* Splits every header `name` on commas (outside <> and quotes) into out[][len]. */
@@ -45,10 +58,15 @@ int sipm_collect(osip_message_t *m, const char *name, char *out, size_t len, int
 int sipm_impi(osip_message_t *m, char *out, size_t cap);
 /* Call-ID as text. */
 int sipm_call_id(osip_message_t *m, char *out, size_t cap);
-/* Registration expiry a 200 OK grants: Contact expires, else Expires; -ENOENT if none. */
-long sipm_expires(osip_message_t *m);
-/* First Contact header as text. */
-int sipm_contact(osip_message_t *m, char *out, size_t cap);
+/*
+ * Registration expiry a 200 to REGISTER grants the UE at @ue (and protected
+ * server @port, unless 0): the expires param of the Contact naming it, else
+ * the Expires header (RFC 3261 10.3). 0 and *out set, -ENOENT (no value),
+ * -EINVAL (not delta-seconds) or -ERANGE (above 2^32-1). @contact gets that
+ * Contact as text ("" when none names the UE).
+ */
+int sipm_reg_expires(osip_message_t *m, const struct pcscf_addr *ue, uint16_t port,
+		     uint32_t *out, char *contact, size_t cap);
 
 /* Top Via: read the branch, remove it. */
 const char *sipm_top_branch(osip_message_t *m);

@@ -18,15 +18,26 @@
 struct sip_in {
 	struct pcscf_addr src, dst;
 	uint16_t sport, dport;
-	uint16_t len;
+	uint32_t len;	   /* up to SIP_MSG_MAX in data; up to TCP_UE_MSG_MAX through ext */
 	uint8_t protected; /* came inside ESP */
-	uint8_t pad;
+	uint8_t pad[3];
 	uint32_t spi;	   /* inbound SA, when protected */
 	uint32_t slot, generation;
 	int32_t conn;	   /* unprotected TCP connection it came on; -1: UDP */
 	uint32_t conn_gen;
+	/*
+	 * The message is in data, or (a TCP message larger than a ring slot)
+	 * at ext, which the caller owns for the duration of the call. Ring
+	 * slots never set ext, so they stay the size of a UDP message.
+	 */
+	const char *ext;
 	char data[SIP_MSG_MAX];
 };
+
+static inline const char *sip_in_bytes(const struct sip_in *m)
+{
+	return m->ext ? m->ext : m->data;
+}
 
 struct sip_ring {
 	_Atomic uint32_t head; /* written by the producer */

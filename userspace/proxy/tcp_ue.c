@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,17 +23,33 @@ int sip_tcp_frame(const char *buf, size_t len)
 	int n;
 
 	if (!end)
-		return len >= TCP_UE_BUF ? -EBADMSG : 0;
+		return len >= TCP_UE_MSG_MAX ? -EBADMSG : 0;
 	hdr = end - buf + 4;
 	n = sipm_raw_header(buf, hdr, "Content-Length", 0, v, sizeof(v));
 	if (n < 0)
 		n = sipm_raw_header(buf, hdr, "l", 0, v, sizeof(v));
 	if (n < 0)
 		return -EBADMSG; /* mandatory on stream transports (RFC 3261 18.3) */
+	errno = 0;
 	clen = strtol(v, &e, 10);
-	if (e == v || *e || clen < 0 || hdr + (size_t)clen > TCP_UE_BUF)
+	/* Content-Length = 1*DIGIT (RFC 3261 25.1): no sign, no spaces inside */
+	if (errno || e == v || v[0] < '0' || v[0] > '9' || *e || clen < 0 || clen > TCP_UE_MSG_MAX ||
+	    hdr + (size_t)clen > TCP_UE_MSG_MAX)
 		return -EBADMSG;
 	return hdr + clen <= len ? (int)(hdr + clen) : 0;
+}
+
+int sip_tcp_crlf(const char *buf, size_t len)
+{
+	static const char ping[] = "\r\n\r\n";
+	size_t n = len < 4 ? len : 4;
+
+	if (!len || buf[0] != '\r')
+		return 0;
+	if (memcmp(buf, ping, n))
+		/* "\r\n" then a start line: a bare CRLF; anything else is framing's business */
+		return n >= 3 && buf[1] == '\n' && buf[2] != '\r' ? 2 : 0;
+	return n == 4 ? 4 : -EAGAIN;
 }
 
 int tcp_ue_open(struct proxy *p)
@@ -70,12 +85,16 @@ int tcp_ue_open(struct proxy *p)
 	return 0;
 }
 
+/* The owner's part: everyone else only marks a connection dead. */
 static void conn_close(struct tcp_conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
+	free(c->buf);
+	c->buf = NULL;
 	c->fd = -1;
 	c->len = 0;
+	c->dead = c->pending = false;
 	c->gen++;
 }
 
@@ -100,7 +119,7 @@ int tcp_ue_pollfds(struct proxy *p, struct pollfd *pfd, int max)
 
 		if (c->fd < 0)
 			continue;
-		if (now - c->last_ms > TCP_UE_IDLE_MS) {
+		if (c->dead || now - c->last_ms > TCP_UE_IDLE_MS) {
 			conn_close(c);
 			continue;
 		}
@@ -109,43 +128,111 @@ int tcp_ue_pollfds(struct proxy *p, struct pollfd *pfd, int max)
 	return n;
 }
 
+static uint32_t src_hash(const struct pcscf_addr *a)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(a->a); i++)
+		h = (h ^ a->a[i]) * 16777619u;
+	return h;
+}
+
+/* Token bucket per source address: --tcp-rate new connections a second, as many at once. */
+static bool src_rate_ok(struct proxy *p, const struct pcscf_addr *peer, uint64_t now)
+{
+	struct tcp_src *s = &p->tcp.src[src_hash(peer) % TCP_UE_SRC_SLOTS];
+	uint64_t rate = p->cfg.tcp_rate ? p->cfg.tcp_rate : TCP_UE_RATE, full = rate * 1000;
+	uint64_t tokens;
+
+	if (memcmp(&s->addr, peer, sizeof(*peer)) || !s->last_ms) {
+		/* New (or evicted) source: a full bucket; a collision costs at most one burst. */
+		s->addr = *peer;
+		s->tokens_milli = full;
+		s->last_ms = now ? now : 1;
+	}
+	tokens = s->tokens_milli + (now - s->last_ms) * rate;
+	s->tokens_milli = tokens > full ? full : tokens;
+	s->last_ms = now ? now : 1;
+	if (s->tokens_milli < 1000)
+		return false;
+	s->tokens_milli -= 1000;
+	return true;
+}
+
+int tcp_ue_adopt(struct proxy *p, int fd, const struct pcscf_addr *peer, uint16_t peer_port,
+		 const struct pcscf_addr *local)
+{
+	uint32_t limit = p->cfg.tcp_per_source ? p->cfg.tcp_per_source : TCP_UE_PER_SOURCE;
+	uint64_t now = proxy_now_ms();
+	struct tcp_conn *c = NULL;
+	uint32_t same = 0;
+
+	for (int i = 0; i < TCP_UE_CONNS; i++) {
+		struct tcp_conn *k = &p->tcp.conn[i];
+
+		if (k->fd < 0) {
+			if (!c)
+				c = k;
+		} else if (!memcmp(&k->peer, peer, sizeof(*peer))) {
+			same++;
+		}
+	}
+	if (!c) {
+		p->stats.tcp_refused_full++;
+		return -ENFILE;
+	}
+	if (same >= limit) {
+		p->stats.tcp_refused_source++;
+		return -EMFILE;
+	}
+	if (!src_rate_ok(p, peer, now)) {
+		p->stats.tcp_refused_rate++;
+		return -EAGAIN;
+	}
+	c->buf = malloc(TCP_UE_MSG_MAX);
+	if (!c->buf)
+		return -ENOMEM;
+	c->fd = fd;
+	c->len = 0;
+	c->dead = c->pending = false;
+	c->last_ms = now;
+	c->local = *local;
+	c->peer = *peer;
+	c->peer_port = peer_port;
+	return 0;
+}
+
 static void accept_one(struct proxy *p, int lfd, int li)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	struct tcp_conn *c = NULL;
-	int fd;
+	struct pcscf_addr peer;
+	uint16_t port;
+	char a[ADDR_STR_LEN];
+	int fd, err;
 
 	fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	for (int i = 0; i < TCP_UE_CONNS; i++) {
-		if (p->tcp.conn[i].fd < 0) {
-			c = &p->tcp.conn[i];
-			break;
-		}
-	}
-	if (!c) {
-		pr_warn("TCP: %d connections already, refusing one", TCP_UE_CONNS);
+	if (addr_from_sockaddr(&ss, &peer, &port)) {
 		close(fd);
 		return;
 	}
-	c->fd = fd;
-	c->len = 0;
-	c->last_ms = proxy_now_ms();
-	c->local = p->cfg.addrs[li];
-	addr_from_sockaddr(&ss, &c->peer, &c->peer_port);
+	err = tcp_ue_adopt(p, fd, &peer, port, &p->cfg.addrs[li]);
+	if (err) {
+		pr_warn_rl("TCP from %s port %u refused: %s", addr_str(&peer, a, sizeof(a)), port,
+			   err == -ENFILE   ? "every connection slot taken"
+			   : err == -EMFILE ? "too many connections from this address"
+			   : err == -EAGAIN ? "connecting too fast"
+					    : strerror(-err));
+		close(fd);
+	}
 }
 
-static void deliver(struct proxy *p, struct tcp_conn *c, const char *msg, int len)
+static void deliver(struct proxy *p, struct tcp_conn *c, int len)
 {
 	static struct sip_in m;
 
-	if ((size_t)len > sizeof(m.data)) {
-		/* Larger SIP is for protected TCP (a later issue); unprotected REGISTERs are small. */
-		p->stats.parse_errors++;
-		return;
-	}
 	memset(&m, 0, offsetof(struct sip_in, data));
 	m.src = c->peer;
 	m.dst = c->local;
@@ -154,8 +241,76 @@ static void deliver(struct proxy *p, struct tcp_conn *c, const char *msg, int le
 	m.len = len;
 	m.conn = c - p->tcp.conn;
 	m.conn_gen = c->gen;
-	memcpy(m.data, msg, len);
+	/* Read in place: only the owner (this file, after the call) frees or moves c->buf. */
+	m.ext = c->buf;
 	proxy_from_ue(p, &m);
+}
+
+static int conn_write(struct proxy *p, struct tcp_conn *c, const char *msg, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = send(c->fd, msg + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (w <= 0) {
+			/* A peer that does not read (or went away) loses the connection. */
+			p->stats.send_errors++;
+			c->dead = true;
+			return -EIO;
+		}
+		off += w;
+	}
+	return 0;
+}
+
+static void consume(struct tcp_conn *c, size_t n)
+{
+	memmove(c->buf, c->buf + n, c->len - n);
+	c->len -= n;
+}
+
+/* Up to TCP_UE_BUDGET messages and keep-alives off the buffer; closes the connection if it died. */
+static void conn_work(struct proxy *p, struct tcp_conn *c)
+{
+	int budget = TCP_UE_BUDGET, n = 0;
+
+	c->pending = false;
+	while (!c->dead && c->len) {
+		int k = sip_tcp_crlf(c->buf, c->len);
+
+		if (k == -EAGAIN)
+			break;
+		if (k || (n = sip_tcp_frame(c->buf, c->len)) > 0) {
+			if (!budget--) {
+				c->pending = true;
+				break;
+			}
+		}
+		if (k == 4) {
+			p->stats.tcp_keepalives++;
+			conn_write(p, c, "\r\n", 2); /* the pong keeps NAT bindings (RFC 5626 4.4.1) */
+		}
+		if (k) {
+			consume(c, k);
+			continue;
+		}
+		if (n <= 0)
+			break;
+		deliver(p, c, n);
+		consume(c, n);
+	}
+	if (n < 0 && !c->dead) {
+		char a[ADDR_STR_LEN];
+
+		/* A stream out of step cannot be resynchronised: drop it. */
+		pr_warn_rl("TCP from %s port %u: bad framing, closing",
+			   addr_str(&c->peer, a, sizeof(a)), c->peer_port);
+		p->stats.parse_errors++;
+		c->dead = true;
+	}
+	if (c->dead)
+		conn_close(c);
 }
 
 int tcp_ue_handle(struct proxy *p, int fd)
@@ -169,59 +324,57 @@ int tcp_ue_handle(struct proxy *p, int fd)
 	for (int i = 0; i < TCP_UE_CONNS; i++) {
 		struct tcp_conn *c = &p->tcp.conn[i];
 		ssize_t r;
-		int n = 0;
 
 		if (c->fd != fd)
 			continue;
-		r = read(fd, c->buf + c->len, sizeof(c->buf) - c->len);
-		if (r <= 0) {
-			if (r == 0 || (errno != EAGAIN && errno != EINTR))
-				conn_close(c);
+		if (c->pending || c->dead || c->len >= TCP_UE_MSG_MAX) {
+			/* Earlier messages first: the socket keeps the rest (TCP backpressure). */
+			conn_work(p, c);
 			return 1;
 		}
-		c->len += r;
-		c->last_ms = proxy_now_ms();
-		while (c->fd >= 0 && (n = sip_tcp_frame(c->buf, c->len)) > 0) {
-			deliver(p, c, c->buf, n);
-			memmove(c->buf, c->buf + n, c->len - n);
-			c->len -= n;
+		r = read(fd, c->buf + c->len, TCP_UE_MSG_MAX - c->len);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return 1;
+		if (r > 0) {
+			c->len += r;
+			c->last_ms = proxy_now_ms();
 		}
-		if (n < 0) {
-			char a[ADDR_STR_LEN];
-
-			/* A stream out of step cannot be resynchronised: drop it. */
-			pr_warn("TCP from %s port %u: bad framing, closing",
-				addr_str(&c->peer, a, sizeof(a)), c->peer_port);
-			p->stats.parse_errors++;
-			conn_close(c);
-		}
+		conn_work(p, c);
+		if (r <= 0 && c->fd == fd)
+			conn_close(c); /* EOF (what came before it was handled) or error */
 		return 1;
 	}
 	return 0;
 }
 
+int tcp_ue_pending(struct proxy *p)
+{
+	int left = 0;
+
+	for (int i = 0; i < TCP_UE_CONNS; i++) {
+		struct tcp_conn *c = &p->tcp.conn[i];
+
+		if (c->fd < 0 || !c->pending)
+			continue;
+		conn_work(p, c);
+		left += c->fd >= 0 && c->pending;
+	}
+	return left;
+}
+
 int tcp_ue_send(struct proxy *p, int32_t conn, uint32_t gen, const char *msg, size_t len)
 {
 	struct tcp_conn *c;
-	size_t off = 0;
 
 	if (conn < 0 || conn >= TCP_UE_CONNS)
 		return -EINVAL;
 	c = &p->tcp.conn[conn];
-	if (c->fd < 0 || c->gen != gen) {
+	if (c->fd < 0 || c->dead || c->gen != gen) {
 		p->stats.send_errors++;
 		return -ENOTCONN; /* the UE closed it; it will retry */
 	}
-	while (off < len) {
-		ssize_t w = send(c->fd, msg + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (w <= 0) {
-			p->stats.send_errors++;
-			conn_close(c);
-			return -EIO;
-		}
-		off += w;
-	}
+	if (conn_write(p, c, msg, len))
+		return -EIO;
 	p->stats.to_ue++;
 	return 0;
 }

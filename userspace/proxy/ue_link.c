@@ -47,8 +47,9 @@ int ue_link_open(struct proxy *p)
 			return err;
 		}
 	}
-	p->raw4_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	p->raw6_fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	/* Non-blocking: a full send queue drops (and counts) a packet, never stalls the loop. */
+	p->raw4_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_RAW);
+	p->raw6_fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_RAW);
 	if (p->raw4_fd < 0 || p->raw6_fd < 0)
 		return -errno;
 	return 0;
@@ -81,7 +82,7 @@ int ue_send_plain(struct proxy *p, const struct pcscf_addr *from, const struct p
 		addr_to_sockaddr(to, dport, &ss, &slen);
 		if (p->io.ue_plain)
 			err = p->io.ue_plain(p, from, to, dport, msg, len);
-		else if (sendto(p->ue_fd[i], msg, len, 0, (struct sockaddr *)&ss, slen) < 0)
+		else if (sendto(p->ue_fd[i], msg, len, MSG_DONTWAIT, (struct sockaddr *)&ss, slen) < 0)
 			err = -errno;
 		else
 			err = 0;
@@ -156,12 +157,12 @@ int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa
 	err = esp_encap(sa, IPPROTO_UDP, seg, len + sizeof(*u), p->pkt, sizeof(p->pkt), &out_len);
 	if (err) {
 		p->stats.send_errors++;
-		pr_err("ESP out on spi 0x%08x: %s", set->spi[which], strerror(-err));
+		pr_err_rl("ESP out on spi 0x%08x: %s", set->spi[which], strerror(-err));
 		return err;
 	}
 	addr_to_sockaddr(&set->ue_addr, 0, &ss, &slen);
 	fd = addr_is_v4(&set->ue_addr) ? p->raw4_fd : p->raw6_fd;
-	if (sendto(fd, p->pkt, out_len, 0, (struct sockaddr *)&ss, slen) < 0) {
+	if (sendto(fd, p->pkt, out_len, MSG_DONTWAIT, (struct sockaddr *)&ss, slen) < 0) {
 		p->stats.send_errors++;
 		return -errno;
 	}

@@ -82,7 +82,7 @@
 #define REG_URI_MAX	     256
 #define REG_CONTACT_MAX	     512
 #define REG_CALLID_MAX	     128
-#define REG_SECHDR_MAX	     512
+#define REG_SECHDR_MAX	     2560 /* Security-Client of 8 mechanisms, 2 KiB and more */
 #define REG_ALG_MAX	     24
 #define REG_MAX_IMPUS	     8
 #define REG_MAX_ROUTES	     4
@@ -126,6 +126,14 @@ struct reg_sa_set {
 	void *esp[REG_SA_COUNT]; /* owned by the ops layer */
 };
 
+/*
+ * Strings live in the table's string store (reg_strings.c), sized by what
+ * they hold; the REG_*_MAX sizes above only bound them. A live
+ * registration's string fields are never NULL ("" when absent) and stay
+ * valid until the next event. call_id, sec_client and sec_server belong to
+ * the pending REGISTER: they are kept while a temporary set exists (its
+ * Security-Verify/Security-Client are checked against them) and go with it.
+ */
 struct reg {
 	uint8_t live;
 	uint8_t registered;    /* a 200 with expires > 0 seen and not expired */
@@ -133,16 +141,16 @@ struct reg {
 	uint8_t n_impus;
 	uint8_t n_routes;
 	uint16_t port_ps; /* reg_config.port_ps, kept across re-authentication */
-	char impi[REG_IMPI_MAX];
 	struct pcscf_addr ue_addr;
 	uint64_t expires_ms;	    /* registration expiry (no +30 s) */
 	uint64_t dereg_deadline_ms; /* valid while dereg_pending */
-	char impu[REG_MAX_IMPUS][REG_URI_MAX];
-	char route[REG_MAX_ROUTES][REG_URI_MAX];
-	char contact[REG_CONTACT_MAX];
-	char call_id[REG_CALLID_MAX];	 /* of the pending REGISTER */
-	char sec_client[REG_SECHDR_MAX]; /* Security-Client the UE sent */
-	char sec_server[REG_SECHDR_MAX]; /* Security-Server we sent: Security-Verify must match */
+	const char *impi;
+	const char *impu[REG_MAX_IMPUS];
+	const char *route[REG_MAX_ROUTES];
+	const char *contact;
+	const char *call_id;	/* of the pending REGISTER */
+	const char *sec_client; /* Security-Client the UE sent */
+	const char *sec_server; /* Security-Server we sent: Security-Verify must match */
 	int32_t set[3];	    /* set index by state - 1 (TEMPORARY, NEW, OLD); -1: none */
 	int32_t superseded; /* replaced temporary set the last 401 leaves through; -1: none */
 };
@@ -192,7 +200,10 @@ struct reg_alloc {
 
 struct reg_table;
 
-/* Table life. init allocates everything; nothing is allocated afterwards. */
+/*
+ * Table life. init allocates the fixed tables (calloc'ed: pages are touched
+ * only as entries are used); strings are allocated as registrations hold them.
+ */
 int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const struct reg_ops *ops,
 		   void *ops_ctx);
 /* Removes every live SA through ops (exactly once each), then frees. */
@@ -235,6 +246,15 @@ const struct reg_sa_set *reg_sa_by_slot(const struct reg_table *t, uint32_t slot
  * request is decided by this, never by the UE address.
  */
 const struct reg *reg_of_set(const struct reg_table *t, const struct reg_sa_set *set);
+
+/* Memory held, for budgets and benchmarks (bytes). */
+struct reg_mem {
+	size_t record_bytes;	 /* sizeof(struct reg) */
+	size_t set_bytes;	 /* sizeof(struct reg_sa_set) */
+	size_t strings_held;	 /* in chunks holding strings now */
+	size_t strings_reserved; /* slabs obtained for strings (held + free chunks) */
+};
+void reg_mem_usage(const struct reg_table *t, struct reg_mem *m);
 
 /* Pending (unauthenticated) registrations now, and how many were evicted at the cap. */
 uint32_t reg_pending_count(const struct reg_table *t);
@@ -283,6 +303,10 @@ int reg_foreach(const struct reg_table *t, uint64_t now_ms, reg_cb cb, void *ctx
 /* JSON for pcscfctl --json (reg_json.c): length written, or -ENOSPC. */
 int reg_sa_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap);
 int reg_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap);
+/* One registration as a JSON object (preceded by a comma unless first), for streamed lists. */
+int reg_row_json(const struct reg_row *row, bool first, char *buf, size_t cap);
+/* s as a quoted, escaped JSON string (IMPIs and contacts come off the wire). */
+int reg_json_string(const char *s, char *buf, size_t cap);
 
 /*
  * Save/restore (reg_save.c): versioned little-endian binary image of every

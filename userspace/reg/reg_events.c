@@ -162,13 +162,8 @@ int reg_set_pending(struct reg_table *t, const char *impi, const char *call_id,
 	    (sec_server && !str_fits(sec_server, REG_SECHDR_MAX)))
 		return -ENAMETOOLONG;
 	r = &t->regs[ri];
-	if (call_id)
-		reg_strlcpy(r->call_id, call_id, sizeof(r->call_id));
-	if (sec_client)
-		reg_strlcpy(r->sec_client, sec_client, sizeof(r->sec_client));
-	if (sec_server)
-		reg_strlcpy(r->sec_server, sec_server, sizeof(r->sec_server));
-	return 0;
+	return reg_strs_replace(&t->strs, (const char **[]){&r->call_id, &r->sec_client, &r->sec_server},
+				(const char *const[]){call_id, sec_client, sec_server}, 3);
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -192,10 +187,13 @@ int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_
 			unsigned int n_routes, const char *contact, uint64_t now_ms)
 {
 	int32_t ri = impi ? reg_lookup(t, impi) : -1;
+	const char **slot[REG_MAX_IMPUS + REG_MAX_ROUTES + 1];
+	const char *val[REG_MAX_IMPUS + REG_MAX_ROUTES + 1];
 	struct reg_sa_set *tmp, *cur, *old;
+	unsigned int i, n;
 	uint64_t lifetime;
 	struct reg *r;
-	unsigned int i;
+	int err;
 
 	if (ri < 0)
 		return -ENOENT;
@@ -227,6 +225,23 @@ int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_
 	old = reg_set_at(t, r->set[ROLE_OLD]);
 	if (!tmp && !cur)
 		return -ENOENT;
+	/* The strings first: the only step that can fail (no memory) is before any transition. */
+	for (i = 0; i < REG_MAX_IMPUS; i++) {
+		slot[i] = &r->impu[i];
+		val[i] = i < n_impus ? impus[i] : "";
+	}
+	for (i = 0; i < REG_MAX_ROUTES; i++) {
+		slot[REG_MAX_IMPUS + i] = &r->route[i];
+		val[REG_MAX_IMPUS + i] = i < n_routes ? routes[i] : "";
+	}
+	n = REG_MAX_IMPUS + REG_MAX_ROUTES;
+	if (contact) {
+		slot[n] = &r->contact;
+		val[n++] = contact;
+	}
+	err = reg_strs_replace(&t->strs, slot, val, n);
+	if (err)
+		return err;
 
 	lifetime = now_ms + (uint64_t)expires_s * 1000 + REG_SA_GRACE_MS;
 	if (tmp) {
@@ -261,6 +276,7 @@ int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_
 		tmp->expires_ms = max_u64(tmp->expires_ms, lifetime);
 		r->set[ROLE_NEW] = tmp->index;
 		r->set[ROLE_TMP] = -1;
+		reg_pending_strs_release(&t->strs, r); /* nothing left to verify them against */
 		r->ue_addr = tmp->ue_addr;
 		reg_set_update(t, tmp);
 	} else {
@@ -272,13 +288,7 @@ int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_
 	r->registered = 1;
 	r->expires_ms = now_ms + (uint64_t)expires_s * 1000;
 	r->n_impus = n_impus;
-	for (i = 0; i < n_impus; i++)
-		reg_strlcpy(r->impu[i], impus[i], sizeof(r->impu[i]));
 	r->n_routes = n_routes;
-	for (i = 0; i < n_routes; i++)
-		reg_strlcpy(r->route[i], routes[i], sizeof(r->route[i]));
-	if (contact)
-		reg_strlcpy(r->contact, contact, sizeof(r->contact));
 	reg_timer_sync_reg(t, ri);
 	reg_pending_sync(t, ri);
 	return 0;

@@ -132,6 +132,22 @@ static int reg_row(const struct reg_row *row, void *ctx)
 	return 0;
 }
 
+int reg_row_json(const struct reg_row *row, bool first, char *buf, size_t cap)
+{
+	struct jw w = {buf, cap, 0, first ? 0 : 1};
+
+	reg_row(row, &w);
+	return jw_end(&w);
+}
+
+int reg_json_string(const char *s, char *buf, size_t cap)
+{
+	struct jw w = {buf, cap, 0, 0};
+
+	jw_val(&w, s);
+	return jw_end(&w);
+}
+
 int reg_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap)
 {
 	struct jw w = {buf, cap, 0, 0};

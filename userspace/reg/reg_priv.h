@@ -21,7 +21,8 @@ struct reg_index {
 /*
  * Min-heap of deadlines (reg_timer.c). An entry names a set (id < max_sets)
  * or a registration (id = max_sets + registration index); pos[id] is its
- * place in the heap (REG_TIMER_NONE: not queued), so a change costs
+ * place in the heap + 1 (0: not queued, so the calloc'ed array needs no
+ * initialisation pass that would touch every page), so a change costs
  * O(log n) and nothing ever scans the table for what is due.
  */
 #define REG_TIMER_NONE UINT32_MAX
@@ -44,15 +45,47 @@ struct reg_pending {
 	uint64_t last_evict_ms; /* for the one log line per burst */
 };
 
+/* String store (reg_strings.c): power-of-two size classes, slabs on demand. */
+#define REG_STR_MIN	16
+#define REG_STR_MAX	4096
+#define REG_STR_CLASSES 9 /* 16 .. 4096 */
+_Static_assert(REG_SECHDR_MAX <= REG_STR_MAX && REG_CONTACT_MAX <= REG_STR_MAX,
+	       "every bounded string fits a size class");
+struct reg_strs {
+	void *free[REG_STR_CLASSES];
+	void **slabs;
+	uint32_t n_slabs, cap_slabs;
+	size_t bytes_held, bytes_slabs;
+};
+extern const char reg_str_empty[1];
+/* A copy of src in the store ("" and NULL: reg_str_empty, no allocation). */
+int reg_str_dup(struct reg_strs *s, const char *src, const char **out);
+void reg_str_free(struct reg_strs *s, const char *p);
+/* Replace *slot by a copy of src; on error *slot is unchanged. */
+int reg_str_set(struct reg_strs *s, const char **slot, const char *src);
+void reg_str_put(struct reg_strs *s, const char **slot); /* free, leave "" */
+#define REG_STRS_REPLACE_MAX 16
+int reg_strs_replace(struct reg_strs *s, const char **const *slot, const char *const *val,
+		     unsigned int n);
+void reg_strs_release(struct reg_strs *s, struct reg *r);
+void reg_pending_strs_release(struct reg_strs *s, struct reg *r);
+void reg_strs_fini(struct reg_strs *s);
+
 struct reg_table {
 	struct reg_config cfg;
 	const struct reg_ops *ops;
 	void *ops_ctx;
 	struct reg *regs;
-	uint32_t *reg_free; /* stack of free registration indexes */
+	/*
+	 * Indexes from the high-water mark up were never used; below it the
+	 * free ones are on a stack. Nothing is written per entry at init, so
+	 * an idle table costs no resident memory whatever max_regs is.
+	 */
+	uint32_t reg_hw, set_hw;
+	uint32_t *reg_free; /* stack of free registration indexes below reg_hw */
 	uint32_t reg_free_n;
 	struct reg_sa_set *sets;
-	uint32_t *set_free; /* stack of free set indexes */
+	uint32_t *set_free; /* stack of free set indexes below set_hw */
 	uint32_t set_free_n;
 	struct reg_index by_impi; /* value: registration index */
 	struct reg_index by_spi;  /* value: inbound SA slot */
@@ -60,6 +93,7 @@ struct reg_table {
 	uint32_t seed; /* hash seed, so bucket placement is not predictable from outside */
 	struct reg_timers timers;
 	struct reg_pending pending;
+	struct reg_strs strs;
 };
 
 int reg_index_init(struct reg_index *idx, uint32_t entries,

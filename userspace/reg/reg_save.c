@@ -203,6 +203,16 @@ static int fail(struct rd *r, int err)
 	return r->err;
 }
 
+/* A string of at most cap bytes (with its NUL) into the table's string store. */
+static void get_str_to(struct rd *rd, struct reg_table *t, const char **slot, size_t cap)
+{
+	char buf[REG_STR_MAX];
+
+	get_str(rd, buf, cap < sizeof(buf) ? cap : sizeof(buf));
+	if (!rd->err && reg_str_set(&t->strs, slot, buf))
+		fail(rd, -ENOMEM);
+}
+
 static uint64_t rebase(uint64_t v, uint64_t shift)
 {
 	return v > shift ? v - shift : 0;
@@ -281,17 +291,17 @@ static int load_reg(struct reg_table *t, struct rd *rd, uint64_t shift)
 		return fail(rd, -EINVAL);
 	r->n_impus = n;
 	for (i = 0; i < n; i++)
-		get_str(rd, r->impu[i], sizeof(r->impu[i]));
+		get_str_to(rd, t, &r->impu[i], REG_URI_MAX);
 	n = get_uint(rd, 1);
 	if (n > REG_MAX_ROUTES)
 		return fail(rd, -EINVAL);
 	r->n_routes = n;
 	for (i = 0; i < n; i++)
-		get_str(rd, r->route[i], sizeof(r->route[i]));
-	get_str(rd, r->contact, sizeof(r->contact));
-	get_str(rd, r->call_id, sizeof(r->call_id));
-	get_str(rd, r->sec_client, sizeof(r->sec_client));
-	get_str(rd, r->sec_server, sizeof(r->sec_server));
+		get_str_to(rd, t, &r->route[i], REG_URI_MAX);
+	get_str_to(rd, t, &r->contact, REG_CONTACT_MAX);
+	get_str_to(rd, t, &r->call_id, REG_CALLID_MAX);
+	get_str_to(rd, t, &r->sec_client, REG_SECHDR_MAX);
+	get_str_to(rd, t, &r->sec_server, REG_SECHDR_MAX);
 	n = get_uint(rd, 1);
 	if (!rd->err && (n < 1 || n > 3))
 		return fail(rd, -EINVAL); /* a registration without sets does not exist */
@@ -305,8 +315,11 @@ static void reset(struct reg_table *t)
 {
 	uint32_t i;
 
-	for (i = 0; i < t->cfg.max_regs; i++)
-		memset(&t->regs[i], 0, sizeof(t->regs[i]));
+	for (i = 0; i < t->reg_hw; i++)
+		if (t->regs[i].live) {
+			reg_strs_release(&t->strs, &t->regs[i]);
+			memset(&t->regs[i], 0, sizeof(t->regs[i]));
+		}
 	for (i = 0; i < t->cfg.max_sets; i++)
 		if (t->sets[i].live) {
 			t->sets[i].live = 0;

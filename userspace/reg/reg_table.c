@@ -26,6 +26,7 @@ static void table_free(struct reg_table *t)
 	reg_index_free(&t->by_spi);
 	reg_timers_free(t);
 	reg_pending_free(t);
+	reg_strs_fini(&t->strs);
 	free(t->set_free);
 	free(t->sets);
 	free(t->reg_free);
@@ -33,26 +34,43 @@ static void table_free(struct reg_table *t)
 	free(t);
 }
 
-/* Free stacks popped from the top: index 0 is handed out first. */
+/*
+ * After reg_load(): the high-water marks just above the highest live entry,
+ * the free ones below on stacks popped from the top, lowest index first, as
+ * they would be handed out by a table that never had them.
+ */
 void reg_rebuild_free(struct reg_table *t)
 {
 	uint32_t i;
 
+	for (t->reg_hw = t->cfg.max_regs; t->reg_hw && !t->regs[t->reg_hw - 1].live;)
+		t->reg_hw--;
 	t->reg_free_n = 0;
-	for (i = t->cfg.max_regs; i-- > 0;)
+	for (i = t->reg_hw; i-- > 0;)
 		if (!t->regs[i].live)
 			t->reg_free[t->reg_free_n++] = i;
+	for (t->set_hw = t->cfg.max_sets; t->set_hw && !t->sets[t->set_hw - 1].live;)
+		t->set_hw--;
 	t->set_free_n = 0;
-	for (i = t->cfg.max_sets; i-- > 0;)
+	for (i = t->set_hw; i-- > 0;)
 		if (!t->sets[i].live)
 			t->set_free[t->set_free_n++] = i;
+}
+
+/* Reuse the most recently freed index, else the first never used. -1: full. */
+static int64_t pop_free(uint32_t *stack, uint32_t *n, uint32_t *hw, uint32_t max)
+{
+	if (*n)
+		return stack[--*n];
+	if (*hw < max)
+		return (*hw)++;
+	return -1;
 }
 
 int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const struct reg_ops *ops,
 		   void *ops_ctx)
 {
 	struct reg_table *t;
-	uint32_t i;
 	int err;
 
 	if (!cfg->max_regs || !ops || !ops->sa_install || !ops->sa_update || !ops->sa_remove ||
@@ -98,10 +116,7 @@ int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const st
 		err = reg_pending_init(t);
 	if (err)
 		goto fail;
-	for (i = 0; i < t->cfg.max_sets; i++)
-		t->sets[i].index = i;
 	t->seed = ops->random_u32(ops_ctx);
-	reg_rebuild_free(t);
 	*tp = t;
 	return 0;
 fail:
@@ -123,12 +138,12 @@ void reg_table_destroy(struct reg_table *t)
 
 uint32_t reg_count(const struct reg_table *t)
 {
-	return t->cfg.max_regs - t->reg_free_n;
+	return t->reg_hw - t->reg_free_n;
 }
 
 uint32_t reg_set_count(const struct reg_table *t)
 {
-	return t->cfg.max_sets - t->set_free_n;
+	return t->set_hw - t->set_free_n;
 }
 
 int32_t reg_lookup(const struct reg_table *t, const char *impi)
@@ -144,15 +159,24 @@ int32_t reg_lookup(const struct reg_table *t, const char *impi)
 
 int reg_new(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_addr)
 {
+	const char *name;
 	struct reg *r;
-	uint32_t ri;
+	int64_t ri;
+	unsigned int i;
 
-	if (!t->reg_free_n)
+	if (!t->reg_free_n && t->reg_hw == t->cfg.max_regs)
 		return -ENOSPC;
-	ri = t->reg_free[--t->reg_free_n];
+	if (reg_str_dup(&t->strs, impi, &name))
+		return -ENOMEM;
+	ri = pop_free(t->reg_free, &t->reg_free_n, &t->reg_hw, t->cfg.max_regs);
 	r = &t->regs[ri];
 	memset(r, 0, sizeof(*r));
-	reg_strlcpy(r->impi, impi, sizeof(r->impi));
+	r->impi = name;
+	for (i = 0; i < REG_MAX_IMPUS; i++)
+		r->impu[i] = reg_str_empty;
+	for (i = 0; i < REG_MAX_ROUTES; i++)
+		r->route[i] = reg_str_empty;
+	r->contact = r->call_id = r->sec_client = r->sec_server = reg_str_empty;
 	r->ue_addr = *ue_addr;
 	r->port_ps = t->cfg.port_ps;
 	r->set[0] = r->set[1] = r->set[2] = -1;
@@ -170,6 +194,7 @@ void reg_del(struct reg_table *t, uint32_t ri)
 	reg_set_destroy(t, reg_set_at(t, r->superseded));
 	reg_pending_unlink(t, ri);
 	reg_index_del(t, &t->by_impi, reg_key_impi(t, ri), ri);
+	reg_strs_release(&t->strs, r);
 	memset(r, 0, sizeof(*r));
 	reg_timer_sync_reg(t, ri);
 	t->reg_free[t->reg_free_n++] = ri;
@@ -183,11 +208,12 @@ unsigned int reg_nsets(const struct reg *r)
 int reg_set_new(struct reg_table *t, uint32_t ri)
 {
 	struct reg_sa_set *s;
-	uint32_t si, gen;
+	uint32_t gen;
+	int64_t si;
 
-	if (!t->set_free_n)
+	si = pop_free(t->set_free, &t->set_free_n, &t->set_hw, t->cfg.max_sets);
+	if (si < 0)
 		return -ENOSPC;
-	si = t->set_free[--t->set_free_n];
 	s = &t->sets[si];
 	gen = s->generation + 1;
 	memset(s, 0, sizeof(*s));
@@ -236,6 +262,9 @@ void reg_set_destroy(struct reg_table *t, struct reg_sa_set *s)
 	}
 	r = &t->regs[s->reg];
 	set_unindex(t, s);
+	/* The pending REGISTER's strings are checked only through a temporary set. */
+	if (r->set[0] == (int32_t)s->index)
+		reg_pending_strs_release(&t->strs, r);
 	for (i = 0; i < 3; i++)
 		if (r->set[i] == (int32_t)s->index)
 			r->set[i] = -1;

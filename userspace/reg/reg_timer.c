@@ -12,14 +12,12 @@
 
 int reg_timers_init(struct reg_table *t)
 {
-	uint32_t n = t->cfg.max_sets + t->cfg.max_regs, i;
+	uint32_t n = t->cfg.max_sets + t->cfg.max_regs;
 
 	t->timers.heap = calloc(n, sizeof(*t->timers.heap));
 	t->timers.pos = calloc(n, sizeof(*t->timers.pos));
 	if (!t->timers.heap || !t->timers.pos)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		t->timers.pos[i] = REG_TIMER_NONE;
 	t->timers.n = 0;
 	return 0;
 }
@@ -35,7 +33,7 @@ void reg_timers_free(struct reg_table *t)
 static void place(struct reg_timers *h, uint32_t i, struct reg_timer_ent e)
 {
 	h->heap[i] = e;
-	h->pos[e.id] = i;
+	h->pos[e.id] = i + 1;
 }
 
 static void sift_up(struct reg_timers *h, uint32_t i)
@@ -68,18 +66,18 @@ static void sift_down(struct reg_timers *h, uint32_t i)
 /* Queue, move or (at == REG_NO_DEADLINE) dequeue entry id. */
 static void timer_set(struct reg_timers *h, uint32_t id, uint64_t at)
 {
-	uint32_t i = h->pos[id];
+	uint32_t i = h->pos[id] - 1; /* REG_TIMER_NONE when not queued */
 
 	if (at == REG_NO_DEADLINE) {
 		if (i == REG_TIMER_NONE)
 			return;
-		h->pos[id] = REG_TIMER_NONE;
+		h->pos[id] = 0;
 		if (i == --h->n)
 			return;
 		id = h->heap[h->n].id; /* the last entry fills the hole */
 		place(h, i, h->heap[h->n]);
 		sift_up(h, i);
-		sift_down(h, h->pos[id]);
+		sift_down(h, h->pos[id] - 1);
 		return;
 	}
 	if (i == REG_TIMER_NONE) {
@@ -90,7 +88,7 @@ static void timer_set(struct reg_timers *h, uint32_t id, uint64_t at)
 	}
 	h->heap[i].at = at;
 	sift_up(h, i);
-	sift_down(h, h->pos[id]);
+	sift_down(h, h->pos[id] - 1);
 }
 
 void reg_timer_sync_set(struct reg_table *t, const struct reg_sa_set *s)

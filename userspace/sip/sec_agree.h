@@ -102,7 +102,8 @@ int sec_prefs_parse(struct sec_prefs *p, const char *buf, size_t len, const char
 
 /*
  * Pick the first operator preference that the UE's Security-Client offers in
- * a usable ipsec-3gpp mechanism (prot esp, mod trans or UDP-enc-tun). Among
+ * a usable ipsec-3gpp mechanism (prot esp, mod trans; UDP-enc-tun is not
+ * served until UDP encapsulation exists). Among
  * several UE mechanisms offering that same pair, the highest q wins, then the
  * first listed. On success *mech_idx indexes @client and *pref_idx @prefs
  * (either may be NULL). Returns 0, or -ENOENT when nothing is acceptable
@@ -119,8 +120,8 @@ const char *sec_mech_ealg(const struct sec_mech *m);
 
 /*
  * Build the mechanism the P-CSCF answers with: ipsec-3gpp, q=0.1, prot=esp,
- * @mod ("trans" or "UDP-enc-tun"), the chosen algorithms and P's own SPIs and
- * ports. Returns 0 or -EINVAL (name too long, zero port).
+ * @mod (only "trans" is served), the chosen algorithms and P's own SPIs and
+ * ports. Returns 0 or -EINVAL (other mod, name too long, zero port).
  */
 int sec_mech_server(struct sec_mech *m, const struct sec_pref *pref, const char *mod,
 		    uint32_t spi_c, uint32_t spi_s, uint16_t port_c, uint16_t port_s);
@@ -132,6 +133,15 @@ int sec_mech_server(struct sec_mech *m, const struct sec_pref *pref, const char 
  * Returns the length written (without the NUL) or -ENOSPC.
  */
 int sec_mech_format(const struct sec_mech *m, char *buf, size_t size);
+
+/*
+ * The Security-Server of a 494 (RFC 3329 2.3.1/2.3.2: the server lists the
+ * mechanisms it supports, even when none is common): one ipsec-3gpp
+ * mechanism per operator preference, most preferred first (higher q). No SPIs
+ * or ports: none are allocated before a 401. Returns the length, -ENOSPC, or
+ * -EINVAL for an empty preference list.
+ */
+int sec_prefs_offer(const struct sec_prefs *p, char *buf, size_t size);
 
 /* Same for a whole list, mechanisms joined by ", ". */
 int sec_list_format(const struct sec_list *l, char *buf, size_t size);

@@ -111,15 +111,19 @@ static bool str_eq_ci(const char *a, const char *b)
 	return lex_eq_ci(a, strlen(a), b);
 }
 
-/* An offer we can act on: ipsec-3gpp over ESP, transport or UDP-encapsulated tunnel. */
+/*
+ * An offer we can act on: ipsec-3gpp over ESP in transport mode (absent prot
+ * and mod mean esp and trans, TS 33.203 7.1). UDP-enc-tun (a UE behind NAT)
+ * is not chosen: this P-CSCF has no UDP encapsulation, and answering such an
+ * offer with mod=trans would agree on SAs the UE does not set up.
+ */
 static bool usable(const struct sec_mech *m)
 {
 	if (!m->supported)
 		return false;
 	if ((m->present & SEC_P_PROT) && !str_eq_ci(m->prot, "esp"))
 		return false;
-	if ((m->present & SEC_P_MOD) && !str_eq_ci(m->mod, "trans") &&
-	    !str_eq_ci(m->mod, "UDP-enc-tun"))
+	if ((m->present & SEC_P_MOD) && !str_eq_ci(m->mod, "trans"))
 		return false;
 	return true;
 }

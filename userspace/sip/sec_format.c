@@ -16,7 +16,8 @@ int sec_mech_server(struct sec_mech *m, const struct sec_pref *pref, const char 
 		    uint32_t spi_c, uint32_t spi_s, uint16_t port_c, uint16_t port_s)
 {
 	memset(m, 0, sizeof(*m));
-	if (!mod || (strcmp(mod, "trans") && strcmp(mod, "UDP-enc-tun")))
+	/* transport mode only: there is no UDP encapsulation (see sec_choose.c) */
+	if (!mod || strcmp(mod, "trans"))
 		return -EINVAL;
 	/* same rules the parser enforces, so what we send parses back */
 	if (spi_c < 256 || spi_s < 256 || !port_c || !port_s)
@@ -95,6 +96,18 @@ int sec_mech_format(const struct sec_mech *m, char *buf, size_t size)
 	outbuf_init(&o, buf, size);
 	put_mech(&o, m);
 	return outbuf_result(&o);
+}
+
+int sec_prefs_offer(const struct sec_prefs *p, char *buf, size_t size)
+{
+	struct outbuf o;
+	unsigned int i;
+
+	outbuf_init(&o, buf, size);
+	for (i = 0; i < p->n && i < SEC_PREF_MAX; i++)
+		outbuf_printf(&o, "%sipsec-3gpp;q=%s;prot=esp;mod=trans;alg=%s;ealg=%s",
+			      i ? ", " : "", i ? "0.1" : "0.5", p->p[i].alg, p->p[i].ealg);
+	return p->n ? outbuf_result(&o) : -EINVAL;
 }
 
 int sec_list_format(const struct sec_list *l, char *buf, size_t size)

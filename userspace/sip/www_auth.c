@@ -33,22 +33,34 @@ static int hexval(char c)
 	return -1;
 }
 
-static int hex16(const struct authp *p, uint8_t out[AKA_KEY_LEN])
+int www_auth_hex_key(const char *s, size_t n, uint8_t out[AKA_KEY_LEN])
 {
-	const char *v;
-	size_t n, i;
+	uint8_t k[AKA_KEY_LEN];
+	size_t i;
 
-	authp_unquoted(p, &v, &n);
 	if (n != 2 * AKA_KEY_LEN)
 		return -EINVAL;
 	for (i = 0; i < AKA_KEY_LEN; i++) {
-		int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
 
-		if (hi < 0 || lo < 0)
+		if (hi < 0 || lo < 0) {
+			sodium_memzero(k, sizeof(k));
 			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
+		}
+		k[i] = (uint8_t)(hi << 4 | lo);
 	}
+	memcpy(out, k, sizeof(k));
+	sodium_memzero(k, sizeof(k));
 	return 0;
+}
+
+static int hex16(const struct authp *p, uint8_t out[AKA_KEY_LEN])
+{
+	const char *v;
+	size_t n;
+
+	authp_unquoted(p, &v, &n);
+	return www_auth_hex_key(v, n, out);
 }
 
 static void put_param(struct outbuf *o, const struct authp *p, bool *first)
@@ -171,26 +183,61 @@ static bool integrity_value_ok(const char *v)
 	return false;
 }
 
-int www_auth_set_integrity(const char *in, size_t len, const char *value, char *out,
-			   size_t out_size)
+/*
+ * The scheme and every param of @in into @o, params re-joined with ", ",
+ * leaving out those called @drop (may be NULL). With @no_keys a ck or ik
+ * param is an error: what is left of a 401 after the key removal must not
+ * hold one. Returns 0 or -EINVAL.
+ */
+static int copy_params(struct outbuf *o, const char *in, size_t len, const char *drop,
+		       bool no_keys, bool *first)
 {
-	struct outbuf o;
 	struct authp_iter it;
 	struct authp p;
 	const char *scheme;
 	size_t slen;
-	bool first = true;
+	int rc;
+
+	*first = true;
+	if (authp_begin(&it, in, len, &scheme, &slen) || !lex_eq_ci(scheme, slen, "Digest"))
+		return -EINVAL;
+	outbuf_put(o, scheme, slen);
+	while ((rc = authp_next(&it, &p)) == 1) {
+		if (no_keys && (lex_eq_ci(p.name, p.nlen, "ck") || lex_eq_ci(p.name, p.nlen, "ik")))
+			return -EINVAL;
+		if (!drop || !lex_eq_ci(p.name, p.nlen, drop))
+			put_param(o, &p, first);
+	}
+	return rc;
+}
+
+int www_auth_clean(const char *in, size_t len, char *out, size_t out_size)
+{
+	struct outbuf o;
+	bool first;
+	int rc;
+
+	outbuf_init(&o, out, out_size);
+	rc = copy_params(&o, in, len, NULL, true, &first);
+	if (rc < 0) {
+		if (out_size)
+			out[0] = '\0';
+		return rc;
+	}
+	return outbuf_result(&o);
+}
+
+int www_auth_set_integrity(const char *in, size_t len, const char *value, char *out,
+			   size_t out_size)
+{
+	struct outbuf o;
+	bool first;
 	int rc;
 
 	outbuf_init(&o, out, out_size);
 	if (!value || !integrity_value_ok(value))
 		return -EINVAL;
-	if (authp_begin(&it, in, len, &scheme, &slen) || !lex_eq_ci(scheme, slen, "Digest"))
-		return -EINVAL;
-	outbuf_put(&o, scheme, slen);
-	while ((rc = authp_next(&it, &p)) == 1)
-		if (!lex_eq_ci(p.name, p.nlen, "integrity-protected"))
-			put_param(&o, &p, &first);
+	rc = copy_params(&o, in, len, "integrity-protected", false, &first);
 	if (rc < 0) {
 		if (out_size)
 			out[0] = '\0';

@@ -28,6 +28,16 @@ int www_auth_take_keys(const char *in, size_t len, uint8_t ck[AKA_KEY_LEN], uint
 		       char *out, size_t out_size);
 
 /*
+ * A challenge as it may go to the UE: @in re-written with params joined by
+ * ", ". Returns the output length, -EINVAL (bad syntax, not Digest, or a ck
+ * or ik param still in it) or -ENOSPC; @out is "" on error.
+ */
+int www_auth_clean(const char *in, size_t len, char *out, size_t out_size);
+
+/* Exactly 32 hex digits (any case) into a 16-byte key. 0 or -EINVAL (@out untouched). */
+int www_auth_hex_key(const char *s, size_t n, uint8_t out[AKA_KEY_LEN]);
+
+/*
  * Find Digest param @name (case-insensitive) in an authentication header value.
  * *val and *vlen point into @in, quotes removed (quoted-pairs left escaped).
  * Returns 0, -ENOENT, or -EINVAL (bad syntax or the param occurs twice).
@@ -44,9 +54,11 @@ int www_auth_nonce_decode(const char *nonce, size_t len, uint8_t rand[AKA_RAND_L
 
 /*
  * Authorization value with integrity-protected="@value" (TS 24.229 7.2A.1:
- * "yes", "no", "ip-assoc-yes", ...): any integrity-protected the UE sent is
- * dropped (the UE must not decide that) and ours is appended.
- * Returns the output length, -EINVAL or -ENOSPC.
+ * "yes", "no", "ip-assoc-yes", ...): every integrity-protected the UE sent
+ * (any case, quoted or not) is dropped (the UE must not decide that) and ours
+ * is appended. Returns the output length, -EINVAL (bad syntax: the caller
+ * refuses the request, never forwards the UE's text) or -ENOSPC; @out is ""
+ * on error.
  */
 int www_auth_set_integrity(const char *in, size_t len, const char *value, char *out,
 			   size_t out_size);
