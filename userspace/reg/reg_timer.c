@@ -126,8 +126,13 @@ void reg_timers_rebuild(struct reg_table *t)
 {
 	uint32_t i;
 
+	/*
+	 * Live sets only: a never-used set has index 0 (the table is not
+	 * initialised per entry), and syncing it would dequeue set 0's timer.
+	 */
 	for (i = 0; i < t->cfg.max_sets; i++)
-		reg_timer_sync_set(t, &t->sets[i]);
+		if (t->sets[i].live)
+			timer_set(&t->timers, i, t->sets[i].expires_ms);
 	for (i = 0; i < t->cfg.max_regs; i++)
 		reg_timer_sync_reg(t, i);
 }
