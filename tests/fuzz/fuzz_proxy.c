@@ -152,10 +152,61 @@ static const char *expand(const char *in, size_t len, size_t *out_len)
 	return buf;
 }
 
+/*
+ * How many integrity-protected parameters the Digest header value v has,
+ * -1 if one of them is not "no" (quoted or not). Its own small walk, quotes
+ * respected, so a realm or nonce that merely contains the text is no hit.
+ */
+static int integrity_values(const char *v)
+{
+	const char *p = v, *name, *val;
+	size_t nlen, vlen;
+	int n = 0;
+
+	while (*p && *p != ' ' && *p != ',') /* the scheme */
+		p++;
+	while (*p) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		name = p;
+		while (*p && *p != '=' && *p != ',')
+			p++;
+		nlen = p - name;
+		while (nlen && name[nlen - 1] == ' ')
+			nlen--;
+		if (*p != '=') {
+			continue;
+		}
+		p++;
+		while (*p == ' ')
+			p++;
+		if (*p == '"') {
+			val = ++p;
+			while (*p && *p != '"') {
+				if (*p == '\\' && p[1])
+					p++;
+				p++;
+			}
+			vlen = p - val;
+			if (*p)
+				p++;
+		} else {
+			val = p;
+			while (*p && *p != ',' && *p != ' ')
+				p++;
+			vlen = p - val;
+		}
+		if (nlen == 19 && !strncasecmp(name, "integrity-protected", 19)) {
+			if (vlen != 2 || strncmp(val, "no", 2))
+				return -1;
+			n++;
+		}
+	}
+	return n;
+}
+
 static void check_outputs(int unprotected_in)
 {
-	static char text[PH_TEXT_MAX];
-
 	for (int i = 0; i < h.nout; i++) {
 		const struct ph_out *o = &h.out[i];
 		osip_message_t *m;
@@ -187,11 +238,7 @@ static void check_outputs(int unprotected_in)
 		if (o->dest == PH_CORE && unprotected_in && !strncmp(o->text, "REGISTER ", 9)) {
 			/* Issue 7 item 2: every Authorization says "no" when not through an SA. */
 			for (int k = 0; (v = ph_hdr(o->text, "Authorization", k)); k++) {
-				const char *ip = ph_param(v, "integrity-protected");
-
-				snprintf(text, sizeof(text), "%s", v);
-				if (!ip || strcmp(ip, "no") || strcasestr(text, "\"yes\"") ||
-				    strcasestr(text, "=yes")) {
+				if (integrity_values(v) != 1) {
 					dprintf(2, "unprotected REGISTER not marked \"no\":\n%s\n",
 						o->text);
 					abort();
