@@ -153,12 +153,14 @@ static const char *expand(const char *in, size_t len, size_t *out_len)
 }
 
 /*
- * How many integrity-protected parameters the Digest header value v has,
- * -1 if one of them is not "no" (quoted or not). Its own small walk, quotes
- * respected, so a realm or nonce that merely contains the text is no hit.
+ * How many parameters called `want` the Digest header value v has, -1 if
+ * `only` is given and one of them has another value (quoted or not). Its own
+ * small walk, quotes respected, so a realm or nonce that merely contains the
+ * text is no hit.
  */
-static int integrity_values(const char *v)
+static int digest_params(const char *v, const char *want, const char *only)
 {
+	size_t wlen = strlen(want);
 	const char *p = v, *name, *val;
 	size_t nlen, vlen;
 	int n = 0;
@@ -196,8 +198,8 @@ static int integrity_values(const char *v)
 				p++;
 			vlen = p - val;
 		}
-		if (nlen == 19 && !strncasecmp(name, "integrity-protected", 19)) {
-			if (vlen != 2 || strncmp(val, "no", 2))
+		if (nlen == wlen && !strncasecmp(name, want, wlen)) {
+			if (only && (vlen != strlen(only) || strncmp(val, only, vlen)))
 				return -1;
 			n++;
 		}
@@ -229,7 +231,7 @@ static void check_outputs(int unprotected_in)
 		if (o->dest != PH_CORE) {
 			/* Issue 7 item 3: CK/IK never reach a UE, whatever the letter case. */
 			for (int k = 0; (v = ph_hdr(o->text, "WWW-Authenticate", k)); k++) {
-				if (ph_param(v, "ck") || ph_param(v, "ik")) {
+				if (digest_params(v, "ck", NULL) || digest_params(v, "ik", NULL)) {
 					dprintf(2, "ck/ik to the UE:\n%s\n", o->text);
 					abort();
 				}
@@ -238,7 +240,7 @@ static void check_outputs(int unprotected_in)
 		if (o->dest == PH_CORE && unprotected_in && !strncmp(o->text, "REGISTER ", 9)) {
 			/* Issue 7 item 2: every Authorization says "no" when not through an SA. */
 			for (int k = 0; (v = ph_hdr(o->text, "Authorization", k)); k++) {
-				if (integrity_values(v) != 1) {
+				if (digest_params(v, "integrity-protected", "no") != 1) {
 					dprintf(2, "unprotected REGISTER not marked \"no\":\n%s\n",
 						o->text);
 					abort();
