@@ -55,8 +55,8 @@ bold "Lab: UE $UEA -- P-CSCF $PA (XDP on p0) -- S-CSCF (SIPp) $CORE4"
 lab_up 1 with-core
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 16 --per-line 3 >"$LAB_DIR/vectors.csv" ||
 	{ echo "demo: cannot write AKA vectors ($BUILD/tools/akavec; make tools)"; exit 1; }
-core sipp -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" -p 5060 -bg \
-	-skip_rlimit >"$LAB_DIR/sipp.out" 2>&1
+sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" \
+	-p 5060 -skip_rlimit
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 --pin-dir "$PIN" --ctl "$CTL" \
 	--reg-await-auth $RAA 2>"$LAB_DIR/pcscfd.log"
 wait_ctl "$CTL" || { cat "$LAB_DIR/pcscfd.log"; exit 1; }
@@ -122,7 +122,7 @@ check "5: classifier map empty" test "$(map_entries)" -eq 0
 
 bold "Counters"
 pns "$BUILD/pcscfctl" --ctl "$CTL" stats
-pkill -f "sipp -sf tests/sipp/scscf.xml -inf $LAB_DIR" 2>/dev/null
+sipp_stop "$SIPP_PID"
 echo
 if tap_done; then
 	bold "demo: every step behaved"

@@ -19,8 +19,8 @@ CTL=$LAB_DIR/ctl.sock
 
 lab_up 1 with-core
 "$BUILD/tools/akavec" --k $K --opc $OPC --count $((N + 8)) --per-line 3 >"$LAB_DIR/vectors.csv"
-core sipp -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" -p 5060 -bg -buff_size 8388608 -trace_err -error_file "$LAB_DIR/sipp.err" \
-	-skip_rlimit >"$LAB_DIR/sipp.out" 2>&1
+sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" \
+	-p 5060 -buff_size 8388608 -trace_err -error_file "$LAB_DIR/sipp.err" -skip_rlimit
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$LAB_DIR/bpffs/pcscf" \
 	--ctl "$CTL" --rate 100000 --burst 100000 --burst-new 100000 --log-level warn
 wait_ctl "$CTL" || { echo "bench_registration: pcscfd did not start"; exit 1; }
@@ -28,7 +28,7 @@ out=$(ue "$BUILD/imsue" --count "$N" --impi "ue%u@ims.example" --impu "sip:ue%u@
 	--k $K --opc $OPC --domain ims.example --local $UE4 --pcscf $P4 --timeout 10 --rate 5000 \
 	register deregister 2>&1 | tee "$LAB_DIR/imsue.out" | grep "^== ")
 ours=$(echo "$out" | grep -o '= [0-9.]* registrations/s' | grep -o '[0-9.]*')
-pkill -f "sipp -sf tests/sipp/scscf.xml -inf $LAB_DIR" 2>/dev/null
+sipp_stop "$SIPP_PID"
 [ -n "${BENCH_DEBUG:-}" ] && { grep -v "^==" "$LAB_DIR/imsue.out" | sort | uniq -c | sort -rn | head; pns "$BUILD/pcscfctl" --ctl "$CTL" stats; grep -c Aborting "$LAB_DIR/sipp.err"; grep -m3 -A3 "event" "$LAB_DIR/sipp.err"; }
 
 base_out=$(core bash tests/sipp/selftest.sh "$N" 5000 2>&1 | grep 'registrations done')

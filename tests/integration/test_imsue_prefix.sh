@@ -51,8 +51,8 @@ ue ip -6 route add local $PFX6 dev lo
 pns ip route add $PFX4 via $UE4 dev p0
 pns ip -6 route add $PFX6 via $UE6 dev p0
 "$BUILD/tools/akavec" --k $K --opc $OPC --count $((2 * N + 16)) --per-line 3 >"$LAB_DIR/vectors.csv"
-core sipp -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" -p 5060 -bg \
-	-buff_size 8388608 -skip_rlimit >"$LAB_DIR/sipp.out" 2>&1
+sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" \
+	-p 5060 -buff_size 8388608 -skip_rlimit
 # every UE on the shared protected ports (--port-ps, --port-pc-pool defaults)
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 \
 	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" \

@@ -31,14 +31,14 @@ r = [x for x in json.load(sys.stdin) if x["impi"] == sys.argv[1]]
 print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+CORE_PID=
 start_core() { # scenario [sipp args]
 	local sc=$1
 	shift
-	pkill -f "sipp -sf .*$LAB_ID" 2>/dev/null
-	sleep 0.2
-	core sipp -sf "tests/sipp/$sc.xml" -inf "$LAB_DIR/vectors.csv" -i "$CORE4" -p 5060 \
-		-bg -skip_rlimit -trace_err -error_file "$LAB_DIR/sipp-$sc.err" "$@" \
-		>"$LAB_DIR/sipp-$sc.out" 2>&1
+	sipp_stop "$CORE_PID"
+	sipp_bg "$LAB_DIR/sipp-$sc.out" -sf "tests/sipp/$sc.xml" -inf "$LAB_DIR/vectors.csv" \
+		-i "$CORE4" -p 5060 -skip_rlimit -trace_err -error_file "$LAB_DIR/sipp-$sc.err" "$@"
+	CORE_PID=$SIPP_PID
 	sleep 0.5
 }
 
@@ -143,6 +143,6 @@ check "pending cap: registered UEs keep their sets" \
 check "pending cap: eviction logged" grep -q "pending registrations at the cap (2)" "$LAB_DIR/pcscfd.log"
 cases 6 $UE6 2001:db8:1::3 $P6
 
-pkill -f "sipp -sf .*$LAB_ID" 2>/dev/null
+sipp_stop "$CORE_PID"
 for f in "$LAB_DIR"/ue-*.log; do sed "s|^|# $(basename "$f" .log): |" "$f"; done
 tap_done

@@ -35,11 +35,8 @@ print(sum(int(s) in keys for s in sys.argv[1].split()))' "$1"
 # when that SIPp stops.
 CORE_PID= CORE_SCN= CORE_RUN=0
 stop_core() {
-	local i
 	[ -n "$CORE_PID" ] || return 0
-	kill "$CORE_PID" 2>/dev/null
-	for i in $(seq 20); do kill -0 "$CORE_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$CORE_PID" 2>/dev/null
+	sipp_stop "$CORE_PID"
 	CORE_PID=
 	check "S-CSCF run $CORE_RUN ($CORE_SCN): every REGISTER passed the scenario's checks" \
 		core_checks_ok "$LAB_DIR/sipp-$CORE_RUN.err"
@@ -50,9 +47,9 @@ core_checks_ok() { # error file: fails, showing the failed checks and their mess
 start_core() { # scenario
 	stop_core
 	CORE_RUN=$((CORE_RUN + 1)) CORE_SCN=$1
-	core sipp -sf "tests/sipp/$1.xml" -inf "$LAB_DIR/vectors.csv" -i "$CORE4" -p 5060 \
-		-bg -skip_rlimit -trace_err -error_file "$LAB_DIR/sipp-$CORE_RUN.err" >"$LAB_DIR/sipp-$1.out" 2>&1
-	CORE_PID=$(grep -o 'PID=\[[0-9]*\]' "$LAB_DIR/sipp-$1.out" | grep -o '[0-9]*')
+	sipp_bg "$LAB_DIR/sipp-$1.out" -sf "tests/sipp/$1.xml" -inf "$LAB_DIR/vectors.csv" \
+		-i "$CORE4" -p 5060 -skip_rlimit -trace_err -error_file "$LAB_DIR/sipp-$CORE_RUN.err"
+	CORE_PID=$SIPP_PID
 	sleep 0.5
 }
 

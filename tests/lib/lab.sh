@@ -67,6 +67,25 @@ pns_bg() {
 	LAB_PIDS+=($!)
 }
 
+# sipp_bg OUT ARGS...: SIPp in the core namespace, detached (-bg), output in
+# OUT; the PID it reports is left in SIPP_PID (the lab also ends it at exit).
+sipp_bg() {
+	local out=$1
+	shift
+	core sipp "$@" -bg >"$out" 2>&1
+	SIPP_PID=$(grep -o 'PID=\[[0-9]*\]' "$out" | grep -o '[0-9]*')
+}
+
+# sipp_stop PID: ends a SIPp this test started, waiting up to 2 s before -9.
+sipp_stop() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	for i in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+	return 0
+}
+
 lab_down_quiet() {
 	local p
 	for p in "${LAB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
