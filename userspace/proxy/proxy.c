@@ -14,7 +14,6 @@
 #include "esp/esp.h"
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
-#include "reg/reg_cursor.h"
 
 /* A test's clock (proxy_io.now_ms): process-wide, so callers need no proxy at hand. */
 static const struct proxy_io *clock_io;

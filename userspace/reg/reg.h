@@ -299,6 +299,11 @@ typedef int (*reg_sa_cb)(const struct reg_sa_row *row, void *ctx);
 typedef int (*reg_cb)(const struct reg_row *row, void *ctx);
 int reg_sa_foreach(const struct reg_table *t, uint64_t now_ms, reg_sa_cb cb, void *ctx);
 int reg_foreach(const struct reg_table *t, uint64_t now_ms, reg_cb cb, void *ctx);
+/* The same walks from *pos (0 to start), resumable: streamed control replies. */
+int reg_sa_foreach_from(const struct reg_table *t, uint64_t now_ms, uint64_t *pos, reg_sa_cb cb,
+			void *ctx);
+int reg_foreach_from(const struct reg_table *t, uint64_t now_ms, uint64_t *pos, reg_cb cb,
+		     void *ctx);
 
 /* JSON for pcscfctl --json (reg_json.c): length written, or -ENOSPC. */
 int reg_sa_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap);
