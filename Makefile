@@ -23,8 +23,10 @@ WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 # CFLAGS may come from the command line (make fuzzers does that); the flags the
 # build needs are added in ALL_CFLAGS so they survive it.
 CFLAGS	?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) -pthread
-LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lsodium -lcrypto -lresolv -lelf -lz -lpthread
+# libxml2 parses reg-event bodies (RFC 3680 reginfo, userspace/sip/reginfo.c).
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) -pthread $(XML_CFLAGS)
+LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lsodium -lcrypto -lxml2 -lresolv -lelf -lz -lpthread
 
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

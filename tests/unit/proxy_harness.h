@@ -98,6 +98,7 @@ struct ph {
 	int fail_core;		    /* core sends fail with -EIO while set */
 	int tcp_sndbuf; /* SO_SNDBUF of the proxy's end of new TCP connections; 0: default */
 	char last_req[PH_TEXT_MAX]; /* the last request the core got, for ph_core_answer() */
+	char last_sub[PH_TEXT_MAX]; /* the last reg-event SUBSCRIBE of ours, ph_core_answer_sub() */
 };
 
 /* One harness per process (the proxy's clock is process-wide). */
@@ -191,10 +192,15 @@ static inline int ph_core(struct proxy *p, const char *msg, size_t len)
 {
 	if (ph_cur->fail_core)
 		return -EIO;
+	char *last = ph_cur->last_req;
+
 	ph_push(ph_cur, PH_CORE, msg, len);
+	/* Our reg-event SUBSCRIBEs apart: ph_core_answer() answers what the UE sent. */
+	if (len > 10 && !strncmp(msg, "SUBSCRIBE ", 10) && memmem(msg, len, "z9hG4bK-rs", 10))
+		last = ph_cur->last_sub;
 	if (len < sizeof(ph_cur->last_req)) {
-		memcpy(ph_cur->last_req, msg, len);
-		ph_cur->last_req[len] = '\0';
+		memcpy(last, msg, len);
+		last[len] = '\0';
 	}
 	return 0;
 }
@@ -320,7 +326,7 @@ static inline int ph_init(struct ph *h)
 	h->now = PH_START_MS;
 	h->rng = 0x243f6a8885a308d3ull;
 	h->nout = h->lost = h->nmap = h->fail_core = h->tcp_sndbuf = 0;
-	h->last_req[0] = '\0';
+	h->last_req[0] = h->last_sub[0] = '\0';
 	for (int i = 0; i < PH_TCP_MAX; i++)
 		h->tcp[i].peer = -1;
 	err = proxy_init_io(&h->p, &cfg, &io);
@@ -661,6 +667,20 @@ static inline int ph_core_answer(struct ph *h, const char *status, const char *e
 {
 	static char resp[PH_TEXT_MAX];
 	int n = h->last_req[0] ? ph_core_response(resp, sizeof(resp), h->last_req, status, extra)
+			       : -ENOENT;
+
+	if (n < 0) {
+		ph_clear(h);
+		return n;
+	}
+	return ph_core_in_n(h, resp, n);
+}
+
+/* The core answers our last reg-event SUBSCRIBE. */
+static inline int ph_core_answer_sub(struct ph *h, const char *status, const char *extra)
+{
+	static char resp[PH_TEXT_MAX];
+	int n = h->last_sub[0] ? ph_core_response(resp, sizeof(resp), h->last_sub, status, extra)
 			       : -ENOENT;
 
 	if (n < 0) {

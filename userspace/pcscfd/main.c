@@ -168,9 +168,13 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.tcp_per_source = c->tcp_per_source,
 		.tcp_rate = c->tcp_rate,
 		.alg_prefs = c->alg_prefs,
+		.core_listen = c->core_listen,
+		.core_listen_port = c->core_listen_port,
+		.ncore_peers = c->ncore_pfx,
 	};
 
 	memcpy(pc.addrs, c->addrs, sizeof(pc.addrs));
+	memcpy(pc.core_peers, c->core_pfx, sizeof(pc.core_peers));
 	d->proxy_up = true;
 	return proxy_init(&d->proxy, &pc, &d->bpf, nworkers);
 }

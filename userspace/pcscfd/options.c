@@ -64,6 +64,12 @@ static int o_core(struct pcscfd_config *c, const char *v)
 	return 0;
 }
 
+/* Terminating requests: the stable core-side address and port of Path and Via. */
+static int o_core_listen(struct pcscfd_config *c, const char *v)
+{
+	return hostport_parse(v, &c->core_listen, &c->core_listen_port) ? -EINVAL : 0;
+}
+
 static int o_sip_port(struct pcscfd_config *c, const char *v)
 {
 	uint32_t p;
@@ -212,6 +218,9 @@ static const struct option_def defs[] = {
 	{ "iface", "IF", "access interface (required)", o_iface },
 	{ "addr", "IP", "P-CSCF address, IPv4 or IPv6 (required, repeatable)", o_addr },
 	{ "core", "HOST:PORT", "next hop in the core, I-CSCF/S-CSCF (required)", o_core },
+	{ "core-listen", "ADDR:PORT", "core-side address and port of our Path and Via, stable "
+				     "across restarts (default: source towards --core, port 5060)",
+	  o_core_listen },
 	{ "sip-port", "N", "unprotected SIP port (default 5060)", o_sip_port },
 	{ "port-ps", "N", "protected server port, shared by all UEs (default "
 			  PCSCFD_DEF_PORT_PS_STR ")", o_port_ps },

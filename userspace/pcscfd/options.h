@@ -40,6 +40,8 @@ struct pcscfd_config {
 	struct pcscf_addr core_addr;
 	uint16_t core_port;
 	bool have_core;
+	struct pcscf_addr core_listen; /* --core-listen; zero: the source towards the core */
+	uint16_t core_listen_port;     /* 0: 5060 */
 	uint16_t sip_port;
 	uint16_t port_ps;      /* protected server port */
 	uint16_t pc_lo, pc_hi; /* protected client port pool */

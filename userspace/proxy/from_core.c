@@ -19,6 +19,8 @@
 #include "proxy/proxy.h"
 #include "proxy/proxy_priv.h"
 #include "proxy/raw_keys.h"
+#include "proxy/reg_event.h"
+#include "proxy/terminating.h"
 #include "proxy/sip_msg.h"
 
 /*
@@ -167,6 +169,7 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 	const struct reg_sa_set *set;
 	const struct reg *reg;
 	uint32_t expires;
+	bool promoted = false;
 	int ni, nr, err;
 
 	if (!t->protected) {
@@ -209,9 +212,13 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 		else if (expires)
 			pr_info_rl("200 for %s: registered for %u s, SA set promoted to new",
 				t->impi, expires);
+		promoted = !err;
 	}
 	/* De-registration: the 200 leaves through the SA first, then the sets go (24.229). */
 	proxy_send_ue(p, &r, msg);
+	/* TS 24.229 5.2.3: subscribe to (refresh) the UE's reg event; Expires 0 at the end. */
+	if (promoted)
+		reg_event_on_registration(p, t->impi, expires);
 	if (expires == 0 && reg_find(p->regs, t->impi)) {
 		reg_on_dereg_response_sent(p->regs, t->impi, proxy_now_ms());
 		pr_info_rl("200 for %s: de-registered, SA sets deleted", t->impi);
@@ -236,9 +243,12 @@ static void on_register_failure(struct proxy *p, struct txn *t, osip_message_t *
 static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k)
 {
 	uint64_t now = proxy_now_ms();
-	struct txn *t = txn_find(&p->txns, sipm_top_branch(msg), now);
+	struct txn *t;
 	int code = msg->status_code;
 
+	if (reg_event_on_response(p, msg)) /* our own SUBSCRIBE's answer */
+		return;
+	t = txn_find(&p->txns, sipm_top_branch(msg), now);
 	if (!t) {
 		p->stats.unroutable++;
 		pr_debug("response %d without a transaction of ours: dropped", code);
@@ -267,13 +277,22 @@ static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k
 void proxy_from_core(struct proxy *p)
 {
 	char buf[SIP_MSG_MAX * 2];
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
 	struct raw_keys keys;
 	osip_message_t *msg;
+	struct term_peer src;
 	ssize_t n;
 
 	for (int budget = PROXY_SOCK_BUDGET;
-	     budget-- && (n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0;) {
+	     budget-- && (n = recvfrom(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT,
+				       (struct sockaddr *)&ss, &sslen)) > 0;
+	     sslen = sizeof(ss)) {
 		p->stats.from_core++;
+		if (term_peer_of(p, &ss, &src)) {
+			p->stats.core_foreign++;
+			continue;
+		}
 		raw_keys_take(buf, n, &keys);
 		if (sipm_parse(&msg, buf, n)) {
 			p->stats.parse_errors++;
@@ -284,7 +303,7 @@ void proxy_from_core(struct proxy *p)
 		if (MSG_IS_RESPONSE(msg))
 			on_response(p, msg, &keys);
 		else
-			p->stats.unroutable++; /* terminating requests: a later issue */
+			term_from_core(p, msg, &src); /* terminating.c: to a UE, or a reg event */
 		osip_message_free(msg);
 		/* A 401 carried CK/IK in clear: leave no copy of them on our stack. */
 		sodium_memzero(&keys, sizeof(keys));

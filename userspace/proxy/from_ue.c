@@ -17,6 +17,7 @@
 #include "proxy/proxy.h"
 #include "proxy/proxy_priv.h"
 #include "proxy/sip_msg.h"
+#include "proxy/terminating.h"
 
 /* Headers that are P-CSCF business and must not reach the core (33.203 7.2). */
 static void strip_sec_agree(osip_message_t *msg)
@@ -118,10 +119,8 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 	}
 	if (is_register) {
 		/* Path: terminating requests for this UE come back through this node (RFC 3327). */
-		snprintf(path, sizeof(path), "<sip:term@%s%s%s:%u;lr>",
-			 strchr(p->core_via_host, ':') ? "[" : "", p->core_via_host,
-			 strchr(p->core_via_host, ':') ? "]" : "", p->core_via_port);
-		sipm_add(msg, "Path", path);
+		if (term_path(p, impi, path, sizeof(path)) > 0)
+			sipm_add(msg, "Path", path);
 	}
 	len = sipm_print(msg, p->buf, sizeof(p->buf));
 	if (len < 0 || core_send(p, p->buf, len)) {
@@ -252,8 +251,8 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 		return;
 	}
 	if (!MSG_IS_REQUEST(msg)) {
-		/* We send UEs no requests yet, so no response from one is expected. */
-		p->stats.unroutable++;
+		/* Only answers to our terminating requests (terminating.c) go anywhere. */
+		term_from_ue_response(p, m, msg);
 		goto out;
 	}
 	if (m->protected && (!r || which != REG_SA_PS)) {

@@ -14,6 +14,8 @@
 #include "esp/esp.h"
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
+#include "proxy/reg_event.h"
+#include "proxy/terminating.h"
 
 /* A test's clock (proxy_io.now_ms): process-wide, so callers need no proxy at hand. */
 static const struct proxy_io *clock_io;
@@ -87,7 +89,10 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		pr_err("registration table (%u entries): %s", cfg->max_regs, strerror(-ret));
 		return ret;
 	}
-	return 0;
+	ret = term_init(p);
+	if (!ret)
+		ret = reg_event_init(p);
+	return ret;
 }
 
 int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,
@@ -121,6 +126,8 @@ void proxy_fini(struct proxy *p)
 		reg_table_destroy(p->regs);
 	p->regs = NULL;
 	sa_slots_fini(&p->slots);
+	reg_event_fini(p);
+	term_fini(p);
 	txn_fini(&p->txns);
 	ue_link_close(p);
 	tcp_ue_close(p);
@@ -179,7 +186,9 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(unprotected_request)                \
 	X(verify_mismatch) X(no_keys_401) X(bad_expires_200) X(busy_503) X(wrong_sa) X(unroutable) X(retransmissions)      \
 	X(send_errors) X(tcp_refused_full) X(tcp_refused_source) X(tcp_refused_rate)             \
-	X(tcp_keepalives) X(ctl_dropped)
+	X(tcp_keepalives) X(ctl_dropped) X(core_foreign) X(term_requests) X(term_responses)       \
+	X(term_not_found) X(term_unavailable) X(term_bad_token) X(term_bad_response)             \
+	X(regev_subscribes) X(regev_notifies) X(regev_deregs) X(regev_bad)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

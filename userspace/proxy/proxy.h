@@ -34,7 +34,19 @@ struct proxy_config {
 	uint32_t max_pending; /* unauthenticated registrations; 0: no cap of their own */
 	uint32_t tcp_per_source, tcp_rate; /* per source address; 0: defaults of tcp_ue.h */
 	const char *alg_prefs;
+	/*
+	 * Terminating requests and reg events (terminating.c, reg_event.c): the
+	 * core socket is bound to core_listen:core_listen_port (zero address:
+	 * the kernel's source towards the core; port 0: PROXY_CORE_LISTEN_PORT),
+	 * the address and port our Path and Via name, stable across restarts.
+	 * Datagrams from anyone but core_addr or a core_peers prefix are dropped.
+	 */
+	struct pcscf_addr core_listen;
+	uint16_t core_listen_port;
+	struct pcscf_prefix core_peers[PCSCF_MAX_CORE_PFX];
+	int ncore_peers;
 };
+#define PROXY_CORE_LISTEN_PORT 5060
 
 /* Counted events, for pcscfctl stats. */
 struct proxy_stats {
@@ -55,6 +67,17 @@ struct proxy_stats {
 	uint64_t tcp_refused_rate;   /* --tcp-rate exceeded for that address */
 	uint64_t tcp_keepalives;     /* RFC 5626 CRLF pings answered */
 	uint64_t ctl_dropped;	     /* control clients cut off: too many, too slow */
+	uint64_t core_foreign;	     /* datagram on the core socket from outside the core: dropped */
+	uint64_t term_requests;	     /* terminating requests sent to a UE through its SAs */
+	uint64_t term_responses;     /* UE responses to them relayed to the core */
+	uint64_t term_not_found;     /* 404: no registration (stale token, unknown contact) */
+	uint64_t term_unavailable;   /* 480: registration without a usable SA set */
+	uint64_t term_bad_token;     /* 403: a token of ours that does not verify */
+	uint64_t term_bad_response;  /* UE response with no terminating transaction, or wrong SA */
+	uint64_t regev_subscribes;   /* reg-event SUBSCRIBEs sent (initial, refresh, Expires 0) */
+	uint64_t regev_notifies;     /* NOTIFYs accepted (200) */
+	uint64_t regev_deregs;	     /* registrations a NOTIFY terminated */
+	uint64_t regev_bad;	     /* NOTIFYs refused: unknown subscription, bad reginfo */
 };
 
 struct proxy;
@@ -95,6 +118,8 @@ struct proxy {
 	struct txn_table txns;
 	struct tcp_ue tcp;
 	struct proxy_stats stats;
+	struct term *term;	   /* terminating.c */
+	struct reg_event *regev; /* reg_event.c */
 	int core_fd;
 	char core_via_host[64];
 	uint16_t core_via_port;
@@ -157,6 +182,11 @@ int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa
 int core_link_open(struct proxy *p);
 void core_link_close(struct proxy *p);
 int core_send(struct proxy *p, const char *msg, size_t len);
+/* To a core peer that sent us a request (its answer goes back where it came from). */
+int core_send_to(struct proxy *p, const struct pcscf_addr *to, uint16_t port, const char *msg,
+		 size_t len);
+/* May a datagram from a on the core socket be handled? (core_addr or a core_peers prefix) */
+bool core_peer_ok(const struct proxy *p, const struct pcscf_addr *a);
 
 /* sa_ops.c */
 extern const struct reg_ops proxy_reg_ops;

@@ -43,6 +43,8 @@ int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg
 #define PROXY_RETRY_AFTER_S "30"
 int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
 		const char *reason);
+/* The response to req (Vias, From, To with a tag, Call-ID, CSeq) for the caller to send; NULL: no memory. */
+osip_message_t *proxy_response_of(osip_message_t *req, int code, const char *reason);
 /* The same with one more header (hname: hvalue), when both are set. */
 int proxy_reply_hdr(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
 		    const char *reason, const char *hname, const char *hvalue);

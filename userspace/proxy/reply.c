@@ -43,17 +43,15 @@ int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, in
 	return proxy_reply_hdr(p, m, req, code, reason, NULL, NULL);
 }
 
-int proxy_reply_hdr(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
-		    const char *reason, const char *hname, const char *hvalue)
+osip_message_t *proxy_response_of(osip_message_t *req, int code, const char *reason)
 {
-	struct ue_route r = route_of_msg(m);
 	osip_generic_param_t *tp = NULL;
 	osip_message_t *resp;
 	char tag[16];
 	int err;
 
 	if (osip_message_init(&resp))
-		return -ENOMEM;
+		return NULL;
 	osip_message_set_version(resp, osip_strdup("SIP/2.0"));
 	osip_message_set_status_code(resp, code);
 	osip_message_set_reason_phrase(resp, osip_strdup(reason));
@@ -70,6 +68,20 @@ int proxy_reply_hdr(struct proxy *p, const struct sip_in *m, osip_message_t *req
 		snprintf(tag, sizeof(tag), "pc%08x", randombytes_random());
 		osip_to_set_tag(resp->to, osip_strdup(tag));
 	}
+	if (err) {
+		osip_message_free(resp);
+		return NULL;
+	}
+	return resp;
+}
+
+int proxy_reply_hdr(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,
+		    const char *reason, const char *hname, const char *hvalue)
+{
+	struct ue_route r = route_of_msg(m);
+	osip_message_t *resp = proxy_response_of(req, code, reason);
+	int err = resp ? 0 : -ENOMEM;
+
 	if (!err && hname && hvalue)
 		err = osip_message_set_header(resp, hname, hvalue);
 	if (!err && code == 503 && !(hname && !strcasecmp(hname, "Retry-After"))) /* a full table drains within a transaction lifetime */

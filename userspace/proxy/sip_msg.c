@@ -396,24 +396,40 @@ static int delta_seconds(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* The Contact URI names @ue (and @port, unless 0; no port in the URI is 5060). */
-static bool contact_is(const osip_contact_t *c, const struct pcscf_addr *ue, uint16_t port)
+int sipm_uri_addr(const osip_uri_t *u, struct pcscf_addr *a, uint16_t *port)
 {
-	const osip_uri_t *u = c->url;
 	char host[ADDR_STR_LEN + 2];
-	struct pcscf_addr a;
+	unsigned long pn = 5060;
+	char *end;
 	size_t n;
 
 	if (!u || !u->host || (n = strlen(u->host)) >= sizeof(host))
-		return false;
+		return -EINVAL;
 	/* osip may or may not keep the brackets of an IPv6 reference */
 	if (n > 2 && u->host[0] == '[' && u->host[n - 1] == ']')
 		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), u->host + 1);
 	else
 		snprintf(host, sizeof(host), "%s", u->host);
-	if (addr_parse(host, &a) || memcmp(&a, ue, sizeof(a)))
+	if (addr_parse(host, a))
+		return -EINVAL;
+	if (u->port) {
+		pn = strtoul(u->port, &end, 10);
+		if (end == u->port || *end || !pn || pn > 65535)
+			return -EINVAL;
+	}
+	*port = (uint16_t)pn;
+	return 0;
+}
+
+/* The Contact URI names @ue (and @port, unless 0; no port in the URI is 5060). */
+static bool contact_is(const osip_contact_t *c, const struct pcscf_addr *ue, uint16_t port)
+{
+	struct pcscf_addr a;
+	uint16_t p;
+
+	if (sipm_uri_addr(c->url, &a, &p) || memcmp(&a, ue, sizeof(a)))
 		return false;
-	return !port || (u->port ? strtoul(u->port, NULL, 10) : 5060) == port;
+	return !port || p == port;
 }
 
 int sipm_reg_expires(osip_message_t *m, const struct pcscf_addr *ue, uint16_t port,

@@ -68,6 +68,9 @@ int sipm_call_id(osip_message_t *m, char *out, size_t cap);
 int sipm_reg_expires(osip_message_t *m, const struct pcscf_addr *ue, uint16_t port,
 		     uint32_t *out, char *contact, size_t cap);
 
+/* A URI whose host is an IP address: it and the port (5060 when absent); -EINVAL otherwise. */
+int sipm_uri_addr(const osip_uri_t *u, struct pcscf_addr *a, uint16_t *port);
+
 /* Top Via: read the branch, remove it. */
 const char *sipm_top_branch(osip_message_t *m);
 int sipm_pop_via(osip_message_t *m);

@@ -135,6 +135,7 @@ struct reg_sa_set {
  * Security-Verify/Security-Client are checked against them) and go with it.
  */
 struct reg {
+	uint32_t generation; /* bumped each time the entry is reused: names it with its index */
 	uint8_t live;
 	uint8_t registered;    /* a 200 with expires > 0 seen and not expired */
 	uint8_t dereg_pending; /* de-REGISTER 200 seen; sets go when it has been sent */
@@ -229,6 +230,11 @@ static inline int reg_on_403(struct reg_table *t, const char *impi, uint64_t now
 	return reg_on_auth_failure(t, impi, now_ms);
 }
 int reg_on_inbound_packet(struct reg_table *t, uint32_t spi, uint64_t now_ms);
+/*
+ * The network ended the registration (a reg-event NOTIFY, RFC 3680): every
+ * set and the registration go now. No answer of ours goes through the SAs.
+ */
+int reg_on_network_dereg(struct reg_table *t, const char *impi, uint64_t now_ms);
 /* Expire what is due; returns the next deadline (ms) or REG_NO_DEADLINE. */
 uint64_t reg_tick(struct reg_table *t, uint64_t now_ms);
 
@@ -246,6 +252,20 @@ const struct reg_sa_set *reg_sa_by_slot(const struct reg_table *t, uint32_t slot
  * request is decided by this, never by the UE address.
  */
 const struct reg *reg_of_set(const struct reg_table *t, const struct reg_sa_set *set);
+/*
+ * A registration's place and generation name it across events (the token of
+ * our Path entry): reg_by_index returns it only while that generation lives.
+ */
+uint32_t reg_index_of(const struct reg_table *t, const struct reg *r);
+const struct reg *reg_by_index(const struct reg_table *t, uint32_t ri, uint32_t generation);
+/*
+ * The registration whose live set binds UE address ue and protected server
+ * port port_us (a terminating request's Request-URI), O(1) expected; NULL
+ * when no set with a role does. Two UEs behind one address on the same port
+ * cannot be told apart this way: the first found is returned.
+ */
+const struct reg *reg_find_contact(const struct reg_table *t, const struct pcscf_addr *ue,
+				   uint16_t port_us);
 
 /* Memory held, for budgets and benchmarks (bytes). */
 struct reg_mem {

@@ -322,6 +322,16 @@ int reg_on_auth_failure(struct reg_table *t, const char *impi, uint64_t now_ms)
 	return 0;
 }
 
+int reg_on_network_dereg(struct reg_table *t, const char *impi, uint64_t now_ms)
+{
+	int32_t ri = impi ? reg_lookup(t, impi) : -1;
+
+	if (ri < 0)
+		return -ENOENT;
+	reg_destroy_all(t, ri);
+	return 0;
+}
+
 int reg_on_inbound_packet(struct reg_table *t, uint32_t spi, uint64_t now_ms)
 {
 	struct reg_sa_set *s = (struct reg_sa_set *)reg_find_sa(t, spi, NULL);

@@ -89,6 +89,7 @@ struct reg_table {
 	uint32_t set_free_n;
 	struct reg_index by_impi; /* value: registration index */
 	struct reg_index by_spi;  /* value: inbound SA slot */
+	struct reg_index by_contact; /* value: set index, keyed by (ue_addr, port_us) */
 	uint32_t pc_cursor;	  /* pool offset the next port_pc search starts from */
 	uint32_t seed; /* hash seed, so bucket placement is not predictable from outside */
 	struct reg_timers timers;
@@ -117,6 +118,8 @@ uint32_t reg_hash_str(uint32_t seed, const char *s);
 uint32_t reg_hash_spi(uint32_t spi);
 uint32_t reg_key_impi(const struct reg_table *t, uint32_t ri);
 uint32_t reg_key_spi(const struct reg_table *t, uint32_t slot);
+uint32_t reg_key_contact(const struct reg_table *t, uint32_t si);
+uint32_t reg_hash_contact(uint32_t seed, const struct pcscf_addr *ue, uint16_t port);
 
 /* Allocation (reg_alloc.c). */
 uint16_t reg_pc_pick(struct reg_table *t, const struct reg *r);

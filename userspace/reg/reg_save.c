@@ -327,6 +327,7 @@ static void reset(struct reg_table *t)
 		}
 	reg_index_clear(&t->by_impi);
 	reg_index_clear(&t->by_spi);
+	reg_index_clear(&t->by_contact);
 	reg_rebuild_free(t);
 }
 

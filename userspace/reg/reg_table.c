@@ -24,6 +24,7 @@ static void table_free(struct reg_table *t)
 {
 	reg_index_free(&t->by_impi);
 	reg_index_free(&t->by_spi);
+	reg_index_free(&t->by_contact);
 	reg_timers_free(t);
 	reg_pending_free(t);
 	reg_strs_fini(&t->strs);
@@ -111,6 +112,8 @@ int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const st
 	if (!err)
 		err = reg_index_init(&t->by_spi, 2 * t->cfg.max_sets, reg_key_spi);
 	if (!err)
+		err = reg_index_init(&t->by_contact, t->cfg.max_sets, reg_key_contact);
+	if (!err)
 		err = reg_timers_init(t);
 	if (!err)
 		err = reg_pending_init(t);
@@ -161,6 +164,7 @@ int reg_new(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_a
 {
 	const char *name;
 	struct reg *r;
+	uint32_t gen;
 	int64_t ri;
 	unsigned int i;
 
@@ -170,7 +174,9 @@ int reg_new(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_a
 		return -ENOMEM;
 	ri = pop_free(t->reg_free, &t->reg_free_n, &t->reg_hw, t->cfg.max_regs);
 	r = &t->regs[ri];
+	gen = r->generation + 1;
 	memset(r, 0, sizeof(*r));
+	r->generation = gen ? gen : 1; /* 0 never names a live registration */
 	r->impi = name;
 	for (i = 0; i < REG_MAX_IMPUS; i++)
 		r->impu[i] = reg_str_empty;
@@ -190,12 +196,14 @@ int reg_new(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_a
 void reg_del(struct reg_table *t, uint32_t ri)
 {
 	struct reg *r = &t->regs[ri];
+	uint32_t gen = r->generation;
 
 	reg_set_destroy(t, reg_set_at(t, r->superseded));
 	reg_pending_unlink(t, ri);
 	reg_index_del(t, &t->by_impi, reg_key_impi(t, ri), ri);
 	reg_strs_release(&t->strs, r);
 	memset(r, 0, sizeof(*r));
+	r->generation = gen; /* the next user of the entry takes the next one */
 	reg_timer_sync_reg(t, ri);
 	t->reg_free[t->reg_free_n++] = ri;
 }
@@ -231,6 +239,7 @@ void reg_set_index(struct reg_table *t, struct reg_sa_set *s)
 
 	reg_index_add(t, &t->by_spi, reg_key_spi(t, ps), ps);
 	reg_index_add(t, &t->by_spi, reg_key_spi(t, pc), pc);
+	reg_index_add(t, &t->by_contact, reg_key_contact(t, s->index), s->index);
 }
 
 static void set_unindex(struct reg_table *t, struct reg_sa_set *s)
@@ -239,6 +248,7 @@ static void set_unindex(struct reg_table *t, struct reg_sa_set *s)
 
 	reg_index_del(t, &t->by_spi, reg_key_spi(t, ps), ps);
 	reg_index_del(t, &t->by_spi, reg_key_spi(t, pc), pc);
+	reg_index_del(t, &t->by_contact, reg_key_contact(t, s->index), s->index);
 }
 
 /*
