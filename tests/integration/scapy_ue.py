@@ -349,6 +349,30 @@ class UE:
             raise SystemExit("protected answer on the wrong ports")
         if " 200 " in status and (a.register_as or a.foreign_from):
             return self.after_200(sa_out, sa_in, port_ps, status)
+        if " 200 " in status and a.answer:
+            # Terminating requests (24.229 5.2.5): in on spi_us (P port_pc -> our port_s),
+            # answered out on spi_pc (our port_s -> P port_pc), TS 33.203 7.1.
+            s_in = SecurityAssociation(ESP, spi=self.spi_us, crypt_algo=crypt[0],
+                                       crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
+            s_out = SecurityAssociation(ESP, spi=spi_pc, crypt_algo=crypt[0], crypt_key=crypt[1],
+                                        auth_algo=auth[0], auth_key=auth[1])
+            for _ in range(a.answer):
+                req, udp = self.recv_esp(s_in)
+                line = req.split("\r\n")[0]
+                print(f"<- {line} (protected, spi 0x{self.spi_us:08x}, {udp.sport} -> {udp.dport})")
+                if udp.sport != port_pc or udp.dport != a.port_s:
+                    raise SystemExit("terminating request on the wrong ports")
+                heads = [h for h in req.split("\r\n\r\n")[0].split("\r\n")[1:]
+                         if h.split(":")[0].strip().lower() in ("via", "from", "to", "call-id", "cseq")]
+                heads = [h + ";tag=ue%08x" % random.getrandbits(32)
+                         if h.lower().startswith("to:") and "tag=" not in h else h for h in heads]
+                resp = "SIP/2.0 200 OK\r\n" + "\r\n".join(heads) + "\r\nContent-Length: 0\r\n\r\n"
+                ipl = IPv6 if self.v6 else IP
+                inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) /
+                                  UDP(sport=a.port_s, dport=port_pc) / resp.encode()))
+                self.raw_tx.sendto(bytes(s_out.encrypt(inner)), (a.pcscf, 0))
+                print(f"-> 200 OK (protected, spi 0x{spi_pc:08x}, {a.port_s} -> {port_pc})")
+            return "SIP/2.0 200 answered"
         if a.deregister and " 200 " in status:
             # De-registration through the SAs just established (24.229 5.1.1.6).
             msg, _ = self.register(a.port_c, (
@@ -397,6 +421,8 @@ def main():
                    help="write integrity-protected in the UE's own Authorization headers")
     p.add_argument("--bad-authz", action="store_true",
                    help="add an unparsable Authorization to the first REGISTER")
+    p.add_argument("--answer", type=int, default=0, metavar="N",
+                   help="after the 200, answer N terminating requests (port_s, spi_us) with 200")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()
