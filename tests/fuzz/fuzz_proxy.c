@@ -19,8 +19,12 @@
  *             line ("401 Unauthorized") then header lines
  *   kN        the clock moves N seconds, then the timers run
  *
- * In u/p/t text "@SV" stands for the Security-Server of the last 401 a UE
- * got, so a Security-Verify can match. A digit s selects by its value.
+ * In u/p/t/c text "@SV" stands for the Security-Server of the last 401 a UE
+ * got, so a Security-Verify can match; "@PATH" for the Path of alice's
+ * protected REGISTER (its token names her registration), "@CID" for the
+ * Call-ID of our reg-event subscription for her, "@VIA" for the top Via of
+ * the last request we sent a UE through an SA: so terminating requests,
+ * NOTIFYs and the UE's answers are reachable. A digit s selects by its value.
  *
  * Invariants after every step: what the proxy sends parses as SIP; a
  * REGISTER to the core carries no Security-Client or Security-Verify; the
@@ -47,7 +51,7 @@
 
 static struct ph h;
 static int strict, trace;
-static char server[1024];
+static char server[1024], path[512], cid[256], via[256];
 static int tc = -1;
 
 static const char *const ue_addr[] = { "10.0.0.10", "10.0.0.20", "10.0.0.40" };
@@ -99,6 +103,9 @@ static void prime(void)
 	if (ph_init(&h) || ph_register_ue(&h, "alice@ims.example", ue_addr[0], 600, why,
 					  sizeof(why)))
 		abort();
+	snprintf(path, sizeof(path), "%s", ph_hdr(h.last_req, "Path", 0) ?: "");
+	snprintf(cid, sizeof(cid), "%s", ph_hdr(h.last_sub, "Call-ID", 0) ?: "");
+	via[0] = '\0';
 	ph_register(msg, sizeof(msg), &bob);
 	ph_ue_udp(&h, bob.ue, 5060, msg);
 	ph_core_answer(&h, "401 Unauthorized", PH_WWW_AKA);
@@ -128,19 +135,30 @@ static int collect(const struct reg_sa_row *row, void *arg)
 	return 0;
 }
 
-/* TEXT with @SV replaced; NULL when it does not fit. */
+/* TEXT with @SV, @PATH, @CID, @VIA replaced; NULL when it does not fit. */
 static const char *expand(const char *in, size_t len, size_t *out_len)
 {
 	static char buf[PH_TEXT_MAX];
-	size_t n = 0, sl = strlen(server);
+	const struct {
+		const char *name, *value;
+	} subst[] = { { "@SV", server }, { "@PATH", path }, { "@CID", cid }, { "@VIA", via } };
+	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		if (i + 3 <= len && !memcmp(in + i, "@SV", 3)) {
-			if (n + sl >= sizeof(buf))
+		size_t k, nl = 0, vl = 0;
+
+		for (k = 0; k < sizeof(subst) / sizeof(subst[0]); k++) {
+			nl = strlen(subst[k].name);
+			vl = strlen(subst[k].value);
+			if (i + nl <= len && !memcmp(in + i, subst[k].name, nl))
+				break;
+		}
+		if (k < sizeof(subst) / sizeof(subst[0])) {
+			if (n + vl >= sizeof(buf))
 				return NULL;
-			memcpy(buf + n, server, sl);
-			n += sl;
-			i += 2;
+			memcpy(buf + n, subst[k].value, vl);
+			n += vl;
+			i += nl - 1;
 			continue;
 		}
 		if (n + 1 >= sizeof(buf))
@@ -314,7 +332,9 @@ static void step(const char *s, size_t len)
 		unprotected_in = 1;
 		break;
 	case 'c':
-		ph_core_in_n(&h, s + 1, len - 1);
+		text = expand(s + 1, len - 1, &tl);
+		if (text)
+			ph_core_in_n(&h, text, tl);
 		break;
 	case 'a':
 		snprintf(status, sizeof(status), "%.*s", (int)(len - 1), s + 1);
@@ -355,6 +375,9 @@ static void step(const char *s, size_t len)
 	check_outputs(unprotected_in);
 	check_map();
 	note_server();
+	for (int i = 0; i < h.nout; i++)
+		if (h.out[i].dest == PH_UE_PROT && !ph_status(h.out[i].text))
+			snprintf(via, sizeof(via), "%s", ph_hdr(h.out[i].text, "Via", 0) ?: "");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
