@@ -60,6 +60,10 @@ run() { # family P UE CORE PCORE
 		test "$(sa_count alice@ims.example)/$(map_entries)" = 4/2
 	check "$f: SIPp: both calls passed (the UE's 200, SUBSCRIBE 200, NOTIFY 200, then 404)" \
 		sipp_done "$f"
+	local hp=$pc
+	[ "$f" = IPv6 ] && hp="\[$pc\]"
+	check "$f: the Path SIPp stored names $pc port 5060 with a token (not an ephemeral port)" \
+		grep -Eq "^Path: <sip:t-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{16}@$hp:5060;lr>" "$LAB_DIR/sipp-$f.msg"
 	check "$f: the SUBSCRIBE reached the S-CSCF with Event: reg" \
 		grep -q "^Event: reg" "$LAB_DIR/sipp-$f.msg"
 	check "$f: the NOTIFY removed the registration: no SA left in pcscfctl sa list" \

@@ -157,6 +157,28 @@ static void subscription(void)
 	ph_fini(&h);
 }
 
+/* However else a registration ends, its subscription gets Expires 0: here by expiry. */
+static void expiry(void)
+{
+	static struct ph h;
+	char why[256];
+
+	if (ph_init(&h) || ph_register_ue(&h, ALICE, UE, 600, why, sizeof(why))) {
+		TAP_CHECK(0, "expiry: registration");
+		return;
+	}
+	ph_core_answer_sub(&h, "200 OK", NULL);
+	ph_advance(&h, 600 * 1000);
+	TAP_CHECK(!h.nout && reg_find(h.p.regs, ALICE), "expiry: nothing sent while the set lives");
+	ph_advance(&h, 31 * 1000);
+	TAP_CHECK(!reg_find(h.p.regs, ALICE) && ph_get(&h, PH_CORE, 0) &&
+			  has(h.last_sub, "Expires", "0") &&
+			  has(h.last_sub, "CSeq", "2 SUBSCRIBE") &&
+			  has(h.last_sub, "To", "tag=core1"),
+		  "expiry: the registration goes with its set, SUBSCRIBE Expires 0 in the dialog");
+	ph_fini(&h);
+}
+
 static void notifies(void)
 {
 	for (size_t i = 0; i < sizeof(nrows) / sizeof(nrows[0]); i++) {
@@ -184,6 +206,8 @@ static void notifies(void)
 					 ph_count(&h, PH_MAP_DEL) != inbound))
 			snprintf(why, sizeof(why),
 				 "registration or map entries left (%d in the map)", h.nmap);
+		else if (r->reg_gone && ph_count(&h, PH_CORE) != 1)
+			snprintf(why, sizeof(why), "more than the 200 to the core (an Expires 0?)");
 		else if (!r->reg_gone && (!reg_find(h.p.regs, ALICE) || h.nmap != inbound))
 			snprintf(why, sizeof(why), "registration changed");
 		else
@@ -215,6 +239,7 @@ int main(void)
 {
 	log_level = LOG_LVL_ERR;
 	subscription();
+	expiry();
 	notifies();
 	return tap_done();
 }

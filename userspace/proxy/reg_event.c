@@ -110,6 +110,8 @@ static int send_subscribe(struct proxy *p, const struct reg *r, uint32_t ri, str
 {
 	char impu[REG_URI_MAX], me[128], route[REG_MAX_ROUTES * (REG_URI_MAX + 2) + 16];
 	char totag[80] = "", via[sizeof(p->core_via_host) + 2];
+	/* Its own buffer: a registration may end (reg_event_reg_gone) while p->buf is in use. */
+	static char out[4096 + sizeof(route)];
 	const char *h = p->core_via_host;
 	size_t o = 0;
 	int n;
@@ -127,7 +129,7 @@ static int send_subscribe(struct proxy *p, const struct reg *r, uint32_t ri, str
 	snprintf(via, sizeof(via), "%s%s%s", strchr(h, ':') ? "[" : "", h,
 		 strchr(h, ':') ? "]" : "");
 	s->cseq++;
-	n = snprintf(p->buf, sizeof(p->buf),
+	n = snprintf(out, sizeof(out),
 		     "SUBSCRIBE %s SIP/2.0\r\n"
 		     "Via: SIP/2.0/UDP %s:%u;branch=" BRANCH_PREFIX "%08x-%08x-%08x\r\n"
 		     "Max-Forwards: 70\r\n"
@@ -146,10 +148,10 @@ static int send_subscribe(struct proxy *p, const struct reg *r, uint32_t ri, str
 		     (unsigned long long)term_mac(p, 'f', ri, s->gen), impu, totag, ri, s->gen,
 		     (unsigned long long)term_mac(p, 'r', ri, s->gen), via, s->cseq, me, me,
 		     expires);
-	if (n < 0 || (size_t)n >= sizeof(p->buf))
+	if (n < 0 || (size_t)n >= sizeof(out))
 		return -ENOSPC;
 	p->stats.regev_subscribes++;
-	return core_send(p, p->buf, n);
+	return core_send(p, out, n);
 }
 
 void reg_event_on_registration(struct proxy *p, const char *impi, uint32_t expires)
@@ -179,6 +181,17 @@ void reg_event_on_registration(struct proxy *p, const char *impi, uint32_t expir
 	}
 	if (s->state != SUB_ACTIVE)
 		s->state = SUB_PENDING;
+}
+
+void reg_event_reg_gone(struct proxy *p, const struct reg *r)
+{
+	struct sub *s;
+	uint32_t ri;
+
+	if (!p->regev || !(s = sub_of(p, r, &ri)) || s->state == SUB_NONE || s->state == SUB_ENDING)
+		return;
+	if (!send_subscribe(p, r, ri, s, 0))
+		s->state = SUB_ENDING;
 }
 
 bool reg_event_on_response(struct proxy *p, osip_message_t *msg)
@@ -318,8 +331,8 @@ bool reg_event_on_notify(struct proxy *p, osip_message_t *msg, const struct term
 	if (!c.ends)
 		return true;
 	snprintf(impi, sizeof(impi), "%s", c.r->impi);
+	s->state = SUB_NONE; /* ended by the network: no Expires 0 from reg_event_reg_gone */
 	reg_on_network_dereg(p->regs, impi, proxy_now_ms());
-	s->state = SUB_NONE;
 	p->stats.regev_deregs++;
 	pr_info_rl(
 		"reg-event NOTIFY: registration of %s terminated by the network, SA sets deleted",

@@ -30,6 +30,12 @@ int reg_event_init(struct proxy *p);
 void reg_event_fini(struct proxy *p);
 /* A 200 to a REGISTER of impi was handled: expires > 0 subscribes or refreshes, 0 ends. */
 void reg_event_on_registration(struct proxy *p, const char *impi, uint32_t expires);
+/*
+ * The registration is being forgotten, however it ends (expiry, eviction,
+ * de-registration, pcscfd stopping): an active subscription gets Expires 0
+ * unless its end is already under way or the network ended it.
+ */
+void reg_event_reg_gone(struct proxy *p, const struct reg *r);
 /* A response from the core: true when it answers one of our SUBSCRIBEs (consumed). */
 bool reg_event_on_response(struct proxy *p, osip_message_t *msg);
 /* A NOTIFY from the core: true when it belongs to one of our subscriptions (answered). */

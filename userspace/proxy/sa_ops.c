@@ -16,6 +16,7 @@
 #include "esp/esp.h"
 #include "xdp/xdp_maps.h"
 #include "proxy/proxy.h"
+#include "proxy/reg_event.h"
 
 static void sa_params(const struct reg_sa_set *set, enum reg_sa_which which,
 		      struct esp_sa_params *sp)
@@ -134,9 +135,16 @@ static uint32_t random_u32(void *ctx)
 	return randombytes_random();
 }
 
+/* Whatever ends a registration ends its reg-event subscription (reg_event.c). */
+static void reg_gone(void *ctx, const struct reg *r)
+{
+	reg_event_reg_gone(ctx, r);
+}
+
 const struct reg_ops proxy_reg_ops = {
 	.sa_install = sa_install,
 	.sa_update = sa_update,
 	.sa_remove = sa_remove,
 	.random_u32 = random_u32,
+	.reg_gone = reg_gone,
 };

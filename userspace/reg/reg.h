@@ -171,6 +171,12 @@ struct reg_ops {
 	uint32_t (*random_u32)(void *ctx);
 	/* Optional, after reg_load(): re-attach set->esp[which] from the key store. */
 	int (*sa_restore)(void *ctx, struct reg_sa_set *set, enum reg_sa_which which);
+	/*
+	 * Optional: the registration is about to be forgotten (de-registered,
+	 * expired, evicted, removed by the network, the table destroyed); its
+	 * strings are still there. Must not call back into the table.
+	 */
+	void (*reg_gone)(void *ctx, const struct reg *r);
 };
 
 struct reg_config {

@@ -198,6 +198,8 @@ void reg_del(struct reg_table *t, uint32_t ri)
 	struct reg *r = &t->regs[ri];
 	uint32_t gen = r->generation;
 
+	if (t->ops->reg_gone)
+		t->ops->reg_gone(t->ops_ctx, r);
 	reg_set_destroy(t, reg_set_at(t, r->superseded));
 	reg_pending_unlink(t, ri);
 	reg_index_del(t, &t->by_impi, reg_key_impi(t, ri), ri);
