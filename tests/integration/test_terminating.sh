@@ -28,6 +28,12 @@ wait_pid() { # pid seconds
 	for i in $(seq $(($2 * 10))); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
 	return 1
 }
+scapy_ue() { # log [args]: the UE, its output in log
+	local log=$1
+	shift
+	ue timeout 15 /usr/bin/python3 tests/integration/scapy_ue.py --impi alice@ims.example \
+		--impu alice@ims.example --k $K --opc $OPC "$@" >"$log" 2>&1
+}
 sipp_done() { # SIPp exits after its 2 calls (-m 2); its final screen counts them
 	wait_pid "$CORE_PID" 8 && grep -Eq "Successful call +\| +[0-9]+ +\| +2" "$LAB_DIR/sipp-$1.screen" &&
 		grep -Eq "Failed call +\| +[0-9]+ +\| +0" "$LAB_DIR/sipp-$1.screen" ||
@@ -51,9 +57,8 @@ run() { # family P UE CORE PCORE
 	CORE_PID=$SIPP_PID
 	sleep 0.5
 	check "$f: the scapy UE registers, gets the MESSAGE through spi_us on port_us, answers 200" \
-		ue timeout 15 /usr/bin/python3 tests/integration/scapy_ue.py --pcscf $p --local $u \
-		--impi alice@ims.example --impu alice@ims.example --k $K --opc $OPC --answer 1 \
-		>"$LAB_DIR/ue-$f.log" 2>&1 || sed 's/^/# /' "$LAB_DIR/ue-$f.log"
+		scapy_ue "$LAB_DIR/ue-$f.log" --pcscf $p --local $u --answer 1 ||
+		sed 's/^/# /' "$LAB_DIR/ue-$f.log"
 	grep -e "<- MESSAGE" -e "-> 200 OK (protected" "$LAB_DIR/ue-$f.log" | sed 's/^/# UE: /'
 	# The NOTIFY comes 2 s after the SUBSCRIBE: the registration is still whole here.
 	check "$f: before the NOTIFY: 4 SAs listed, 2 inbound in the classifier map" \
