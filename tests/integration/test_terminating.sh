@@ -40,16 +40,17 @@ sipp_done() { # SIPp exits after its 2 calls (-m 2); its final screen counts the
 		{ sed 's/^/# /' "$LAB_DIR/sipp-$1.err" "$LAB_DIR/sipp-$1.screen" | tail -30; false; }
 }
 
-run() { # family P UE CORE PCORE
-	local f=$1 p=$2 u=$3 c=$4 pc=$5 cb=$4
+run() { # family P UE CORE PCORE PORT [--core-listen ...]
+	local f=$1 p=$2 u=$3 c=$4 pc=$5 port=$6 cb=$4
+	shift 6
 	[ "$f" = IPv6 ] && cb="[$c]"
-	pns_bg "$BUILD/pcscfd" --iface p0 --addr $p --core "$cb:5060" \
+	pns_bg "$BUILD/pcscfd" --iface p0 --addr $p --core "$cb:5060" "$@" \
 		--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --log-level debug \
 		--port-ps 6100 --port-pc-pool 6101-6102 2>"$LAB_DIR/pcscfd-$f.log"
 	P_PID=$!
 	wait_ctl "$CTL" || { fail "$f: pcscfd starts"; cat "$LAB_DIR/pcscfd-$f.log"; return; }
-	check "$f: core socket on the stable address $pc port 5060 (Path and Via)" \
-		grep -q "from $pc port 5060" "$LAB_DIR/pcscfd-$f.log"
+	check "$f: core socket on the stable address $pc port $port (Path and Via)" \
+		grep -q "from $pc port $port" "$LAB_DIR/pcscfd-$f.log"
 	sipp_bg "$LAB_DIR/sipp-$f.out" -sf tests/sipp/scscf_term.xml -inf "$LAB_DIR/vectors.csv" \
 		-i "$c" -p 5060 -m 2 -skip_rlimit -trace_err -trace_msg -trace_screen \
 		-message_file "$LAB_DIR/sipp-$f.msg" -error_file "$LAB_DIR/sipp-$f.err" \
@@ -67,8 +68,8 @@ run() { # family P UE CORE PCORE
 		sipp_done "$f"
 	local hp=$pc
 	[ "$f" = IPv6 ] && hp="\[$pc\]"
-	check "$f: the Path SIPp stored names $pc port 5060 with a token (not an ephemeral port)" \
-		grep -Eq "^Path: <sip:t-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{16}@$hp:5060;lr>" "$LAB_DIR/sipp-$f.msg"
+	check "$f: the Path SIPp stored names $pc port $port with a token (not an ephemeral port)" \
+		grep -Eq "^Path: <sip:t-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{16}@$hp:$port;lr>" "$LAB_DIR/sipp-$f.msg"
 	check "$f: the SUBSCRIBE reached the S-CSCF with Event: reg" \
 		grep -q "^Event: reg" "$LAB_DIR/sipp-$f.msg"
 	check "$f: the NOTIFY removed the registration: no SA left in pcscfctl sa list" \
@@ -85,6 +86,6 @@ lab_up 1 with-core
 core ip -6 addr add $CORE6/64 dev c0 nodad
 pns ip -6 addr add $PCORE6/64 dev pc0 nodad
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 8 --per-line 1 >"$LAB_DIR/vectors.csv"
-run IPv4 $P4 $UE4 $CORE4 $PCORE4
-run IPv6 $P6 $UE6 $CORE6 $PCORE6
+run IPv4 $P4 $UE4 $CORE4 $PCORE4 5060                             # the default
+run IPv6 $P6 $UE6 $CORE6 $PCORE6 5070 --core-listen "[$PCORE6]:5070" # the flag
 tap_done
