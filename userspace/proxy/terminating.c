@@ -249,7 +249,7 @@ static const struct reg *find_reg(struct proxy *p, osip_message_t *msg, const st
 void term_from_core(struct proxy *p, osip_message_t *msg, const struct term_peer *src)
 {
 	const char *cbranch = sipm_top_branch(msg);
-	bool ack = MSG_IS_ACK(msg);
+	bool ack = MSG_IS_ACK(msg), cancel = MSG_IS_CANCEL(msg);
 	uint64_t now = proxy_now_ms();
 	const struct reg_sa_set *set;
 	char branch[TXN_BRANCH_MAX], via[ADDR_STR_LEN];
@@ -275,34 +275,48 @@ void term_from_core(struct proxy *p, osip_message_t *msg, const struct term_peer
 			term_reply_core(p, msg, src, 483, "Too Many Hops");
 		return;
 	}
-	if (ack) {
-		/* No response to wait for: a branch of its own, no transaction. */
-		snprintf(branch, sizeof(branch), "z9hG4bK-pcack%08x", randombytes_random());
-	} else {
-		t = txn_find_request(&p->txns, &src->addr, src->port, cbranch, now);
-		if (t && p->term->tx[t - p->txns.t].cookie == t->cookie) {
-			p->stats.retransmissions++;
+	t = txn_find_request(&p->txns, &src->addr, src->port, cbranch, now);
+	if (t && p->term->tx[t - p->txns.t].cookie != t->cookie)
+		t = NULL; /* not a terminating transaction of ours */
+	if (ack || cancel) {
+		/*
+		 * Hop by hop under the INVITE's branch (RFC 3261 9.1, 17.1.1.3): a
+		 * CANCEL, and the ACK of a non-2xx final response. An ACK of a 2xx
+		 * has a branch of its own; a CANCEL of nothing we know gets 481.
+		 */
+		if (t)
 			txn_branch(&p->txns, t, branch, sizeof(branch));
-		} else {
-			t = txn_new_request(&p->txns, now, randombytes_random(), &src->addr,
-					    src->port, cbranch, branch, sizeof(branch));
-			if (!t) {
-				pr_warn_rl("transaction table full: terminating %s answered 503",
-					   msg->sip_method);
-				term_reply_core(p, msg, src, 503, "Service Unavailable");
-				return;
-			}
-			/* Nothing of a UE route: a core answer naming this branch reaches no UE. */
-			t->conn = -1;
-			snprintf(t->impi, sizeof(t->impi), "%s", r->impi);
-			sipm_call_id(msg, t->call_id, sizeof(t->call_id));
+		else if (ack)
+			snprintf(branch, sizeof(branch), "z9hG4bK-pcack%08x", randombytes_random());
+		else {
+			term_reply_core(p, msg, src, 481, "Call/Transaction Does Not Exist");
+			return;
 		}
+		t = NULL; /* nothing of the INVITE's transaction to undo if the send fails */
+	} else if (t) {
+		p->stats.retransmissions++;
+		txn_branch(&p->txns, t, branch, sizeof(branch));
+	} else {
+		t = txn_new_request(&p->txns, now, randombytes_random(), &src->addr, src->port,
+				    cbranch, branch, sizeof(branch));
+		if (!t) {
+			pr_warn_rl("transaction table full: terminating %s answered 503",
+				   msg->sip_method);
+			term_reply_core(p, msg, src, 503, "Service Unavailable");
+			return;
+		}
+		/* Nothing of a UE route: a core answer naming this branch reaches no UE. */
+		t->conn = -1;
+		snprintf(t->impi, sizeof(t->impi), "%s", r->impi);
+		sipm_call_id(msg, t->call_id, sizeof(t->call_id));
 		tx = &p->term->tx[t - p->txns.t];
 		*tx = (struct term_txn){.cookie = t->cookie,
 					.ri = reg_index_of(p->regs, r),
 					.gen = r->generation,
 					.peer = *src};
 	}
+	if (t)
+		tx = &p->term->tx[t - p->txns.t];
 	addr_str(&set->our_addr, via, sizeof(via));
 	if (sipm_push_via(msg, via, set->port_pc, branch) ||
 	    (len = sipm_print(msg, p->buf, sizeof(p->buf))) < 0 ||
@@ -346,7 +360,9 @@ void term_from_ue_response(struct proxy *p, const struct sip_in *m, osip_message
 	if (len < 0 || core_send_to(p, &tx->peer.addr, tx->peer.port, p->buf, len))
 		return;
 	p->stats.term_responses++;
-	if (msg->status_code >= 200) {
+	/* The 200 to a CANCEL shares the INVITE's branch: the INVITE's own answer is still due. */
+	if (msg->status_code >= 200 &&
+	    !(msg->cseq && msg->cseq->method && !strcmp(msg->cseq->method, "CANCEL"))) {
 		tx->cookie = 0;
 		txn_done(t);
 	}
