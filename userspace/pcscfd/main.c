@@ -168,6 +168,10 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.tcp_per_source = c->tcp_per_source,
 		.tcp_rate = c->tcp_rate,
 		.alg_prefs = c->alg_prefs,
+		.service_route_verify = c->service_route_verify,
+		.visited_network = c->visited_network,
+		.orig_ioi = c->orig_ioi,
+		.icid_node = c->icid_node,
 	};
 
 	memcpy(pc.addrs, c->addrs, sizeof(pc.addrs));

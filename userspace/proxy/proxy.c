@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/outbuf.h"
 #include "esp/esp.h"
+#include "proxy/orig.h"
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
 
@@ -87,6 +88,7 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		pr_err("registration table (%u entries): %s", cfg->max_regs, strerror(-ret));
 		return ret;
 	}
+	charging_init(p);
 	return 0;
 }
 
@@ -179,7 +181,8 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(unprotected_request)                \
 	X(verify_mismatch) X(no_keys_401) X(bad_expires_200) X(busy_503) X(wrong_sa) X(unroutable) X(retransmissions)      \
 	X(send_errors) X(tcp_refused_full) X(tcp_refused_source) X(tcp_refused_rate)             \
-	X(tcp_keepalives) X(ctl_dropped)
+	X(tcp_keepalives) X(ctl_dropped) X(orig_forbidden) X(loop_482) X(hops_483)               \
+	X(route_mismatch) X(pai_removed)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

@@ -34,6 +34,11 @@ struct proxy_config {
 	uint32_t max_pending; /* unauthenticated registrations; 0: no cap of their own */
 	uint32_t tcp_per_source, tcp_rate; /* per source address; 0: defaults of tcp_ue.h */
 	const char *alg_prefs;
+	/* Originating requests (orig.h); NULL strings: not configured. */
+	bool service_route_verify; /* Route set off the Service-Route: 400, else replaced */
+	const char *visited_network; /* P-Visited-Network-ID we insert */
+	const char *orig_ioi;	     /* orig-ioi of our P-Charging-Vector */
+	const char *icid_node;	     /* node part of icid-value; NULL: our first address */
 };
 
 /* Counted events, for pcscfctl stats. */
@@ -55,6 +60,11 @@ struct proxy_stats {
 	uint64_t tcp_refused_rate;   /* --tcp-rate exceeded for that address */
 	uint64_t tcp_keepalives;     /* RFC 5626 CRLF pings answered */
 	uint64_t ctl_dropped;	     /* control clients cut off: too many, too slow */
+	uint64_t orig_forbidden; /* 403: SA of no live registration, or From not one of its IMPUs */
+	uint64_t loop_482;	 /* a Via of ours already in the request */
+	uint64_t hops_483;	 /* Max-Forwards 0 */
+	uint64_t route_mismatch; /* --service-route verify: Route set off the Service-Route (400) */
+	uint64_t pai_removed;	 /* UE-supplied P-Asserted-Identity headers removed */
 };
 
 struct proxy;
@@ -98,6 +108,9 @@ struct proxy {
 	int core_fd;
 	char core_via_host[64];
 	uint16_t core_via_port;
+	char icid_node[64];	 /* charging.c: node part of every icid-value */
+	uint64_t icid_epoch_us; /* wall clock at start: icids differ across restarts */
+	uint64_t icid_seq;
 	int ue_fd[PCSCF_MAX_ADDRS]; /* UDP bound to addr:sip_port, plain SIP out */
 	int raw4_fd, raw6_fd;	    /* ESP out */
 	char buf[TCP_UE_MSG_MAX + 4096]; /* one message at a time: single thread */
