@@ -27,6 +27,12 @@
  * model of the classifier's SA map holds exactly the inbound SAs of the live
  * sets, with their slot and generation.
  *
+ * Originating requests (issue 9): nothing of the security agreement in any
+ * request to the core; no P-Asserted-Identity on a REGISTER and exactly one
+ * on any other request, naming an IMPU of a live registration, so whatever
+ * the UE wrote there (or preferred) never reaches the core unless the
+ * registration grants it; no P-Preferred-Identity at all.
+ *
  * Also (issue 7): no ck/ik parameter in anything sent to a UE, and no
  * integrity-protected other than "no" on a REGISTER that came unprotected;
  * TCP connections get a small send buffer, so a UE that does not read can
@@ -207,6 +213,82 @@ static int digest_params(const char *v, const char *want, const char *only)
 	return n;
 }
 
+/* Some header `name` lists option tag `tag` (comma-separated, whitespace around). */
+static int lists_tag(const char *text, const char *name, const char *tag)
+{
+	size_t tl = strlen(tag);
+	const char *v;
+
+	for (int k = 0; (v = ph_hdr(text, name, k)); k++) {
+		for (const char *p = v; *p;) {
+			size_t n = strcspn(p, ","), a = 0, b = n;
+
+			while (a < b && strchr(" \t", p[a]))
+				a++;
+			while (b > a && strchr(" \t", p[b - 1]))
+				b--;
+			if (b - a == tl && !strncasecmp(p + a, tag, tl))
+				return 1;
+			p += n + !!p[n];
+		}
+	}
+	return 0;
+}
+
+struct impu_find {
+	const char *want; /* the asserted URI, without its <> */
+	size_t len;
+	int found;
+};
+
+/* Some IMPU of this registration holds the URI as "<uri>" (or is the bare uri). */
+static int impu_has(const struct reg_row *row, void *arg)
+{
+	struct impu_find *f = arg;
+
+	for (int i = 0; i < row->reg->n_impus && !f->found; i++) {
+		const char *v = row->reg->impu[i], *at;
+
+		for (at = v; (at = strstr(at, f->want)); at++)
+			if ((at > v && at[-1] == '<' && at[f->len] == '>') ||
+			    (at == v && (!at[f->len] || strchr("; \t,", at[f->len]))))
+				f->found = 1;
+	}
+	return f->found;
+}
+
+/* Issue 9: the core hears identities only from the registration, never from the UE. */
+static void check_identity(const char *text)
+{
+	static char want[PH_TEXT_MAX];
+	int n = ph_hdr_count(text, "P-Asserted-Identity");
+	int reg = !strncmp(text, "REGISTER ", 9);
+	const char *v = ph_hdr(text, "P-Asserted-Identity", 0);
+	struct impu_find f = { .want = want };
+	size_t len;
+
+	if (ph_hdr(text, "P-Preferred-Identity", 0) || n != !reg) {
+		dprintf(2, "%d P-Asserted-Identity (or a P-Preferred-Identity) to the core:\n%s\n",
+			n, text);
+		abort();
+	}
+	if (reg)
+		return;
+	len = strlen(v);
+	if (len < 3 || v[0] != '<' || v[len - 1] != '>' || len - 2 >= sizeof(want)) {
+		dprintf(2, "asserted identity not a name-addr:\n%s\n", text);
+		abort();
+	}
+	memcpy(want, v + 1, len - 2);
+	want[len - 2] = '\0';
+	f.len = len - 2;
+	reg_foreach(h.p.regs, h.now, impu_has, &f);
+	if (!f.found) {
+		dprintf(2, "asserted identity %s is no registration's IMPU:\n%s\n", v, text);
+		abort();
+	}
+}
+
 static void check_outputs(int unprotected_in)
 {
 	for (int i = 0; i < h.nout; i++) {
@@ -221,11 +303,15 @@ static void check_outputs(int unprotected_in)
 			abort();
 		}
 		osip_message_free(m);
-		if (o->dest == PH_CORE && !strncmp(o->text, "REGISTER ", 9) &&
-		    (ph_hdr(o->text, "Security-Client", 0) || ph_hdr(o->text, "Security-Verify", 0))) {
+		if (o->dest == PH_CORE && strncmp(o->text, "SIP/2.0 ", 8) &&
+		    (ph_hdr(o->text, "Security-Client", 0) || ph_hdr(o->text, "Security-Verify", 0) ||
+		     lists_tag(o->text, "Require", "sec-agree") ||
+		     lists_tag(o->text, "Proxy-Require", "sec-agree"))) {
 			dprintf(2, "sec-agree headers went to the core:\n%s\n", o->text);
 			abort();
 		}
+		if (o->dest == PH_CORE && strncmp(o->text, "SIP/2.0 ", 8))
+			check_identity(o->text);
 		if (!strict)
 			continue;
 		if (o->dest != PH_CORE) {

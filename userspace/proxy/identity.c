@@ -115,10 +115,12 @@ bool ident_from_ok(const struct reg *r, osip_message_t *msg)
 /* "<uri>" of a stored IMPU (a P-Associated-URI entry may carry a display name and params). */
 static int impu_name_addr(const char *impu, char *out, size_t cap)
 {
+	char key[REG_URI_MAX];
 	const char *u;
 	size_t len;
 
-	if (uri_span(impu, &u, &len) || !len ||
+	/* only what reads as a URI is asserted, whatever else the core wrote */
+	if (ident_uri_key(impu, key, sizeof(key)) < 0 || uri_span(impu, &u, &len) ||
 	    (size_t)snprintf(out, cap, "<%.*s>", (int)len, u) >= cap)
 		return -EINVAL;
 	return 0;
