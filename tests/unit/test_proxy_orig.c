@@ -336,6 +336,32 @@ static void check_icid(void)
 		  "icid-values differ per request and start with the node (%s, %s)", a, b);
 }
 
+/*
+ * A retransmission (same request, same branch) is relayed byte for byte as
+ * the first copy: SIPp, like any UAS, tells a retransmission from a new
+ * request by its text, so a fresh icid-value per copy made the core take
+ * the copy for the next request (test_lifecycle_imsue failed that way).
+ */
+static void check_retransmission(void)
+{
+	static char first[PH_TEXT_MAX];
+	char msg[4096];
+	const struct ocase c = { .what = "retransmission" };
+	const struct ph_out *o;
+	int same;
+
+	build(msg, sizeof(msg), &c, 950);
+	ph_ue_prot(&h, ALICE, REG_SET_NEW, msg);
+	o = ph_get(&h, PH_CORE, 0);
+	snprintf(first, sizeof(first), "%s", o ? o->text : "");
+	ph_ue_prot(&h, ALICE, REG_SET_NEW, msg);
+	o = ph_get(&h, PH_CORE, 0);
+	same = o && first[0] && !strcmp(first, o->text);
+	TAP_CHECK(same, "a retransmitted MESSAGE is relayed as the same text (same icid-value)");
+	if (!same && o)
+		tap_diag("first:\n%s\nagain:\n%s", first, o->text);
+}
+
 int main(void)
 {
 	char why[256] = "";
@@ -349,6 +375,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(&cases[i], (int)i);
 	check_icid();
+	check_retransmission();
 	ph_fini(&h);
 	return tap_done();
 }

@@ -80,10 +80,15 @@ int ident_assert(osip_message_t *msg, const struct reg *r);
 /* charging.c */
 /* P-Charging-Vector and P-Charging-Function-Addresses out (never from a UE, never to one). */
 void charging_strip(osip_message_t *msg);
-/* "NODE.EPOCH.SEQ": unique across nodes (node), restarts (start time, us) and requests. */
-int charging_icid(struct proxy *p, char *out, size_t cap);
-/* P-Charging-Vector with a new icid-value (and orig-ioi when configured). */
-int charging_add_vector(struct proxy *p, osip_message_t *msg);
+/*
+ * "NODE.START.ID": unique across nodes (node), restarts (start time, us) and
+ * requests (a keyed hash of what identifies the request), the same for a
+ * retransmission of m. Length or -ENOSPC.
+ */
+int charging_icid(struct proxy *p, const struct sip_in *m, osip_message_t *msg, char *out,
+		  size_t cap);
+/* P-Charging-Vector with the icid-value of m (and orig-ioi when configured). */
+int charging_add_vector(struct proxy *p, const struct sip_in *m, osip_message_t *msg);
 /* The UE's P-Visited-Network-ID out; ours in when configured. */
 int charging_visited(struct proxy *p, osip_message_t *msg);
 /* Node token for the icid when none is configured: the first address, in hex. */

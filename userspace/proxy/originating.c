@@ -107,7 +107,7 @@ int orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg)
 				      "Server Internal Error (Service-Route)");
 	}
 	/* A CANCEL belongs to its INVITE's charging session (9.1: same Route, same request). */
-	if (!MSG_IS_CANCEL(msg) && (charging_add_vector(p, msg) || charging_visited(p, msg)))
+	if (!MSG_IS_CANCEL(msg) && (charging_add_vector(p, m, msg) || charging_visited(p, msg)))
 		return refuse(p, m, msg, &p->stats.parse_errors, 500, "Server Internal Error");
 	if (!reg && creates_dialog(msg) && route_record(p, msg))
 		return refuse(p, m, msg, &p->stats.parse_errors, 500, "Server Internal Error");

@@ -110,7 +110,7 @@ struct proxy {
 	uint16_t core_via_port;
 	char icid_node[64];	 /* charging.c: node part of every icid-value */
 	uint64_t icid_epoch_us; /* wall clock at start: icids differ across restarts */
-	uint64_t icid_seq;
+	uint8_t icid_key[32];	 /* keys the hash naming each request in its icid */
 	int ue_fd[PCSCF_MAX_ADDRS]; /* UDP bound to addr:sip_port, plain SIP out */
 	int raw4_fd, raw6_fd;	    /* ESP out */
 	char buf[TCP_UE_MSG_MAX + 4096]; /* one message at a time: single thread */
