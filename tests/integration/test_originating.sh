@@ -33,7 +33,9 @@ stat_of() { json_get "$(ctl stats --json)" "$1"; }
 
 lab_up 1 with-core
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 8 --per-line 3 >"$LAB_DIR/vectors.csv"
-pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 \
+# charging settings from a config file: its keys are the flag names
+printf 'visited-network = Visited Net 1\norig-ioi = pcscf.lab.example\n' >"$LAB_DIR/orig.conf"
+pns_bg "$BUILD/pcscfd" --config "$LAB_DIR/orig.conf" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 \
 	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --log-level debug \
 	--port-ps 6100 --port-pc-pool 6101-6102 2>"$LAB_DIR/pcscfd.log"
 wait_ctl "$CTL" || { fail "pcscfd starts"; cat "$LAB_DIR/pcscfd.log"; exit 1; }
@@ -70,8 +72,11 @@ far_end() {
 	    routes = [u for h in hdrs(m, "Route") for u in re.findall(r"<[^>]+>", h)]
 	    if routes != ["<sip:orig@scscf.ims.example;lr>", "<sip:as1@as.ims.example;lr>"]:
 	        sys.exit(f"{what}: Route {routes}")
-	    if not re.search(r"icid-value=\S+", " ".join(hdrs(m, "P-Charging-Vector"))):
-	        sys.exit(f"{what}: no icid-value")
+	    if not re.fullmatch(r"icid-value=[0-9a-f]+\.[0-9a-f]+\.[0-9a-f]{32};orig-ioi=pcscf\.lab\.example",
+	                        " ".join(hdrs(m, "P-Charging-Vector"))):
+	        sys.exit(f"{what}: P-Charging-Vector {hdrs(m, 'P-Charging-Vector')}")
+	    if hdrs(m, "P-Visited-Network-ID") != ['"Visited Net 1"']:
+	        sys.exit(f"{what}: P-Visited-Network-ID {hdrs(m, 'P-Visited-Network-ID')}")
 	rr = hdrs(invite, "Record-Route")
 	if len(rr) != 1 or not re.fullmatch(r"<sip:198\.51\.100\.1:\d+;lr>", rr[0]):
 	    sys.exit(f"INVITE Record-Route {rr}")
