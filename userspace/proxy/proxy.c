@@ -127,6 +127,7 @@ void proxy_fini(struct proxy *p)
 	ue_link_close(p);
 	tcp_ue_close(p);
 	core_link_close(p);
+	sodium_memzero(p->icid_key, sizeof(p->icid_key));
 	if (clock_io == &p->io)
 		clock_io = NULL;
 }
