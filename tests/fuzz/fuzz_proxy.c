@@ -31,7 +31,9 @@
  * request to the core; no P-Asserted-Identity on a REGISTER and exactly one
  * on any other request, naming an IMPU of a live registration, so whatever
  * the UE wrote there (or preferred) never reaches the core unless the
- * registration grants it; no P-Preferred-Identity at all.
+ * registration grants it; no P-Preferred-Identity at all. A protected
+ * request relayed to the core is sent again at once, as a retransmission:
+ * relayed again, it must be the same text.
  *
  * Also (issue 7): no ck/ik parameter in anything sent to a UE, and no
  * integrity-protected other than "no" on a REGISTER that came unprotected;
@@ -356,6 +358,41 @@ static void check_map(void)
 	}
 }
 
+/*
+ * A request relayed to the core, sent again (a retransmission: same text,
+ * same branch): if it is relayed again, it is the same text, so the core
+ * can tell it is a retransmission (issue 9: a fresh icid-value per copy
+ * broke that). REGISTER is left out: its answers move the SA state on.
+ */
+static void replay_same(uint32_t slot, uint32_t gen, const char *text, size_t tl)
+{
+	static char first[PH_TEXT_MAX], again[PH_TEXT_MAX];
+	const struct ph_out *o = ph_get(&h, PH_CORE, 0);
+	const struct reg_sa_set *set;
+	const char *b;
+
+	if (!o || ph_count(&h, PH_CORE) != 1 || !strncmp(o->text, "SIP/2.0 ", 8) ||
+	    !strncmp(o->text, "REGISTER ", 9))
+		return;
+	/* only what names its transaction (RFC 3261 17.2.3: a branch with the magic cookie) */
+	b = ph_param(ph_hdr(o->text, "Via", 1), "branch");
+	if (!b || strncmp(b, "z9hG4bK", 7))
+		return;
+	memcpy(again, text, tl);
+	snprintf(first, sizeof(first), "%s", o->text);
+	check_outputs(0);
+	set = reg_sa_by_slot(h.p.regs, slot, gen);
+	if (!set)
+		return;
+	ph_ue_sa_n(&h, set, slot % REG_SA_COUNT, again, tl);
+	o = ph_get(&h, PH_CORE, 0);
+	if (o && strcmp(o->text, first)) {
+		dprintf(2, "a retransmission was relayed as other text:\n%s\nagain:\n%s\n", first,
+			o->text);
+		abort();
+	}
+}
+
 static void step(const char *s, size_t len)
 {
 	const struct reg_sa_set *set;
@@ -385,6 +422,8 @@ static void step(const char *s, size_t len)
 			return;
 		set = reg_sa_by_slot(h.p.regs, r.slot[sel % r.n], r.generation[sel % r.n]);
 		ph_ue_sa_n(&h, set, r.slot[sel % r.n] % REG_SA_COUNT, text, tl);
+		if (strict)
+			replay_same(r.slot[sel % r.n], r.generation[sel % r.n], text, tl);
 		break;
 	case 't':
 		if (tc < 0 || h.tcp[tc].closed) {
