@@ -346,7 +346,7 @@ static void check_retransmission(void)
 {
 	static char first[PH_TEXT_MAX];
 	char msg[4096];
-	const struct ocase c = { .what = "retransmission" };
+	const struct ocase c = {.what = "retransmission"};
 	const struct ph_out *o;
 	int same;
 
