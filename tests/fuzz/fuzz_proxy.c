@@ -31,6 +31,14 @@
  * model of the classifier's SA map holds exactly the inbound SAs of the live
  * sets, with their slot and generation.
  *
+ * Originating requests (issue 9): nothing of the security agreement in any
+ * request to the core; no P-Asserted-Identity on a REGISTER and exactly one
+ * on any other request, naming an IMPU of a live registration, so whatever
+ * the UE wrote there (or preferred) never reaches the core unless the
+ * registration grants it; no P-Preferred-Identity at all. A protected
+ * request relayed to the core is sent again at once, as a retransmission:
+ * relayed again, it must be the same text.
+ *
  * Also (issue 7): no ck/ik parameter in anything sent to a UE, and no
  * integrity-protected other than "no" on a REGISTER that came unprotected;
  * TCP connections get a small send buffer, so a UE that does not read can
@@ -225,6 +233,82 @@ static int digest_params(const char *v, const char *want, const char *only)
 	return n;
 }
 
+/* Some header `name` lists option tag `tag` (comma-separated, whitespace around). */
+static int lists_tag(const char *text, const char *name, const char *tag)
+{
+	size_t tl = strlen(tag);
+	const char *v;
+
+	for (int k = 0; (v = ph_hdr(text, name, k)); k++) {
+		for (const char *p = v; *p;) {
+			size_t n = strcspn(p, ","), a = 0, b = n;
+
+			while (a < b && strchr(" \t", p[a]))
+				a++;
+			while (b > a && strchr(" \t", p[b - 1]))
+				b--;
+			if (b - a == tl && !strncasecmp(p + a, tag, tl))
+				return 1;
+			p += n + !!p[n];
+		}
+	}
+	return 0;
+}
+
+struct impu_find {
+	const char *want; /* the asserted URI, without its <> */
+	size_t len;
+	int found;
+};
+
+/* Some IMPU of this registration holds the URI as "<uri>" (or is the bare uri). */
+static int impu_has(const struct reg_row *row, void *arg)
+{
+	struct impu_find *f = arg;
+
+	for (int i = 0; i < row->reg->n_impus && !f->found; i++) {
+		const char *v = row->reg->impu[i], *at;
+
+		for (at = v; (at = strstr(at, f->want)); at++)
+			if ((at > v && at[-1] == '<' && at[f->len] == '>') ||
+			    (at == v && (!at[f->len] || strchr("; \t,", at[f->len]))))
+				f->found = 1;
+	}
+	return f->found;
+}
+
+/* Issue 9: the core hears identities only from the registration, never from the UE. */
+static void check_identity(const char *text)
+{
+	static char want[PH_TEXT_MAX];
+	int n = ph_hdr_count(text, "P-Asserted-Identity");
+	int reg = !strncmp(text, "REGISTER ", 9);
+	const char *v = ph_hdr(text, "P-Asserted-Identity", 0);
+	struct impu_find f = { .want = want };
+	size_t len;
+
+	if (ph_hdr(text, "P-Preferred-Identity", 0) || n != !reg) {
+		dprintf(2, "%d P-Asserted-Identity (or a P-Preferred-Identity) to the core:\n%s\n",
+			n, text);
+		abort();
+	}
+	if (reg)
+		return;
+	len = strlen(v);
+	if (len < 3 || v[0] != '<' || v[len - 1] != '>' || len - 2 >= sizeof(want)) {
+		dprintf(2, "asserted identity not a name-addr:\n%s\n", text);
+		abort();
+	}
+	memcpy(want, v + 1, len - 2);
+	want[len - 2] = '\0';
+	f.len = len - 2;
+	reg_foreach(h.p.regs, h.now, impu_has, &f);
+	if (!f.found) {
+		dprintf(2, "asserted identity %s is no registration's IMPU:\n%s\n", v, text);
+		abort();
+	}
+}
+
 static void check_outputs(int unprotected_in)
 {
 	for (int i = 0; i < h.nout; i++) {
@@ -239,11 +323,15 @@ static void check_outputs(int unprotected_in)
 			abort();
 		}
 		osip_message_free(m);
-		if (o->dest == PH_CORE && !strncmp(o->text, "REGISTER ", 9) &&
-		    (ph_hdr(o->text, "Security-Client", 0) || ph_hdr(o->text, "Security-Verify", 0))) {
+		if (o->dest == PH_CORE && strncmp(o->text, "SIP/2.0 ", 8) &&
+		    (ph_hdr(o->text, "Security-Client", 0) || ph_hdr(o->text, "Security-Verify", 0) ||
+		     lists_tag(o->text, "Require", "sec-agree") ||
+		     lists_tag(o->text, "Proxy-Require", "sec-agree"))) {
 			dprintf(2, "sec-agree headers went to the core:\n%s\n", o->text);
 			abort();
 		}
+		if (o->dest == PH_CORE && strncmp(o->text, "SIP/2.0 ", 8))
+			check_identity(o->text);
 		if (!strict)
 			continue;
 		if (o->dest != PH_CORE) {
@@ -288,6 +376,41 @@ static void check_map(void)
 	}
 }
 
+/*
+ * A request relayed to the core, sent again (a retransmission: same text,
+ * same branch): if it is relayed again, it is the same text, so the core
+ * can tell it is a retransmission (issue 9: a fresh icid-value per copy
+ * broke that). REGISTER is left out: its answers move the SA state on.
+ */
+static void replay_same(uint32_t slot, uint32_t gen, const char *text, size_t tl)
+{
+	static char first[PH_TEXT_MAX], again[PH_TEXT_MAX];
+	const struct ph_out *o = ph_get(&h, PH_CORE, 0);
+	const struct reg_sa_set *set;
+	const char *b;
+
+	if (!o || ph_count(&h, PH_CORE) != 1 || !strncmp(o->text, "SIP/2.0 ", 8) ||
+	    !strncmp(o->text, "REGISTER ", 9))
+		return;
+	/* only what names its transaction (RFC 3261 17.2.3: a branch with the magic cookie) */
+	b = ph_param(ph_hdr(o->text, "Via", 1), "branch");
+	if (!b || strncmp(b, "z9hG4bK", 7))
+		return;
+	memcpy(again, text, tl);
+	snprintf(first, sizeof(first), "%s", o->text);
+	check_outputs(0);
+	set = reg_sa_by_slot(h.p.regs, slot, gen);
+	if (!set)
+		return;
+	ph_ue_sa_n(&h, set, slot % REG_SA_COUNT, again, tl);
+	o = ph_get(&h, PH_CORE, 0);
+	if (o && strcmp(o->text, first)) {
+		dprintf(2, "a retransmission was relayed as other text:\n%s\nagain:\n%s\n", first,
+			o->text);
+		abort();
+	}
+}
+
 static void step(const char *s, size_t len)
 {
 	const struct reg_sa_set *set;
@@ -317,6 +440,8 @@ static void step(const char *s, size_t len)
 			return;
 		set = reg_sa_by_slot(h.p.regs, r.slot[sel % r.n], r.generation[sel % r.n]);
 		ph_ue_sa_n(&h, set, r.slot[sel % r.n] % REG_SA_COUNT, text, tl);
+		if (strict)
+			replay_same(r.slot[sel % r.n], r.generation[sel % r.n], text, tl);
 		break;
 	case 't':
 		if (tc < 0 || h.tcp[tc].closed) {

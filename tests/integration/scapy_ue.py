@@ -23,6 +23,13 @@ unprotected REGISTER, in two Authorization headers; "no" on the protected
 one): the P-CSCF must overwrite it (the S-CSCF scenario checks). With
 --bad-authz a second, unparsable Authorization rides on the first REGISTER:
 the P-CSCF must refuse it (400).
+With --originate, after the 200 the UE sends, through its SAs, a MESSAGE
+preferring its second IMPU (from the 200's P-Associated-URI) with a forged
+P-Asserted-Identity and a preloaded Route off the Service-Route, a MESSAGE
+preferring another user's identity, a MESSAGE From another user (403
+expected), and an INVITE dialog (180, 200 whose Record-Route must name the
+P-CSCF's access address and protected server port, ACK and BYE along that
+route set).
 Exit 0 when the final response is the one expected.
 """
 import argparse
@@ -107,6 +114,10 @@ def digest_response(impi, realm, nonce, uri, res, cnonce, nc="00000001"):
 def header(msg, name):
     m = re.search(r"^" + name + r"\s*:\s*(.*)$", msg, re.I | re.M)
     return m.group(1).strip() if m else None
+
+
+def headers(msg, name):
+    return [m.strip() for m in re.findall(r"^" + name + r"\s*:\s*(.*)$", msg, re.I | re.M)]
 
 
 def param(value, name):
@@ -271,6 +282,86 @@ class UE:
         print(f"<- {status} (protected)")
         return status
 
+    def request(self, sa_out, sa_in, port_ps, method, ruri, extra, from_uri=None, to=None,
+                call_id=None, cseq=1, body=""):
+        """One protected request; returns (provisional statuses, final response) or None (ACK)."""
+        a = self.a
+        host = f"[{a.local}]" if self.v6 else a.local
+        msg = (f"{method} {ruri} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP {host}:{a.port_c};branch=z9hG4bK{random.getrandbits(48):x}\r\n"
+               "Max-Forwards: 70\r\n"
+               f"From: <{from_uri or 'sip:' + a.impu}>;tag={self.tag}\r\n"
+               f"To: {to or '<' + ruri + '>'}\r\n"
+               f"Call-ID: {call_id or 'orig-%08x@%s' % (random.getrandbits(32), a.local)}\r\n"
+               f"CSeq: {cseq} {method}\r\n" + extra +
+               (f"Content-Type: text/plain\r\n" if body else "") +
+               f"Content-Length: {len(body)}\r\n\r\n{body}")
+        print(f"-> {method} {ruri} (protected, spi 0x{sa_out.spi:08x})")
+        self.send_protected(sa_out, port_ps, msg)
+        if method == "ACK":
+            return None
+        prov = []
+        while True:
+            resp, udp = self.recv_esp(sa_in)
+            status = resp.split("\r\n")[0]
+            print(f"<- {status} (protected, {udp.sport} -> {udp.dport})")
+            if udp.sport != port_ps or udp.dport != a.port_c:
+                raise SystemExit(f"{method}: answer on the wrong ports")
+            if int(status.split(" ")[1]) >= 200:
+                return prov, resp
+            prov.append(int(status.split(" ")[1]))
+
+    def originate(self, sa_out, sa_in, port_ps, ok, server):
+        a = self.a
+        dom = a.impu.split("@")[1]
+        pc = f"[{a.pcscf}]" if self.v6 else a.pcscf
+        pau = [u for h in headers(ok, "P-Associated-URI") for u in re.findall(r"<([^>]+)>", h)]
+        alias = next((u for u in pau if ".alias@" in u), None)
+        if not alias:
+            raise SystemExit(f"no second IMPU in the 200's P-Associated-URI: {pau}")
+        sec = f"Security-Verify: {server}\r\nRequire: sec-agree\r\nProxy-Require: sec-agree\r\n"
+        ours = f"<sip:{pc}:{port_ps};lr>"
+        preload = f"Route: {ours}, <sip:orig@scscf.{dom};lr>\r\n"
+
+        def final(r, want, what):
+            st = r[1].split("\r\n")[0]
+            if f" {want} " not in st + " ":
+                raise SystemExit(f"{what}: {st!r}, expected {want}")
+            print(f"   OK: {what}: {want}")
+            return r[1]
+
+        final(self.request(sa_out, sa_in, port_ps, "MESSAGE", f"sip:expect-alias@{dom}",
+                           preload + sec + f"P-Asserted-Identity: <sip:mallory@{dom}>\r\n"
+                           f"P-Preferred-Identity: <{alias}>\r\n", body="own alias"),
+              200, "MESSAGE preferring our second IMPU, with a forged PAI")
+        final(self.request(sa_out, sa_in, port_ps, "MESSAGE", f"sip:expect-default@{dom}",
+                           preload + sec + f"P-Preferred-Identity: <sip:bob@{dom}>\r\n",
+                           body="other user"),
+              200, "MESSAGE preferring another user's identity")
+        final(self.request(sa_out, sa_in, port_ps, "MESSAGE", f"sip:expect-none@{dom}",
+                           sec, from_uri=f"sip:bob@{dom}", body="not mine"),
+              403, "MESSAGE From another user")
+        host = f"[{a.local}]" if self.v6 else a.local
+        cid = "call-%08x@%s" % (random.getrandbits(32), a.local)
+        prov, ok = self.request(sa_out, sa_in, port_ps, "INVITE", f"sip:callee@{dom}",
+                                preload + sec + f"Contact: <sip:{host}:{a.port_s}>\r\n",
+                                call_id=cid)
+        final((prov, ok), 200, "INVITE")
+        if 180 not in prov:
+            raise SystemExit(f"INVITE: no 180 before the 200 ({prov})")
+        rr = [u for h in headers(ok, "Record-Route") for u in re.findall(r"<[^>]+>", h)]
+        print(f"   Record-Route in the 200: {rr}")
+        # The far end echoes what it got: our core-side entry alone, which we must see rewritten.
+        if rr != [ours]:
+            raise SystemExit(f"the 200's Record-Route is not just {ours}: {rr}")
+        route = "".join(f"Route: {u}\r\n" for u in reversed(rr))
+        to = header(ok, "To")
+        self.request(sa_out, sa_in, port_ps, "ACK", f"sip:callee@{dom}", route, to=to,
+                     call_id=cid)
+        final(self.request(sa_out, sa_in, port_ps, "BYE", f"sip:callee@{dom}", route + sec,
+                           to=to, call_id=cid, cseq=2), 200, "BYE along the recorded route")
+        return ok.split("\r\n")[0]
+
     def run(self):
         a = self.a
         realm = a.impu.split("@")[1]
@@ -347,6 +438,8 @@ class UE:
         print(f"<- {status} (protected, decrypted by scapy, {udp.sport} -> {udp.dport})")
         if udp.sport != port_ps or udp.dport != a.port_c:
             raise SystemExit("protected answer on the wrong ports")
+        if " 200 " in status and a.originate:
+            return self.originate(sa_out, sa_in, port_ps, resp, server)
         if " 200 " in status and (a.register_as or a.foreign_from):
             return self.after_200(sa_out, sa_in, port_ps, status)
         if " 200 " in status and a.answer:
@@ -423,6 +516,8 @@ def main():
                    help="add an unparsable Authorization to the first REGISTER")
     p.add_argument("--answer", type=int, default=0, metavar="N",
                    help="after the 200, answer N terminating requests (port_s, spi_us) with 200")
+    p.add_argument("--originate", action="store_true",
+                   help="after the 200, MESSAGEs and an INVITE dialog through the SAs")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

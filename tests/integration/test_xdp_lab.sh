@@ -88,7 +88,8 @@ check "bad address: exit 2 with one line" test "$rc" -eq 2 -a "$(echo "$out" | w
 for bad in "--rate-prefix6 129" "--rate-prefix4 0" "--core-prefix 10.0.0.0/33" \
 	"--core-prefix nonsense" "--burst-new 401" "--rate-all 0" "--port-ps 5060" \
 	"--port-pc-pool 6100-6102" "--port-pc-pool 6101-6200" "--port-pc-pool 6105-6101" \
-	"--protected-ports 6100-6999" "--core-listen nonsense" "--core-listen 198.51.100.1"; do
+	"--protected-ports 6100-6999" "--core-listen nonsense" "--core-listen 198.51.100.1" \
+	"--service-route both" "--orig-ioi a;b" "--icid-node has:colon"; do
 	out=$(pns "$DAEMON" --iface p0 --addr $P4 --core $CORE4:5060 $bad 2>&1); rc=$?
 	check "$bad: exit 2 with one line" test "$rc" -eq 2 -a "$(echo "$out" | wc -l)" -eq 1
 done

@@ -601,6 +601,25 @@ static inline int ph_hdr_count(const char *text, const char *name)
 	return n;
 }
 
+/*
+ * A header check on a message text: "Name" some Name header is there,
+ * "Name~text" some Name header contains text, "Name=text" the first Name
+ * header is exactly text.
+ */
+static inline int ph_has(const char *text, const char *spec)
+{
+	const char *op = strpbrk(spec, "~="), *v;
+	char name[64];
+
+	snprintf(name, sizeof(name), "%.*s", op ? (int)(op - spec) : (int)strlen(spec), spec);
+	if (op && *op == '=')
+		return (v = ph_hdr(text, name, 0)) && !strcmp(v, op + 1);
+	for (int i = 0; (v = ph_hdr(text, name, i)); i++)
+		if (!op || strstr(v, op + 1))
+			return 1;
+	return 0;
+}
+
 /* "SIP/2.0 401 ..." -> 401; a request -> 0. */
 static inline int ph_status(const char *text)
 {

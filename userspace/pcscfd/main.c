@@ -171,6 +171,10 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.core_listen = c->core_listen,
 		.core_listen_port = c->core_listen_port,
 		.ncore_peers = c->ncore_pfx,
+		.service_route_verify = c->service_route_verify,
+		.visited_network = c->visited_network,
+		.orig_ioi = c->orig_ioi,
+		.icid_node = c->icid_node,
 	};
 
 	memcpy(pc.addrs, c->addrs, sizeof(pc.addrs));

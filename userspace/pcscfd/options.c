@@ -212,6 +212,59 @@ static int o_debug_dumpable(struct pcscfd_config *c, const char *v)
 	return set_bool(&c->debug_dumpable, v);
 }
 
+static int o_service_route(struct pcscfd_config *c, const char *v)
+{
+	if (!strcmp(v, "verify"))
+		c->service_route_verify = true;
+	else if (!strcmp(v, "replace"))
+		c->service_route_verify = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* RFC 3261 25.1 token: what a header parameter value may be without quotes. */
+static bool is_token(const char *v)
+{
+	if (!*v)
+		return false;
+	for (; *v; v++)
+		if (!isalnum((unsigned char)*v) && !strchr("-.!%*_+`'~", *v))
+			return false;
+	return true;
+}
+
+static int set_token(char *dst, size_t cap, const char *v)
+{
+	return is_token(v) ? set_str(dst, cap, v) : -EINVAL;
+}
+
+static int o_orig_ioi(struct pcscfd_config *c, const char *v)
+{
+	return set_token(c->orig_ioi, sizeof(c->orig_ioi), v);
+}
+
+static int o_icid_node(struct pcscfd_config *c, const char *v)
+{
+	return set_token(c->icid_node, sizeof(c->icid_node), v);
+}
+
+/* RFC 3455 4.3: a token, or text written as a quoted string (no quotes or escapes inside). */
+static int o_visited_network(struct pcscfd_config *c, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (is_token(v))
+		return set_str(c->visited_network, sizeof(c->visited_network), v);
+	if (!n || n + 3 > sizeof(c->visited_network))
+		return -EINVAL;
+	for (const char *p = v; *p; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return -EINVAL;
+	snprintf(c->visited_network, sizeof(c->visited_network), "\"%s\"", v);
+	return 0;
+}
+
 static int o_config(struct pcscfd_config *c, const char *v);
 
 static const struct option_def defs[] = {
@@ -255,6 +308,15 @@ static const struct option_def defs[] = {
 	{ "xdp-mode", "MODE", "native (default) or skb", o_xdp_mode },
 	{ "algs", "LIST", "operator preference, alg/ealg pairs (default " PCSCFD_DEF_ALGS ")",
 	  o_algs },
+	{ "service-route", "MODE",
+	  "initial requests whose Route set is off the Service-Route: replace (default) it, or "
+	  "verify (answer 400)", o_service_route },
+	{ "visited-network", "ID", "P-Visited-Network-ID to insert (token or text; default none)",
+	  o_visited_network },
+	{ "orig-ioi", "TOKEN", "orig-ioi of the P-Charging-Vector we insert (default none)",
+	  o_orig_ioi },
+	{ "icid-node", "TOKEN", "node part of every icid-value (default: the first --addr in hex)",
+	  o_icid_node },
 	{ "debug-dumpable", "", "debugging only: allow core dumps and ptrace (they hold keys)",
 	  o_debug_dumpable, true },
 };

@@ -62,6 +62,10 @@ struct pcscfd_config {
 	char config_path[PATH_MAX];
 	char alg_prefs[256];
 	bool debug_dumpable; /* keep core dumps and ptrace possible (keys in them!) */
+	bool service_route_verify; /* --service-route verify (400) instead of replace */
+	char visited_network[128]; /* P-Visited-Network-ID: token or quoted string; "" none */
+	char orig_ioi[64];	   /* orig-ioi of P-Charging-Vector; "" none */
+	char icid_node[48];	   /* node part of icid-value; "" our first address */
 };
 
 void options_defaults(struct pcscfd_config *c);

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "sip/www_auth.h"
 #include "proxy/proxy.h"
+#include "proxy/orig.h"
 #include "proxy/proxy_priv.h"
 #include "proxy/raw_keys.h"
 #include "proxy/reg_event.h"
@@ -255,6 +256,7 @@ static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k
 		return;
 	}
 	sipm_pop_via(msg);
+	orig_response(p, t, msg);
 	if (!t->is_register) {
 		struct ue_route r = route_of_txn(t);
 

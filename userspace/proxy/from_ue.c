@@ -16,17 +16,9 @@
 #include "sip/www_auth.h"
 #include "proxy/proxy.h"
 #include "proxy/proxy_priv.h"
+#include "proxy/orig.h"
 #include "proxy/sip_msg.h"
 #include "proxy/terminating.h"
-
-/* Headers that are P-CSCF business and must not reach the core (33.203 7.2). */
-static void strip_sec_agree(osip_message_t *msg)
-{
-	sipm_remove(msg, "Security-Client");
-	sipm_remove(msg, "Security-Verify");
-	sipm_strip_tag(msg, "Require", "sec-agree");
-	sipm_strip_tag(msg, "Proxy-Require", "sec-agree");
-}
 
 /*
  * Every Authorization gets integrity-protected="yes"/"no"; the UE must not
@@ -81,6 +73,9 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 	struct txn *t;
 	int len;
 
+	/* Routing, identity, charging (orig.h): answered or dropped there when it may not go on. */
+	if (orig_request(p, m, msg))
+		return;
 	t = txn_find_request(&p->txns, &m->src, m->sport, ue_branch, now);
 	if (t) {
 		/*
@@ -147,7 +142,7 @@ static void register_unprotected(struct proxy *p, const struct sip_in *m, osip_m
 		reply_494(p, m, msg);
 		return;
 	}
-	strip_sec_agree(msg);
+	ident_strip_sec_agree(msg);
 	if (mark_integrity(msg, "no")) {
 		char a[ADDR_STR_LEN];
 
@@ -216,7 +211,7 @@ static void register_protected(struct proxy *p, const struct sip_in *m, osip_mes
 	} else if (sec_client_text(msg, client, sizeof(client)) < 0) {
 		client[0] = '\0';
 	}
-	strip_sec_agree(msg);
+	ident_strip_sec_agree(msg);
 	if (mark_integrity(msg, "yes")) {
 		/* Never forwarded with what the UE wrote: refused through the SA. */
 		p->stats.parse_errors++;
@@ -255,7 +250,11 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 		term_from_ue_response(p, m, msg);
 		goto out;
 	}
-	if (m->protected && (!r || which != REG_SA_PS)) {
+	/*
+	 * A request other than REGISTER through a live set that no longer
+	 * speaks for a registration is answered 403 through it (orig_request).
+	 */
+	if (m->protected && (which != REG_SA_PS || !set || (!r && MSG_IS_REGISTER(msg)))) {
 		p->stats.wrong_sa++;
 		pr_warn_rl("request from %s on SA spi 0x%08x that cannot carry it: dropped",
 			addr_str(&m->src, a, sizeof(a)), m->spi);
@@ -271,7 +270,7 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 	}
 	if (m->protected && !MSG_IS_REGISTER(msg)) {
 		/* The SA says who sends; the message cannot claim otherwise. */
-		snprintf(impi, sizeof(impi), "%s", r->impi);
+		snprintf(impi, sizeof(impi), "%s", r ? r->impi : "");
 	} else if (sipm_impi(msg, impi, sizeof(impi))) {
 		proxy_reply(p, m, msg, 400, "Bad Request");
 		goto out;

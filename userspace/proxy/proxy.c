@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/outbuf.h"
 #include "esp/esp.h"
+#include "proxy/orig.h"
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
 #include "proxy/reg_event.h"
@@ -89,6 +90,7 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		pr_err("registration table (%u entries): %s", cfg->max_regs, strerror(-ret));
 		return ret;
 	}
+	charging_init(p);
 	ret = term_init(p);
 	if (!ret)
 		ret = reg_event_init(p);
@@ -132,6 +134,7 @@ void proxy_fini(struct proxy *p)
 	ue_link_close(p);
 	tcp_ue_close(p);
 	core_link_close(p);
+	sodium_memzero(p->icid_key, sizeof(p->icid_key));
 	if (clock_io == &p->io)
 		clock_io = NULL;
 }
@@ -188,7 +191,8 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(send_errors) X(tcp_refused_full) X(tcp_refused_source) X(tcp_refused_rate)             \
 	X(tcp_keepalives) X(ctl_dropped) X(core_foreign) X(term_requests) X(term_responses)       \
 	X(term_not_found) X(term_unavailable) X(term_bad_token) X(term_bad_response)             \
-	X(regev_subscribes) X(regev_notifies) X(regev_deregs) X(regev_bad)
+	X(regev_subscribes) X(regev_notifies) X(regev_deregs) X(regev_bad) X(orig_forbidden)     \
+	X(loop_482) X(hops_483) X(route_mismatch) X(pai_removed)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

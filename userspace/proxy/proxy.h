@@ -45,6 +45,11 @@ struct proxy_config {
 	uint16_t core_listen_port;
 	struct pcscf_prefix core_peers[PCSCF_MAX_CORE_PFX];
 	int ncore_peers;
+	/* Originating requests (orig.h); NULL strings: not configured. */
+	bool service_route_verify; /* Route set off the Service-Route: 400, else replaced */
+	const char *visited_network; /* P-Visited-Network-ID we insert */
+	const char *orig_ioi;	     /* orig-ioi of our P-Charging-Vector */
+	const char *icid_node;	     /* node part of icid-value; NULL: our first address */
 };
 #define PROXY_CORE_LISTEN_PORT 5060
 
@@ -78,6 +83,11 @@ struct proxy_stats {
 	uint64_t regev_notifies;     /* NOTIFYs accepted (200) */
 	uint64_t regev_deregs;	     /* registrations a NOTIFY terminated */
 	uint64_t regev_bad;	     /* NOTIFYs refused: unknown subscription, bad reginfo */
+	uint64_t orig_forbidden; /* 403: SA of no live registration, or From not one of its IMPUs */
+	uint64_t loop_482;	 /* a Via of ours already in the request */
+	uint64_t hops_483;	 /* Max-Forwards 0 */
+	uint64_t route_mismatch; /* --service-route verify: Route set off the Service-Route (400) */
+	uint64_t pai_removed;	 /* UE-supplied P-Asserted-Identity headers removed */
 };
 
 struct proxy;
@@ -123,6 +133,9 @@ struct proxy {
 	int core_fd;
 	char core_via_host[64];
 	uint16_t core_via_port;
+	char icid_node[64];	 /* charging.c: node part of every icid-value */
+	uint64_t icid_epoch_us; /* wall clock at start: icids differ across restarts */
+	uint8_t icid_key[32];	 /* keys the hash naming each request in its icid */
 	int ue_fd[PCSCF_MAX_ADDRS]; /* UDP bound to addr:sip_port, plain SIP out */
 	int raw4_fd, raw6_fd;	    /* ESP out */
 	char buf[TCP_UE_MSG_MAX + 4096]; /* one message at a time: single thread */
