@@ -14,27 +14,34 @@
 
 #define POLL_MS 100
 
-/* Copies the SIP payload and its addresses into the ring slot m. */
+/*
+ * Copies the SIP payload and its addresses into the ring slot m, or into the
+ * ring's big area when it is larger than a slot (reassembled ESP).
+ */
 static int sip_to_ring(struct worker *w, struct sip_in *m, const struct frame_sip *f)
 {
-	char a[ADDR_STR_LEN];
+	char a[ADDR_STR_LEN], *dst = m->data;
 
-	if (f->len > sizeof(m->data))
-		return -EMSGSIZE;
+	sip_ring_small(m);
+	if (f->len > sizeof(m->data)) {
+		dst = sip_ring_reserve_big(w->ring, m, f->len);
+		if (!dst)
+			return -EMSGSIZE;
+	}
 	m->src = f->src;
 	m->dst = f->dst;
 	m->sport = f->sport;
 	m->dport = f->dport;
 	m->len = f->len;
-	memcpy(m->data, f->payload, f->len);
+	memcpy(dst, f->payload, f->len);
 	if (log_level >= LOG_LVL_DEBUG) {
 		size_t n;
 
-		for (n = 0; n < f->len && n < 80 && m->data[n] != '\r' && m->data[n] != '\n'; n++)
+		for (n = 0; n < f->len && n < 80 && dst[n] != '\r' && dst[n] != '\n'; n++)
 			;
 		pr_debug("queue %d: SIP%s from %s port %u, %zu bytes: %.*s", w->queue,
 			 m->protected ? " (ESP)" : "", addr_str(&m->src, a, sizeof(a)), m->sport,
-			 f->len, (int)n, m->data);
+			 f->len, (int)n, dst);
 	}
 	sip_ring_commit(w->ring);
 	return 0;

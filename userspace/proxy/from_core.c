@@ -266,14 +266,20 @@ static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k
 
 void proxy_from_core(struct proxy *p)
 {
-	char buf[SIP_MSG_MAX * 2];
+	static char buf[PROXY_DGRAM_MAX]; /* single thread; wiped after each message */
 	struct raw_keys keys;
 	osip_message_t *msg;
 	ssize_t n;
 
 	for (int budget = PROXY_SOCK_BUDGET;
-	     budget-- && (n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0;) {
+	     budget-- && (n = recv(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC)) > 0;) {
 		p->stats.from_core++;
+		if ((size_t)n > sizeof(buf)) {
+			/* Larger than any UDP datagram can be: never act on a cut message. */
+			p->stats.truncated++;
+			sodium_memzero(buf, sizeof(buf));
+			continue;
+		}
 		raw_keys_take(buf, n, &keys);
 		if (sipm_parse(&msg, buf, n)) {
 			p->stats.parse_errors++;

@@ -50,12 +50,16 @@ struct proxy_stats {
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */
 	uint64_t retransmissions; /* requests relayed again under their transaction */
 	uint64_t send_errors;
+	uint64_t truncated;	     /* a datagram larger than our buffer (MSG_TRUNC): dropped */
 	uint64_t tcp_refused_full;   /* every connection slot taken */
 	uint64_t tcp_refused_source; /* --tcp-per-source reached for that address */
 	uint64_t tcp_refused_rate;   /* --tcp-rate exceeded for that address */
 	uint64_t tcp_keepalives;     /* RFC 5626 CRLF pings answered */
 	uint64_t ctl_dropped;	     /* control clients cut off: too many, too slow */
 };
+
+/* A UDP datagram, whole: the core socket and the SIP-port socket receive into this. */
+#define PROXY_DGRAM_MAX 65536
 
 struct proxy;
 
@@ -101,7 +105,8 @@ struct proxy {
 	int ue_fd[PCSCF_MAX_ADDRS]; /* UDP bound to addr:sip_port, plain SIP out */
 	int raw4_fd, raw6_fd;	    /* ESP out */
 	char buf[TCP_UE_MSG_MAX + 4096]; /* one message at a time: single thread */
-	uint8_t pkt[8192];
+	uint8_t seg[PROXY_DGRAM_MAX];	 /* the UDP segment a protected message becomes */
+	uint8_t pkt[PROXY_DGRAM_MAX + 1024]; /* ... and its ESP packet */
 };
 
 int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,

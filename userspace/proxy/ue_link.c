@@ -126,7 +126,7 @@ int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa
 		      const char *msg, size_t len)
 {
 	struct esp_sa *sa = set->esp[which];
-	uint8_t seg[SIP_MSG_MAX + 8 + 1024];
+	uint8_t *seg = p->seg;
 	struct udphdr *u = (struct udphdr *)seg;
 	struct sockaddr_storage ss;
 	size_t out_len;
@@ -136,8 +136,8 @@ int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa
 
 	if (!sa || reg_sa_inbound(which))
 		return -EINVAL;
-	if (len + sizeof(*u) > sizeof(seg))
-		return -EMSGSIZE; /* SIP this large belongs on TCP (RFC 3261 18.1.1) */
+	if (len + sizeof(*u) > sizeof(p->seg) || len + sizeof(*u) > 0xffff)
+		return -EMSGSIZE; /* a UDP length is 16 bits */
 	if (p->io.ue_protected) {
 		err = p->io.ue_protected(p, set, which, msg, len);
 		if (err)
