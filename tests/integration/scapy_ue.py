@@ -22,7 +22,12 @@ on this UE's SA from another address. With
 unprotected REGISTER, in two Authorization headers; "no" on the protected
 one): the P-CSCF must overwrite it (the S-CSCF scenario checks). With
 --bad-authz a second, unparsable Authorization rides on the first REGISTER:
-the P-CSCF must refuse it (400).
+the P-CSCF must refuse it (400). After a 200, --big-message N sends a
+METHOD (--big-method, MESSAGE by default) of N bytes through the SA as IP
+fragments of --frag-size bytes (ESP beyond the MTU), and --expect-body M
+wants an answer through the SA whose body is M bytes of the same pattern
+(the kernel reassembles it, scapy authenticates and decrypts it).
+--keys-out FILE writes both SAs for tshark (spi, src, dst, keys).
 Exit 0 when the final response is the one expected.
 """
 import argparse
@@ -36,8 +41,8 @@ import socket
 import sys
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from scapy.layers.inet import IP, UDP
-from scapy.layers.inet6 import IPv6
+from scapy.layers.inet import IP, UDP, fragment
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, fragment6
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 
@@ -112,6 +117,11 @@ def header(msg, name):
 def param(value, name):
     m = re.search(r"[;,\s]" + name + r'\s*=\s*"?([^";,]*)"?', " " + value)
     return m.group(1) if m else None
+
+
+def pattern(n):
+    """The bodies of large messages, both ways: byte i is "0123456789abcdef"[i % 16]."""
+    return ("0123456789abcdef" * (n // 16 + 1))[:n]
 
 
 def esp_keys(alg, ealg, ck, ik):
@@ -242,8 +252,52 @@ class UE:
             raise SystemExit("the 401 still carries ck/ik: the P-CSCF leaked the keys")
         return resp
 
+    def send_fragmented(self, sa_out, port_ps, msg):
+        """ESP beyond the MTU: the encrypted packet cut into IP fragments by scapy."""
+        a, ipl = self.a, IPv6 if self.v6 else IP
+        inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_c, dport=port_ps)
+                          / msg.encode()))
+        enc = sa_out.encrypt(inner)
+        if self.v6:
+            whole = (IPv6(src=a.local, dst=a.pcscf) /
+                     IPv6ExtHdrFragment(nh=50, id=random.getrandbits(32)) / bytes(enc.payload))
+            frags = fragment6(whole, a.frag_size)
+        else:
+            frags = fragment(enc, fragsize=a.frag_size)
+        for f in frags:
+            self.raw_tx.sendto(bytes(f), (a.pcscf, 0))
+        return len(frags)
+
+    def big(self, sa_out, sa_in, port_ps):
+        a = self.a
+        host = f"[{a.local}]" if self.v6 else a.local
+        head = (f"{a.big_method} sip:bob@{a.impu.split('@')[1]} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {host}:{a.port_c};branch=z9hG4bKb{random.getrandbits(32):x}\r\n"
+                f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\n"
+                f"To: <sip:bob@{a.impu.split('@')[1]}>\r\n"
+                f"Call-ID: big-{random.getrandbits(32):x}-{self.call_id}\r\n"
+                f"CSeq: 1 {a.big_method}\r\nContact: <sip:{host}:{a.port_s}>\r\n"
+                f"Content-Type: text/plain\r\n")
+        # Content-Length 5 digits wide, so the header length does not depend on it.
+        body_len = a.big_message - len(head) - len("Content-Length: 00000\r\n\r\n")
+        msg = head + f"Content-Length: {body_len:05d}\r\n\r\n" + pattern(body_len)
+        n = self.send_fragmented(sa_out, port_ps, msg)
+        print(f"-> {a.big_method} of {len(msg)} bytes (protected) as {n} IP fragments")
+        resp, _ = self.recv_esp(sa_in)
+        status = resp.split("\r\n")[0]
+        body = resp.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in resp else ""
+        print(f"<- {status} (protected, {len(resp)} bytes, body {len(body)})")
+        # SIPp ends the last line of a body it sends with CRLF, as every other line.
+        if a.expect_body is not None and body != pattern(a.expect_body) + "\r\n":
+            raise SystemExit(f"answer body is not the {a.expect_body}-byte pattern")
+        if a.expect_body is not None:
+            print(f"   answer body: {len(body)} bytes, intact")
+        return status
+
     def after_200(self, sa_out, sa_in, port_ps, status):
         a = self.a
+        if a.big_message:
+            return self.big(sa_out, sa_in, port_ps)
         if a.foreign_from:
             # A valid ICV (our keys), from an address that is not ours: selectors must refuse it.
             msg = (f"OPTIONS sip:{a.impu.split('@')[1]} SIP/2.0\r\nVia: SIP/2.0/UDP "
@@ -347,7 +401,12 @@ class UE:
         print(f"<- {status} (protected, decrypted by scapy, {udp.sport} -> {udp.dport})")
         if udp.sport != port_ps or udp.dport != a.port_c:
             raise SystemExit("protected answer on the wrong ports")
-        if " 200 " in status and (a.register_as or a.foreign_from):
+        if a.keys_out:
+            with open(a.keys_out, "w") as f:
+                for spi, src, dst in ((spi_ps, a.local, a.pcscf), (self.spi_uc, a.pcscf, a.local)):
+                    f.write(f"{spi} {src} {dst} {alg} {ealg} {(crypt[1] or b'').hex()} "
+                            f"{auth[1].hex()}\n")
+        if " 200 " in status and (a.register_as or a.foreign_from or a.big_message):
             return self.after_200(sa_out, sa_in, port_ps, status)
         if a.deregister and " 200 " in status:
             # De-registration through the SAs just established (24.229 5.1.1.6).
@@ -397,6 +456,13 @@ def main():
                    help="write integrity-protected in the UE's own Authorization headers")
     p.add_argument("--bad-authz", action="store_true",
                    help="add an unparsable Authorization to the first REGISTER")
+    p.add_argument("--big-message", type=int, metavar="N",
+                   help="after the 200, send a request of N bytes through the SA as fragments")
+    p.add_argument("--big-method", default="MESSAGE")
+    p.add_argument("--frag-size", type=int, default=1200)
+    p.add_argument("--expect-body", type=int, metavar="M",
+                   help="the answer's body must be the M-byte pattern")
+    p.add_argument("--keys-out", metavar="FILE", help="write both SAs for tshark")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

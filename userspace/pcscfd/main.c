@@ -168,6 +168,7 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.tcp_per_source = c->tcp_per_source,
 		.tcp_rate = c->tcp_rate,
 		.alg_prefs = c->alg_prefs,
+		.iface = c->iface,
 	};
 
 	memcpy(pc.addrs, c->addrs, sizeof(pc.addrs));

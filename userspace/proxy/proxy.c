@@ -180,7 +180,7 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(from_ue) X(from_core) X(to_ue) X(to_core) X(parse_errors) X(rejected_494)                \
 	X(unprotected_request)                \
 	X(verify_mismatch) X(no_keys_401) X(bad_expires_200) X(busy_503) X(wrong_sa) X(unroutable) X(retransmissions)      \
-	X(send_errors) X(truncated) X(tcp_refused_full) X(tcp_refused_source) X(tcp_refused_rate)             \
+	X(send_errors) X(fragmented) X(truncated) X(tcp_refused_full) X(tcp_refused_source) X(tcp_refused_rate)             \
 	X(tcp_keepalives) X(ctl_dropped)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)

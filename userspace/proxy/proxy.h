@@ -34,6 +34,7 @@ struct proxy_config {
 	uint32_t max_pending; /* unauthenticated registrations; 0: no cap of their own */
 	uint32_t tcp_per_source, tcp_rate; /* per source address; 0: defaults of tcp_ue.h */
 	const char *alg_prefs;
+	const char *iface; /* access interface: its MTU bounds protected packets (NULL: 1500) */
 };
 
 /* Counted events, for pcscfctl stats. */
@@ -50,6 +51,7 @@ struct proxy_stats {
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */
 	uint64_t retransmissions; /* requests relayed again under their transaction */
 	uint64_t send_errors;
+	uint64_t fragmented;	     /* protected messages sent as IP fragments (UDP, over the MTU) */
 	uint64_t truncated;	     /* a datagram larger than our buffer (MSG_TRUNC): dropped */
 	uint64_t tcp_refused_full;   /* every connection slot taken */
 	uint64_t tcp_refused_source; /* --tcp-per-source reached for that address */
@@ -104,9 +106,11 @@ struct proxy {
 	uint16_t core_via_port;
 	int ue_fd[PCSCF_MAX_ADDRS]; /* UDP bound to addr:sip_port, plain SIP out */
 	int raw4_fd, raw6_fd;	    /* ESP out */
+	uint32_t mtu;		    /* of the access interface: larger ESP leaves in fragments */
 	char buf[TCP_UE_MSG_MAX + 4096]; /* one message at a time: single thread */
 	uint8_t seg[PROXY_DGRAM_MAX];	 /* the UDP segment a protected message becomes */
 	uint8_t pkt[PROXY_DGRAM_MAX + 1024]; /* ... and its ESP packet */
+	uint8_t frag[PROXY_DGRAM_MAX];	     /* ... and one fragment of it (up to the MTU) */
 };
 
 int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,
