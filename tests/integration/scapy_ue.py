@@ -27,6 +27,9 @@ METHOD (--big-method, MESSAGE by default) of N bytes through the SA as IP
 fragments of --frag-size bytes (ESP beyond the MTU), and --expect-body M
 wants an answer through the SA whose body is M bytes of the same pattern
 (the kernel reassembles it, scapy authenticates and decrypts it).
+--await-request N waits after the 200 for a request from the core through
+the SA pair of the UE's server port (port_pc -> port_us, TS 33.203 7.1)
+whose body is the N-byte pattern, and answers it 200 through that pair.
 --keys-out FILE writes both SAs for tshark (spi, src, dst, keys).
 Exit 0 when the final response is the one expected.
 """
@@ -194,9 +197,9 @@ class UE:
             if not self.tcp or b"\r\n\r\n" in data:
                 return data.decode(errors="replace")
 
-    def recv_esp(self, sa_in):
+    def recv_esp(self, sa_in, wait=5):
         while True:
-            r, _, _ = select.select([self.esp_rx], [], [], 5)
+            r, _, _ = select.select([self.esp_rx], [], [], wait)
             if not r:
                 raise SystemExit("no ESP answer from the P-CSCF")
             data = self.esp_rx.recv(65535)
@@ -293,6 +296,29 @@ class UE:
         if a.expect_body is not None:
             print(f"   answer body: {len(body)} bytes, intact")
         return status
+
+    def terminating(self, server, ck, ik):
+        """A request from the core to our server port, answered through the same pair."""
+        a = self.a
+        crypt, auth = esp_keys(param(server, "alg"), param(server, "ealg"), ck, ik)
+        sa_in = SecurityAssociation(ESP, spi=self.spi_us, crypt_algo=crypt[0], crypt_key=crypt[1],
+                                    auth_algo=auth[0], auth_key=auth[1])
+        sa_out = SecurityAssociation(ESP, spi=int(param(server, "spi-c")), crypt_algo=crypt[0],
+                                     crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
+        req, udp = self.recv_esp(sa_in, wait=15)
+        body = req.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in req else ""
+        print(f"<- {req.split(chr(13))[0]} (protected, {len(req)} bytes, {udp.sport} -> {udp.dport})")
+        if udp.dport != a.port_s or body.rstrip("\r\n") != pattern(a.await_request):
+            raise SystemExit(f"not the {a.await_request}-byte pattern to port {a.port_s}")
+        ans = "SIP/2.0 200 OK\r\n" + "".join(
+            f"{h}: {header(req, h)}\r\n" for h in ("Via", "From", "To", "Call-ID", "CSeq")
+            if header(req, h)) + "Content-Length: 0\r\n\r\n"
+        ipl = IPv6 if self.v6 else IP
+        inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_s, dport=udp.sport)
+                          / ans.encode()))
+        self.raw_tx.sendto(bytes(sa_out.encrypt(inner)), (a.pcscf, 0))
+        print(f"-> 200 OK (protected, {a.port_s} -> {udp.sport}): request body intact")
+        return "SIP/2.0 200 OK"
 
     def after_200(self, sa_out, sa_in, port_ps, status):
         a = self.a
@@ -406,6 +432,9 @@ class UE:
                 for spi, src, dst in ((spi_ps, a.local, a.pcscf), (self.spi_uc, a.pcscf, a.local)):
                     f.write(f"{spi} {src} {dst} {alg} {ealg} {(crypt[1] or b'').hex()} "
                             f"{auth[1].hex()}\n")
+        if " 200 " in status and a.await_request:
+            sys.stdout.flush()
+            return self.terminating(server, ck, ik)
         if " 200 " in status and (a.register_as or a.foreign_from or a.big_message):
             return self.after_200(sa_out, sa_in, port_ps, status)
         if a.deregister and " 200 " in status:
@@ -463,6 +492,8 @@ def main():
     p.add_argument("--expect-body", type=int, metavar="M",
                    help="the answer's body must be the M-byte pattern")
     p.add_argument("--keys-out", metavar="FILE", help="write both SAs for tshark")
+    p.add_argument("--await-request", type=int, metavar="N",
+                   help="after the 200, wait for a request from the core with an N-byte body")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()
