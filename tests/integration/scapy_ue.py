@@ -26,7 +26,9 @@ the P-CSCF must refuse it (400). After a 200, --big-message N sends a
 METHOD (--big-method, MESSAGE by default) of N bytes through the SA as IP
 fragments of --frag-size bytes (ESP beyond the MTU), and --expect-body M
 wants an answer through the SA whose body is M bytes of the same pattern
-(the kernel reassembles it, scapy authenticates and decrypts it).
+(the kernel reassembles it, scapy authenticates and decrypts it);
+with --frag-overlap a fragment overlapping the first with other bytes rides
+along, and no answer is due ("none").
 --await-request N waits after the 200 for a request from the core through
 the SA pair of the UE's server port (port_pc -> port_us, TS 33.203 7.1)
 whose body is the N-byte pattern, and answers it 200 through that pair.
@@ -267,6 +269,13 @@ class UE:
             frags = fragment6(whole, a.frag_size)
         else:
             frags = fragment(enc, fragsize=a.frag_size)
+        if a.frag_overlap:
+            # A copy of the first fragment's range with other bytes past SPI and sequence
+            # number (the classifier must still find the SA): RFC 5722, drop it all.
+            bad = frags[0].copy()
+            load = bytes(bad.lastlayer().load)
+            bad.lastlayer().load = load[:8] + bytes(b ^ 0xff for b in load[8:])
+            frags = frags[:1] + [bad] + frags[1:]
         for f in frags:
             self.raw_tx.sendto(bytes(f), (a.pcscf, 0))
         return len(frags)
@@ -286,7 +295,14 @@ class UE:
         msg = head + f"Content-Length: {body_len:05d}\r\n\r\n" + pattern(body_len)
         n = self.send_fragmented(sa_out, port_ps, msg)
         print(f"-> {a.big_method} of {len(msg)} bytes (protected) as {n} IP fragments")
-        resp, _ = self.recv_esp(sa_in)
+        if a.frag_overlap:
+            try:
+                resp, _ = self.recv_esp(sa_in, wait=2)
+            except SystemExit:
+                print("   no answer: the overlapping fragments were dropped")
+                return "SIP/2.0 none"
+        else:
+            resp, _ = self.recv_esp(sa_in)
         status = resp.split("\r\n")[0]
         body = resp.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in resp else ""
         print(f"<- {status} (protected, {len(resp)} bytes, body {len(body)})")
@@ -489,6 +505,8 @@ def main():
                    help="after the 200, send a request of N bytes through the SA as fragments")
     p.add_argument("--big-method", default="MESSAGE")
     p.add_argument("--frag-size", type=int, default=1200)
+    p.add_argument("--frag-overlap", action="store_true",
+                   help="add a fragment overlapping the first with other bytes (no answer due)")
     p.add_argument("--expect-body", type=int, metavar="M",
                    help="the answer's body must be the M-byte pattern")
     p.add_argument("--keys-out", metavar="FILE", help="write both SAs for tshark")

@@ -5,7 +5,8 @@
 #   - a registered UE sends a 3,000-byte MESSAGE and a 20,000-byte INVITE
 #     through its SA as IP fragments (ESP beyond the MTU): pcscfd's worker
 #     reassembles and decrypts them, and the SIPp core gets them byte for
-#     byte (its message log, compared here);
+#     byte (its message log, compared here); one whose fragments overlap
+#     (RFC 5722) is dropped, counted, unanswered;
 #   - the core's 200 with a 3,008-byte body leaves pcscfd as IP fragments of
 #     one ESP packet (a UDP-only UE), which the UE's kernel reassembles and
 #     scapy authenticates and decrypts; a capture on the UE side shows the
@@ -102,6 +103,14 @@ for f in 4 6; do
 		scapy_ue inv$f $UEA $PA --port-c 31200 --port-s 31201 --big-message 20000 \
 		--big-method INVITE --expect-body 3008
 	check "$fam: the SIPp core got the INVITE byte for byte" core_got_intact INVITE 20000
+	overlap_before=$(stat_of workers.0.reasm_overlap)
+	core_before=$(stat_of sip.to_core)
+	check "$fam: a MESSAGE whose fragments overlap (other bytes) gets no answer" \
+		scapy_ue ovl$f $UEA $PA --port-c 31400 --port-s 31401 --big-message 3000 \
+		--frag-overlap --expect none
+	check "$fam: ... dropped as an overlap (RFC 5722), nothing to the core" \
+		test "$(stat_of workers.0.reasm_overlap)" -eq $((overlap_before + 1)) -a \
+		"$(stat_of sip.to_core)" -eq $((core_before + 2))
 	check "$fam: the worker reassembled both (reasm_done +2)" \
 		test "$(stat_of workers.0.reasm_done)" -eq $((frags_before + 2))
 	check "$fam: both 200s left as IP fragments (fragmented +2)" \
