@@ -22,8 +22,8 @@
  *
  * Fragments after the first carry no ports, so they cannot be judged by the
  * protected-port policy; they pass the buckets only. The kernel's reassembly
- * drops overlapping fragments (RFC 5722), so a later fragment cannot rewrite
- * the ports a first fragment showed.
+ * (the worker's, for ESP) drops overlapping fragments (RFC 5722), so a later
+ * fragment cannot rewrite the ports or the SPI a first fragment showed.
  */
 #include <linux/bpf.h>
 #include <linux/udp.h>
