@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include "pcscf_maps.h"
 
-#define SIP_MSG_MAX   2000 /* UDP SIP through one frame; bigger goes over TCP */
+#define SIP_MSG_MAX   2000 /* UDP SIP through one frame; bigger goes through the big area */
 #define SIP_RING_SIZE 1024 /* power of two */
 #define SIP_BIG_MAX   65536 /* largest message through the big area */
 #define SIP_RING_BIG  (4 * SIP_BIG_MAX) /* power of two, at least 2 x SIP_BIG_MAX */
