@@ -13,14 +13,17 @@
  *   IP fragment                      -> the same two buckets, then the kernel
  *                                       reassembles; a first fragment showing
  *                                       a protected port is dropped
+ *   IP fragment of ESP               -> the same two buckets, then AF_XDP (the
+ *                                       worker reassembles: the kernel has no
+ *                                       ESP); the first one must show a live SA
  *   truncated or malformed headers   -> drop
  * Everything else goes to the kernel untouched (ARP, ICMP, ssh, TCP to the
  * SIP port, other addresses). Each verdict is counted in pcscf_stats.
  *
  * Fragments after the first carry no ports, so they cannot be judged by the
  * protected-port policy; they pass the buckets only. The kernel's reassembly
- * drops overlapping fragments (RFC 5722), so a later fragment cannot rewrite
- * the ports a first fragment showed.
+ * (the worker's, for ESP) drops overlapping fragments (RFC 5722), so a later
+ * fragment cannot rewrite the ports or the SPI a first fragment showed.
  */
 #include <linux/bpf.h>
 #include <linux/udp.h>
@@ -173,21 +176,36 @@ static __always_inline int is_protected(const struct pcscf_config *cfg, __u16 po
 	       (cfg->prot_port_lo && port >= cfg->prot_port_lo && port <= cfg->prot_port_hi);
 }
 
-static __always_inline int classify_esp(struct xdp_md *ctx, struct pkt_info *pi, void *end)
+/*
+ * The SA an ESP header names (SPI and sequence number must both be there,
+ * RFC 4303 2): PCSCF_STAT_MAX with *out, or the counter of why not.
+ */
+static __always_inline enum pcscf_stat live_sa(struct pkt_info *pi, void *end,
+					       struct pcscf_sa_value **out)
 {
 	struct pcscf_sa_key key = {};
 	struct pcscf_sa_value *sa;
 	__be32 *esp = pi->l4;
 
-	/* SPI and sequence number must both be there (RFC 4303 2). */
 	if ((void *)(esp + 2) > end)
-		return verdict(PCSCF_STAT_MALFORMED, XDP_DROP);
+		return PCSCF_STAT_MALFORMED;
 	key.spi = esp[0];
 	sa = bpf_map_lookup_elem(&pcscf_sa, &key);
 	if (!sa || !addr_eq(&sa->daddr, &pi->daddr))
-		return verdict(PCSCF_STAT_ESP_UNKNOWN_SPI, XDP_DROP);
+		return PCSCF_STAT_ESP_UNKNOWN_SPI;
 	if (sa->expires_ns && sa->expires_ns <= bpf_ktime_get_coarse_ns())
-		return verdict(PCSCF_STAT_ESP_EXPIRED, XDP_DROP);
+		return PCSCF_STAT_ESP_EXPIRED;
+	*out = sa;
+	return PCSCF_STAT_MAX;
+}
+
+static __always_inline int classify_esp(struct xdp_md *ctx, struct pkt_info *pi, void *end)
+{
+	struct pcscf_sa_value *sa = NULL;
+	enum pcscf_stat why = live_sa(pi, end, &sa);
+
+	if (why != PCSCF_STAT_MAX || !sa)
+		return verdict(why, XDP_DROP);
 	return to_worker(ctx, pi, PCSCF_STAT_ESP, PCSCF_META_ESP, sa->slot, sa->generation);
 }
 
@@ -228,13 +246,17 @@ static __always_inline int classify_tcp(struct pkt_info *pi, void *end,
 
 /*
  * A fragment to us. The first one must hold the whole transport header (RFC
- * 7112; a tiny first fragment would hide the ports) and is held to the
- * protected-port policy; every fragment draws on the buckets, so large
- * messages cannot step around them. Then the kernel reassembles.
+ * 7112; a tiny first fragment would hide the ports), or for ESP the SPI and
+ * sequence number, and is held to the protected-port policy; every fragment
+ * draws on the buckets, so large messages cannot step around them. ESP goes
+ * to the worker, which reassembles it (the first fragment must name a live
+ * SA, whose slot the metadata carries; the others carry none); everything
+ * else to the kernel.
  */
-static __always_inline int classify_fragment(struct pkt_info *pi, void *end,
+static __always_inline int classify_fragment(struct xdp_md *ctx, struct pkt_info *pi, void *end,
 					     const struct pcscf_config *cfg)
 {
+	struct pcscf_sa_value *sa = NULL;
 	enum pcscf_stat why;
 
 	if (pi->frag_first && (pi->l4proto == IPPROTO_UDP || pi->l4proto == IPPROTO_TCP)) {
@@ -248,10 +270,20 @@ static __always_inline int classify_fragment(struct pkt_info *pi, void *end,
 		if (is_protected(cfg, bpf_ntohs(udp->dest)))
 			return verdict(PCSCF_STAT_UNPROT_ON_PROT_PORT, XDP_DROP);
 	}
+	if (pi->frag_first && pi->l4proto == IPPROTO_ESP && pi->l4 + 8 > end)
+		return verdict(PCSCF_STAT_MALFORMED, XDP_DROP);
 	why = unprotected_budget(pi, cfg);
 	if (why != PCSCF_STAT_MAX)
 		return verdict(why, XDP_DROP);
-	return verdict(PCSCF_STAT_PASS_FRAGMENT, XDP_PASS);
+	if (pi->l4proto != IPPROTO_ESP)
+		return verdict(PCSCF_STAT_PASS_FRAGMENT, XDP_PASS);
+	if (!pi->frag_first)
+		return to_worker(ctx, pi, PCSCF_STAT_ESP_FRAGMENT, PCSCF_META_ESP_FRAG, 0, 0);
+	why = live_sa(pi, end, &sa);
+	if (why != PCSCF_STAT_MAX || !sa)
+		return verdict(why, XDP_DROP);
+	return to_worker(ctx, pi, PCSCF_STAT_ESP_FRAGMENT, PCSCF_META_ESP_FRAG, sa->slot,
+			 sa->generation);
 }
 
 SEC("xdp")
@@ -275,7 +307,7 @@ int pcscf_xdp(struct xdp_md *ctx)
 	if (never_ue(cfg, &pi))
 		return verdict(PCSCF_STAT_BAD_SOURCE, XDP_DROP);
 	if (res == PARSE_FRAGMENT)
-		return classify_fragment(&pi, end, cfg);
+		return classify_fragment(ctx, &pi, end, cfg);
 	switch (pi.l4proto) {
 	case IPPROTO_ESP:
 		return classify_esp(ctx, &pi, end);

@@ -140,6 +140,7 @@ struct pcscf_xdp_stats {
 	__u64 no_worker;		     /* ours, but no AF_XDP socket on the queue */
 	__u64 agg_limited;		     /* over the budget of all unprotected SIP, dropped */
 	__u64 bad_source;		     /* source can never be a UE, dropped */
+	__u64 esp_fragment;		     /* ESP fragment to us, redirected: the worker reassembles */
 };
 
 enum pcscf_stat {
@@ -155,6 +156,7 @@ enum pcscf_stat {
 	PCSCF_STAT_NO_WORKER,
 	PCSCF_STAT_AGG_LIMITED,
 	PCSCF_STAT_BAD_SOURCE,
+	PCSCF_STAT_ESP_FRAGMENT,
 	PCSCF_STAT_MAX,
 };
 
@@ -167,6 +169,7 @@ enum pcscf_stat {
 enum pcscf_meta_kind {
 	PCSCF_META_SIP = 1,
 	PCSCF_META_ESP = 2,
+	PCSCF_META_ESP_FRAG = 3, /* an IP fragment of ESP; slot/generation on the first only */
 };
 
 /*

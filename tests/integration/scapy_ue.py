@@ -30,6 +30,17 @@ preferring another user's identity, a MESSAGE From another user (403
 expected), and an INVITE dialog (180, 200 whose Record-Route must name the
 P-CSCF's access address and protected server port, ACK and BYE along that
 route set).
+After a 200, --big-message N sends a
+METHOD (--big-method, MESSAGE by default) of N bytes through the SA as IP
+fragments of --frag-size bytes (ESP beyond the MTU), and --expect-body M
+wants an answer through the SA whose body is M bytes of the same pattern
+(the kernel reassembles it, scapy authenticates and decrypts it);
+with --frag-overlap a fragment overlapping the first with other bytes rides
+along, and no answer is due ("none").
+--await-request N waits after the 200 for a request from the core through
+the SA pair of the UE's server port (port_pc -> port_us, TS 33.203 7.1)
+whose body is the N-byte pattern, and answers it 200 through that pair.
+--keys-out FILE writes both SAs for tshark (spi, src, dst, keys).
 Exit 0 when the final response is the one expected.
 """
 import argparse
@@ -43,8 +54,8 @@ import socket
 import sys
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from scapy.layers.inet import IP, UDP
-from scapy.layers.inet6 import IPv6
+from scapy.layers.inet import IP, UDP, fragment
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, fragment6
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 
@@ -125,6 +136,11 @@ def param(value, name):
     return m.group(1) if m else None
 
 
+def pattern(n):
+    """The bodies of large messages, both ways: byte i is "0123456789abcdef"[i % 16]."""
+    return ("0123456789abcdef" * (n // 16 + 1))[:n]
+
+
 def esp_keys(alg, ealg, ck, ik):
     """TS 33.203 annex I, in scapy's algorithm names."""
     auth = {"hmac-sha-1-96": ("HMAC-SHA1-96", ik + bytes(4)),
@@ -195,9 +211,9 @@ class UE:
             if not self.tcp or b"\r\n\r\n" in data:
                 return data.decode(errors="replace")
 
-    def recv_esp(self, sa_in):
+    def recv_esp(self, sa_in, wait=5):
         while True:
-            r, _, _ = select.select([self.esp_rx], [], [], 5)
+            r, _, _ = select.select([self.esp_rx], [], [], wait)
             if not r:
                 raise SystemExit("no ESP answer from the P-CSCF")
             data = self.esp_rx.recv(65535)
@@ -253,8 +269,89 @@ class UE:
             raise SystemExit("the 401 still carries ck/ik: the P-CSCF leaked the keys")
         return resp
 
+    def send_fragmented(self, sa_out, port_ps, msg):
+        """ESP beyond the MTU: the encrypted packet cut into IP fragments by scapy."""
+        a, ipl = self.a, IPv6 if self.v6 else IP
+        inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_c, dport=port_ps)
+                          / msg.encode()))
+        enc = sa_out.encrypt(inner)
+        if self.v6:
+            whole = (IPv6(src=a.local, dst=a.pcscf) /
+                     IPv6ExtHdrFragment(nh=50, id=random.getrandbits(32)) / bytes(enc.payload))
+            frags = fragment6(whole, a.frag_size)
+        else:
+            frags = fragment(enc, fragsize=a.frag_size)
+        if a.frag_overlap:
+            # A copy of the first fragment's range with other bytes past SPI and sequence
+            # number (the classifier must still find the SA): RFC 5722, drop it all.
+            bad = frags[0].copy()
+            load = bytes(bad.lastlayer().load)
+            bad.lastlayer().load = load[:8] + bytes(b ^ 0xff for b in load[8:])
+            frags = frags[:1] + [bad] + frags[1:]
+        for f in frags:
+            self.raw_tx.sendto(bytes(f), (a.pcscf, 0))
+        return len(frags)
+
+    def big(self, sa_out, sa_in, port_ps):
+        a = self.a
+        host = f"[{a.local}]" if self.v6 else a.local
+        head = (f"{a.big_method} sip:bob@{a.impu.split('@')[1]} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {host}:{a.port_c};branch=z9hG4bKb{random.getrandbits(32):x}\r\n"
+                f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\n"
+                f"To: <sip:bob@{a.impu.split('@')[1]}>\r\n"
+                f"Call-ID: big-{random.getrandbits(32):x}-{self.call_id}\r\n"
+                f"CSeq: 1 {a.big_method}\r\nContact: <sip:{host}:{a.port_s}>\r\n"
+                f"Content-Type: text/plain\r\n")
+        # Content-Length 5 digits wide, so the header length does not depend on it.
+        body_len = a.big_message - len(head) - len("Content-Length: 00000\r\n\r\n")
+        msg = head + f"Content-Length: {body_len:05d}\r\n\r\n" + pattern(body_len)
+        n = self.send_fragmented(sa_out, port_ps, msg)
+        print(f"-> {a.big_method} of {len(msg)} bytes (protected) as {n} IP fragments")
+        if a.frag_overlap:
+            try:
+                resp, _ = self.recv_esp(sa_in, wait=2)
+            except SystemExit:
+                print("   no answer: the overlapping fragments were dropped")
+                return "SIP/2.0 none"
+        else:
+            resp, _ = self.recv_esp(sa_in)
+        status = resp.split("\r\n")[0]
+        body = resp.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in resp else ""
+        print(f"<- {status} (protected, {len(resp)} bytes, body {len(body)})")
+        # SIPp ends the last line of a body it sends with CRLF, as every other line.
+        if a.expect_body is not None and body != pattern(a.expect_body) + "\r\n":
+            raise SystemExit(f"answer body is not the {a.expect_body}-byte pattern")
+        if a.expect_body is not None:
+            print(f"   answer body: {len(body)} bytes, intact")
+        return status
+
+    def terminating(self, server, ck, ik):
+        """A request from the core to our server port, answered through the same pair."""
+        a = self.a
+        crypt, auth = esp_keys(param(server, "alg"), param(server, "ealg"), ck, ik)
+        sa_in = SecurityAssociation(ESP, spi=self.spi_us, crypt_algo=crypt[0], crypt_key=crypt[1],
+                                    auth_algo=auth[0], auth_key=auth[1])
+        sa_out = SecurityAssociation(ESP, spi=int(param(server, "spi-c")), crypt_algo=crypt[0],
+                                     crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
+        req, udp = self.recv_esp(sa_in, wait=15)
+        body = req.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in req else ""
+        print(f"<- {req.split(chr(13))[0]} (protected, {len(req)} bytes, {udp.sport} -> {udp.dport})")
+        if udp.dport != a.port_s or body.rstrip("\r\n") != pattern(a.await_request):
+            raise SystemExit(f"not the {a.await_request}-byte pattern to port {a.port_s}")
+        ans = "SIP/2.0 200 OK\r\n" + "".join(
+            f"{h}: {header(req, h)}\r\n" for h in ("Via", "From", "To", "Call-ID", "CSeq")
+            if header(req, h)) + "Content-Length: 0\r\n\r\n"
+        ipl = IPv6 if self.v6 else IP
+        inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_s, dport=udp.sport)
+                          / ans.encode()))
+        self.raw_tx.sendto(bytes(sa_out.encrypt(inner)), (a.pcscf, 0))
+        print(f"-> 200 OK (protected, {a.port_s} -> {udp.sport}): request body intact")
+        return "SIP/2.0 200 OK"
+
     def after_200(self, sa_out, sa_in, port_ps, status):
         a = self.a
+        if a.big_message:
+            return self.big(sa_out, sa_in, port_ps)
         if a.foreign_from:
             # A valid ICV (our keys), from an address that is not ours: selectors must refuse it.
             msg = (f"OPTIONS sip:{a.impu.split('@')[1]} SIP/2.0\r\nVia: SIP/2.0/UDP "
@@ -438,9 +535,17 @@ class UE:
         print(f"<- {status} (protected, decrypted by scapy, {udp.sport} -> {udp.dport})")
         if udp.sport != port_ps or udp.dport != a.port_c:
             raise SystemExit("protected answer on the wrong ports")
+        if a.keys_out:
+            with open(a.keys_out, "w") as f:
+                for spi, src, dst in ((spi_ps, a.local, a.pcscf), (self.spi_uc, a.pcscf, a.local)):
+                    f.write(f"{spi} {src} {dst} {alg} {ealg} {(crypt[1] or b'').hex()} "
+                            f"{auth[1].hex()}\n")
         if " 200 " in status and a.originate:
             return self.originate(sa_out, sa_in, port_ps, resp, server)
-        if " 200 " in status and (a.register_as or a.foreign_from):
+        if " 200 " in status and a.await_request:
+            sys.stdout.flush()
+            return self.terminating(server, ck, ik)
+        if " 200 " in status and (a.register_as or a.foreign_from or a.big_message):
             return self.after_200(sa_out, sa_in, port_ps, status)
         if " 200 " in status and a.answer:
             # Terminating requests (24.229 5.2.5): in on spi_us (P port_pc -> our port_s),
@@ -518,6 +623,17 @@ def main():
                    help="after the 200, answer N terminating requests (port_s, spi_us) with 200")
     p.add_argument("--originate", action="store_true",
                    help="after the 200, MESSAGEs and an INVITE dialog through the SAs")
+    p.add_argument("--big-message", type=int, metavar="N",
+                   help="after the 200, send a request of N bytes through the SA as fragments")
+    p.add_argument("--big-method", default="MESSAGE")
+    p.add_argument("--frag-size", type=int, default=1200)
+    p.add_argument("--frag-overlap", action="store_true",
+                   help="add a fragment overlapping the first with other bytes (no answer due)")
+    p.add_argument("--expect-body", type=int, metavar="M",
+                   help="the answer's body must be the M-byte pattern")
+    p.add_argument("--keys-out", metavar="FILE", help="write both SAs for tshark")
+    p.add_argument("--await-request", type=int, metavar="N",
+                   help="after the 200, wait for a request from the core with an N-byte body")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

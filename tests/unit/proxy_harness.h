@@ -39,7 +39,7 @@
 #include "proxy/tcp_ue.h"
 
 #define PH_OUT_MAX  32
-#define PH_TEXT_MAX 8192
+#define PH_TEXT_MAX 70000 /* a whole 64 KiB message */
 #define PH_MAP_MAX  64
 #define PH_TCP_MAX  8
 
@@ -391,7 +391,8 @@ static inline int ph_ue_udp(struct ph *h, const char *ue, uint16_t sport, const 
 /*
  * As a worker hands over what came through inbound SA `which` (REG_SA_PS or
  * REG_SA_PC) of a set: from the set's UE address and port to our protected
- * port, with the set's slot and generation.
+ * port, with the set's slot and generation. text is used in place when it is
+ * larger than a ring slot, as the worker's big area is.
  */
 static inline int ph_ue_sa_n(struct ph *h, const struct reg_sa_set *set, enum reg_sa_which which,
 			     const char *text, size_t len)
@@ -400,7 +401,7 @@ static inline int ph_ue_sa_n(struct ph *h, const struct reg_sa_set *set, enum re
 
 	ph_clear(h);
 	memset(&m, 0, offsetof(struct sip_in, data));
-	if (!set || len > sizeof(m.data))
+	if (!set)
 		return -EINVAL;
 	m.src = set->ue_addr;
 	m.dst = set->our_addr;
@@ -412,7 +413,11 @@ static inline int ph_ue_sa_n(struct ph *h, const struct reg_sa_set *set, enum re
 	m.slot = reg_sa_slot(set, which);
 	m.generation = set->generation;
 	m.conn = -1;
-	memcpy(m.data, text, len);
+	/* Larger than a ring slot: as a worker hands over a reassembled message (big area). */
+	if (len > sizeof(m.data))
+		m.ext = text;
+	else
+		memcpy(m.data, text, len);
 	proxy_from_ue(&h->p, &m);
 	ph_tcp_drain(h);
 	return 0;

@@ -125,6 +125,28 @@ static const struct verdict_case cases[] = {
 	{ "v6 later fragment: no ports to judge, kernel reassembles",
 	  V6(.l4 = F_UDP, .dport = 6100, .frag = 1, .frag_off = 181), XDP_PASS,
 	  PCSCF_STAT_PASS_FRAGMENT },
+	/* ESP fragments: the worker reassembles; the first must name a live SA. */
+	{ "v4 first fragment ESP live SA -> AF_XDP", V4(ESP4, .frag = 1), XDP_REDIRECT,
+	  PCSCF_STAT_ESP_FRAGMENT },
+	{ "v6 first fragment ESP live SA -> AF_XDP", V6(ESP6, .frag = 1), XDP_REDIRECT,
+	  PCSCF_STAT_ESP_FRAGMENT },
+	{ "v6 ext headers first fragment ESP live SA -> AF_XDP", V6(ESP6, .ip_opts = 1, .frag = 1),
+	  XDP_REDIRECT, PCSCF_STAT_ESP_FRAGMENT },
+	{ "v4 later fragment ESP -> AF_XDP, no SA", V4(ESP4, .frag = 1, .frag_off = 185),
+	  XDP_REDIRECT, PCSCF_STAT_ESP_FRAGMENT },
+	{ "v6 later fragment ESP -> AF_XDP, no SA", V6(ESP6, .frag = 1, .frag_off = 181),
+	  XDP_REDIRECT, PCSCF_STAT_ESP_FRAGMENT },
+	{ "v4 first fragment ESP unknown SPI", V4(.l4 = F_ESP, .spi = SPI_UNKNOWN, .frag = 1),
+	  XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
+	{ "v6 first fragment ESP unknown SPI", V6(.l4 = F_ESP, .spi = SPI_UNKNOWN, .frag = 1),
+	  XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
+	{ "v4 first fragment ESP expired SA", V4(.l4 = F_ESP, .spi = SPI_EXPIRED, .frag = 1),
+	  XDP_DROP, PCSCF_STAT_ESP_EXPIRED },
+	{ "v6 first fragment ESP SPI of the v4 SA (wrong address)",
+	  V6(.l4 = F_ESP, .spi = SPI_LIVE4, .frag = 1), XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
+	{ "v4 ESP fragment to another address passes",
+	  { .family = 4, .src = FX_UE4, .dst = "192.0.2.9", ESP4, .frag = 1 }, XDP_PASS,
+	  PCSCF_STAT_PASS },
 	/* Sources that can never be a UE. */
 	{ "v4 source 127.0.0.1 dropped", FROM4("127.0.0.1", SIP), XDP_DROP, PCSCF_STAT_BAD_SOURCE },
 	{ "v4 source 0.1.2.3 (0/8) dropped", FROM4("0.1.2.3", SIP), XDP_DROP,
@@ -179,7 +201,11 @@ static int read_stats(struct xdp_fixture *fx, __u64 out[PCSCF_STAT_MAX])
 static const char *meta_wrong(const uint8_t *out, int meta_len, const uint8_t *frame, int len,
 			      const struct frame_spec *f, const struct frame_offs *o)
 {
-	uint32_t slot = f->l4 != F_ESP ? 0 : f->spi == SPI_LIVE4 ? SLOT_LIVE4 : SLOT_LIVE6;
+	/* A later ESP fragment shows no SPI: no slot. */
+	uint32_t slot = f->l4 != F_ESP || f->frag_off ? 0
+			: f->spi == SPI_LIVE4	      ? SLOT_LIVE4
+						      : SLOT_LIVE6;
+	int kind = f->l4 != F_ESP ? PCSCF_META_SIP : f->frag ? PCSCF_META_ESP_FRAG : PCSCF_META_ESP;
 	struct pcscf_xdp_meta m;
 
 	if (meta_len != (int)sizeof(m))
@@ -187,7 +213,7 @@ static const char *meta_wrong(const uint8_t *out, int meta_len, const uint8_t *f
 	memcpy(&m, out, sizeof(m));
 	if (m.magic != PCSCF_META_MAGIC)
 		return "magic";
-	if (m.kind != (f->l4 == F_ESP ? PCSCF_META_ESP : PCSCF_META_SIP) || m.family != f->family)
+	if (m.kind != kind || m.family != f->family)
 		return "kind or family";
 	if (m.l3_off != o->l3 || m.l4_off != o->l4 || m.proto_off != o->proto)
 		return "offsets";
@@ -322,6 +348,14 @@ static void run_malformed(struct xdp_fixture *fx)
 	len = frame_build(&f, buf, sizeof(buf), &l4);
 	check_frame(fx, "v6 first fragment cut inside the TCP header", buf, l4 + 12, XDP_DROP,
 		    PCSCF_STAT_MALFORMED);
+	f = (struct frame_spec)V4(ESP4, .frag = 1);
+	len = frame_build(&f, buf, sizeof(buf), &l4);
+	check_frame(fx, "v4 first ESP fragment cut before the sequence number", buf, l4 + 6,
+		    XDP_DROP, PCSCF_STAT_MALFORMED);
+	f = (struct frame_spec)V6(ESP6, .frag = 1);
+	len = frame_build(&f, buf, sizeof(buf), &l4);
+	check_frame(fx, "v6 first ESP fragment cut inside the SPI", buf, l4 + 3, XDP_DROP,
+		    PCSCF_STAT_MALFORMED);
 	f = (struct frame_spec)V6(SIP, .ip_opts = 1);
 	len = frame_build(&f, buf, sizeof(buf), &l4);
 	buf[14 + 40 + 1] = 200; /* hop-by-hop length past the frame */
@@ -421,6 +455,11 @@ static const struct bucket_case buckets[] = {
 	      PCSCF_STAT_PASS_FRAGMENT },
 	    { FX_UE4, { .l4 = F_UDP, .frag = 1, .frag_off = 200 }, 1, LIMITED },
 	    { FX_UE4, SIPF, 1, LIMITED } } },
+	{ "ESP fragments draw on the source's bucket too",
+	  RL(.rl_burst = 2, .rl_new_burst = 2),
+	  { { FX_UE4, { ESP4, .frag = 1, .frag_off = 100 }, 2, XDP_REDIRECT,
+	      PCSCF_STAT_ESP_FRAGMENT },
+	    { FX_UE4, { ESP4, .frag = 1, .frag_off = 200 }, 1, LIMITED } } },
 	{ "fragments to us draw on the aggregate",
 	  RL(.rl_burst = 5, .rl_new_burst = 5, .agg_rate_pps = 1, .agg_burst = 1),
 	  { { FX_UE6, { SIP, .frag = 1 }, 1, XDP_PASS, PCSCF_STAT_PASS_FRAGMENT },

@@ -175,6 +175,7 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.visited_network = c->visited_network,
 		.orig_ioi = c->orig_ioi,
 		.icid_node = c->icid_node,
+		.iface = c->iface,
 	};
 
 	memcpy(pc.addrs, c->addrs, sizeof(pc.addrs));

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "pcscf_maps.h"
 #include "common/addr.h"
@@ -14,27 +15,43 @@
 
 #define POLL_MS 100
 
-/* Copies the SIP payload and its addresses into the ring slot m. */
+/* CLOCK_MONOTONIC through the vDSO: no syscall. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Copies the SIP payload and its addresses into the ring slot m, or into the
+ * ring's big area when it is larger than a slot (reassembled ESP).
+ */
 static int sip_to_ring(struct worker *w, struct sip_in *m, const struct frame_sip *f)
 {
-	char a[ADDR_STR_LEN];
+	char a[ADDR_STR_LEN], *dst = m->data;
 
-	if (f->len > sizeof(m->data))
-		return -EMSGSIZE;
+	sip_ring_small(m);
+	if (f->len > sizeof(m->data)) {
+		dst = sip_ring_reserve_big(w->ring, m, f->len);
+		if (!dst)
+			return -EMSGSIZE;
+	}
 	m->src = f->src;
 	m->dst = f->dst;
 	m->sport = f->sport;
 	m->dport = f->dport;
 	m->len = f->len;
-	memcpy(m->data, f->payload, f->len);
+	memcpy(dst, f->payload, f->len);
 	if (log_level >= LOG_LVL_DEBUG) {
 		size_t n;
 
-		for (n = 0; n < f->len && n < 80 && m->data[n] != '\r' && m->data[n] != '\n'; n++)
+		for (n = 0; n < f->len && n < 80 && dst[n] != '\r' && dst[n] != '\n'; n++)
 			;
 		pr_debug("queue %d: SIP%s from %s port %u, %zu bytes: %.*s", w->queue,
 			 m->protected ? " (ESP)" : "", addr_str(&m->src, a, sizeof(a)), m->sport,
-			 f->len, (int)n, m->data);
+			 f->len, (int)n, dst);
 	}
 	sip_ring_commit(w->ring);
 	return 0;
@@ -65,26 +82,14 @@ static void handle_sip(struct worker *w, const uint8_t *frame, uint32_t len,
 }
 
 /*
- * ESP: the classifier found a live SA and told us its slot; the ESP engine
- * checks ICV, replay window and selectors, then the inner SIP goes on like
- * plain SIP, marked with the SA it came through.
+ * What ESP processing of a packet through sa gave (err, f): the inner SIP
+ * goes on like plain SIP, marked with the SA it came through.
  */
-static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
-		       const struct pcscf_xdp_meta *m)
+static void esp_to_ring(struct worker *w, struct esp_sa *sa, uint32_t slot, uint32_t generation,
+			int err, const struct frame_sip *f)
 {
-	struct esp_sa *sa = sa_slots_get(w->slots, m->sa_slot, m->sa_generation);
 	struct sip_in *msg;
-	struct frame_sip f;
-	int err;
 
-	w->stats.esp++;
-	if (!sa) {
-		/* Deleted between the classifier's lookup and now. */
-		w->stats.esp_errors++;
-		w->stats.drops++;
-		return;
-	}
-	err = xsk_frame_esp(sa, frame, len, m, &f);
 	if (err == -EPROTONOSUPPORT) {
 		/* SIP over TCP inside ESP is a later issue: counted, not guessed at. */
 		w->stats.drops++;
@@ -93,7 +98,7 @@ static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
 	if (err) {
 		/* Counted per SA by the engine (auth, replay, selector, ...). */
 		pr_debug("queue %d: ESP spi 0x%08x slot %u rejected: %s", w->queue, esp_sa_spi(sa),
-			 m->sa_slot, strerror(-err));
+			 slot, strerror(-err));
 		w->stats.esp_errors++;
 		w->stats.drops++;
 		return;
@@ -106,10 +111,61 @@ static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
 	msg->protected = 1;
 	msg->conn = -1;
 	msg->spi = esp_sa_spi(sa);
-	msg->slot = m->sa_slot;
-	msg->generation = m->sa_generation;
-	if (sip_to_ring(w, msg, &f))
+	msg->slot = slot;
+	msg->generation = generation;
+	if (sip_to_ring(w, msg, f)) {
+		w->stats.ring_big_full++;
 		w->stats.drops++;
+	}
+}
+
+/*
+ * ESP: the classifier found a live SA and told us its slot; the ESP engine
+ * checks ICV, replay window and selectors.
+ */
+static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
+		       const struct pcscf_xdp_meta *m)
+{
+	struct esp_sa *sa = sa_slots_get(w->slots, m->sa_slot, m->sa_generation);
+	struct frame_sip f;
+
+	w->stats.esp++;
+	if (!sa) {
+		/* Deleted between the classifier's lookup and now. */
+		w->stats.esp_errors++;
+		w->stats.drops++;
+		return;
+	}
+	esp_to_ring(w, sa, m->sa_slot, m->sa_generation, xsk_frame_esp(sa, frame, len, m, &f), &f);
+}
+
+/*
+ * An IP fragment of ESP: held until its datagram is whole (RFC 4303 3.4.1),
+ * then processed through the SA the classifier found for the first fragment.
+ */
+static void handle_esp_frag(struct worker *w, uint8_t *frame, uint32_t len,
+			    const struct pcscf_xdp_meta *m)
+{
+	struct reasm_out out;
+	struct frame_sip f;
+	struct esp_sa *sa;
+	int rc;
+
+	rc = reasm_add(&w->reasm, frame + m->l3_off, len - m->l3_off, w->now_ns, m->sa_slot,
+		       m->sa_generation, &out);
+	if (rc < 0)
+		w->stats.drops++; /* counted by reason in the reassembler */
+	if (rc != 1)
+		return;
+	w->stats.esp++;
+	sa = sa_slots_get(w->slots, out.sa_slot, out.sa_generation);
+	if (!sa) {
+		w->stats.esp_errors++;
+		w->stats.drops++;
+		return;
+	}
+	esp_to_ring(w, sa, out.sa_slot, out.sa_generation, xsk_esp_packet(sa, out.pkt, out.len, &f),
+		    &f);
 }
 
 /*
@@ -128,15 +184,17 @@ static void handle_frame(struct worker *w, uint8_t *frame, uint32_t len)
 	}
 	if (m.kind == PCSCF_META_SIP)
 		handle_sip(w, frame, len, &m);
-	else
+	else if (m.kind == PCSCF_META_ESP)
 		handle_esp(w, frame, len, &m);
+	else
+		handle_esp_frag(w, frame, len, &m);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct xsk_port *p = &w->port;
-	struct pollfd pfd = { .fd = xsk_socket__fd(p->xsk), .events = POLLIN };
+	struct pollfd pfd = {.fd = xsk_socket__fd(p->xsk), .events = POLLIN};
 	uint64_t pending[XSK_RX_FRAMES];
 	uint32_t npending = 0;
 
@@ -156,8 +214,11 @@ static void *worker_main(void *arg)
 			sa_slots_offline(w->slots, w->queue);
 			poll(&pfd, 1, POLL_MS);
 			sa_slots_quiescent(w->slots, w->queue);
+			reasm_expire(&w->reasm, now_ns());
+			w->stats.reasm = w->reasm.st;
 			continue;
 		}
+		w->now_ns = now_ns();
 		w->stats.batches++;
 		w->stats.frames += n;
 		for (i = 0; i < n; i++) {
@@ -168,6 +229,7 @@ static void *worker_main(void *arg)
 				pending[npending++] = d->addr & ~((uint64_t)XSK_FRAME_SIZE - 1);
 		}
 		xsk_ring_cons__release(&p->rx, n);
+		w->stats.reasm = w->reasm.st;
 		sip_ring_kick(w->ring);
 		sa_slots_quiescent(w->slots, w->queue);
 		if (!xsk_port_refill(p, pending, npending))
@@ -192,12 +254,18 @@ int worker_start(struct worker *w, const char *ifname, int queue, int xsks_fd,
 	w->slots = slots;
 	/* Offline until the thread runs: a worker that fails to start holds nothing. */
 	sa_slots_offline(slots, queue);
-	err = xsk_port_open(&w->port, ifname, queue, xsks_fd);
+	err = reasm_init(&w->reasm);
 	if (err)
 		return err;
+	err = xsk_port_open(&w->port, ifname, queue, xsks_fd);
+	if (err) {
+		reasm_fini(&w->reasm);
+		return err;
+	}
 	err = pthread_create(&w->thread, NULL, worker_main, w);
 	if (err) {
 		xsk_port_close(&w->port, xsks_fd);
+		reasm_fini(&w->reasm);
 		return -err;
 	}
 	w->running = true;
@@ -211,5 +279,6 @@ void worker_join(struct worker *w, int xsks_fd)
 	pthread_join(w->thread, NULL);
 	sa_slots_offline(w->slots, w->queue);
 	xsk_port_close(&w->port, xsks_fd);
+	reasm_fini(&w->reasm);
 	w->running = false;
 }

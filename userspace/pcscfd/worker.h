@@ -15,6 +15,7 @@
 #include "xdp/xdp_stats.h"
 #include "proxy/sa_slots.h"
 #include "proxy/sip_ring.h"
+#include "esp/esp_reasm.h"
 
 struct worker {
 	pthread_t thread;
@@ -22,6 +23,8 @@ struct worker {
 	struct worker_stats stats; /* written per frame by this worker only */
 	struct sip_ring *ring;	/* to the signalling thread */
 	struct sa_slots *slots; /* inbound ESP state by classifier slot */
+	struct reasm reasm;	/* ESP that arrived as IP fragments */
+	uint64_t now_ns;	/* CLOCK_MONOTONIC at the start of the batch */
 	const atomic_bool *stop;
 	int queue;
 	bool running;

@@ -278,7 +278,7 @@ static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k
 
 void proxy_from_core(struct proxy *p)
 {
-	char buf[SIP_MSG_MAX * 2];
+	static char buf[PROXY_DGRAM_MAX]; /* single thread; wiped after each message */
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	struct raw_keys keys;
@@ -287,10 +287,16 @@ void proxy_from_core(struct proxy *p)
 	ssize_t n;
 
 	for (int budget = PROXY_SOCK_BUDGET;
-	     budget-- && (n = recvfrom(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT,
+	     budget-- && (n = recvfrom(p->core_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
 				       (struct sockaddr *)&ss, &sslen)) > 0;
 	     sslen = sizeof(ss)) {
 		p->stats.from_core++;
+		if ((size_t)n > sizeof(buf)) {
+			/* Larger than any UDP datagram can be: never act on a cut message. */
+			p->stats.truncated++;
+			sodium_memzero(buf, sizeof(buf));
+			continue;
+		}
 		if (term_peer_of(p, &ss, &src)) {
 			p->stats.core_foreign++;
 			continue;

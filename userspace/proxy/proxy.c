@@ -158,15 +158,17 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	static struct sip_in m;
+	static char buf[PROXY_DGRAM_MAX];
 	ssize_t n;
 
 	/* Reassembled fragments only: whole datagrams are steered to AF_XDP. */
+	m.ext = buf;
 	for (int budget = PROXY_SOCK_BUDGET;
-	     budget-- && (n = recvfrom(fd, m.data, sizeof(m.data), MSG_DONTWAIT | MSG_TRUNC,
+	     budget-- && (n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
 				       (struct sockaddr *)&ss, &len)) > 0;) {
-		if ((size_t)n > sizeof(m.data)) {
-			/* Over UDP this size belongs on TCP (RFC 3261 18.1.1): not cut, dropped. */
-			p->stats.parse_errors++;
+		if ((size_t)n > sizeof(buf)) {
+			/* Cannot happen for UDP (64 KiB at most); never parse a cut message. */
+			p->stats.truncated++;
 			len = sizeof(ss);
 			continue;
 		}
@@ -188,11 +190,11 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(from_ue) X(from_core) X(to_ue) X(to_core) X(parse_errors) X(rejected_494)                \
 	X(unprotected_request)                \
 	X(verify_mismatch) X(no_keys_401) X(bad_expires_200) X(busy_503) X(wrong_sa) X(unroutable) X(retransmissions)      \
-	X(send_errors) X(tcp_refused_full) X(tcp_refused_source) X(tcp_refused_rate)             \
-	X(tcp_keepalives) X(ctl_dropped) X(core_foreign) X(term_requests) X(term_responses)       \
-	X(term_not_found) X(term_unavailable) X(term_bad_token) X(term_bad_response)             \
-	X(regev_subscribes) X(regev_notifies) X(regev_deregs) X(regev_bad) X(orig_forbidden)     \
-	X(loop_482) X(hops_483) X(route_mismatch) X(pai_removed)
+	X(send_errors) X(fragmented) X(truncated) X(tcp_refused_full) X(tcp_refused_source)       \
+	X(tcp_refused_rate) X(tcp_keepalives) X(ctl_dropped) X(core_foreign) X(term_requests)     \
+	X(term_responses) X(term_not_found) X(term_unavailable) X(term_bad_token)                \
+	X(term_bad_response) X(regev_subscribes) X(regev_notifies) X(regev_deregs) X(regev_bad)  \
+	X(orig_forbidden) X(loop_482) X(hops_483) X(route_mismatch) X(pai_removed)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

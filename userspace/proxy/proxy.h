@@ -50,6 +50,7 @@ struct proxy_config {
 	const char *visited_network; /* P-Visited-Network-ID we insert */
 	const char *orig_ioi;	     /* orig-ioi of our P-Charging-Vector */
 	const char *icid_node;	     /* node part of icid-value; NULL: our first address */
+	const char *iface; /* access interface: its MTU bounds protected packets (NULL: 1500) */
 };
 #define PROXY_CORE_LISTEN_PORT 5060
 
@@ -67,6 +68,8 @@ struct proxy_stats {
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */
 	uint64_t retransmissions; /* requests relayed again under their transaction */
 	uint64_t send_errors;
+	uint64_t fragmented;	     /* protected messages sent as IP fragments (UDP, over the MTU) */
+	uint64_t truncated;	     /* a datagram larger than our buffer (MSG_TRUNC): dropped */
 	uint64_t tcp_refused_full;   /* every connection slot taken */
 	uint64_t tcp_refused_source; /* --tcp-per-source reached for that address */
 	uint64_t tcp_refused_rate;   /* --tcp-rate exceeded for that address */
@@ -89,6 +92,9 @@ struct proxy_stats {
 	uint64_t route_mismatch; /* --service-route verify: Route set off the Service-Route (400) */
 	uint64_t pai_removed;	 /* UE-supplied P-Asserted-Identity headers removed */
 };
+
+/* A UDP datagram, whole: the core socket and the SIP-port socket receive into this. */
+#define PROXY_DGRAM_MAX 65536
 
 struct proxy;
 
@@ -138,8 +144,11 @@ struct proxy {
 	uint8_t icid_key[32];	 /* keys the hash naming each request in its icid */
 	int ue_fd[PCSCF_MAX_ADDRS]; /* UDP bound to addr:sip_port, plain SIP out */
 	int raw4_fd, raw6_fd;	    /* ESP out */
+	uint32_t mtu;		    /* of the access interface: larger ESP leaves in fragments */
 	char buf[TCP_UE_MSG_MAX + 4096]; /* one message at a time: single thread */
-	uint8_t pkt[8192];
+	uint8_t seg[PROXY_DGRAM_MAX];	 /* the UDP segment a protected message becomes */
+	uint8_t pkt[PROXY_DGRAM_MAX + 1024]; /* ... and its ESP packet */
+	uint8_t frag[PROXY_DGRAM_MAX];	     /* ... and one fragment of it (up to the MTU) */
 };
 
 int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf_handles *bpf,

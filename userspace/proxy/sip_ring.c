@@ -11,6 +11,9 @@ int sip_ring_init(struct sip_ring *r)
 	atomic_store(&r->head, 0);
 	atomic_store(&r->tail, 0);
 	r->dropped_full = 0;
+	r->dropped_big = 0;
+	r->big_head = 0;
+	atomic_store(&r->big_tail, 0);
 	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	return r->efd < 0 ? -errno : 0;
 }

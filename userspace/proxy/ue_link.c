@@ -7,11 +7,18 @@
  * as a whole IP packet through a raw socket: the kernel routes it and
  * resolves the UE's MAC (its neighbour table), and has no ESP of its own to
  * get in the way. Signalling rates make one syscall per message fine here.
+ * A protected packet over the access interface's MTU (the kernel refuses a
+ * header-included send beyond it) leaves as IP fragments we cut ourselves
+ * (esp_frag.c), DF clear, one sendto each; the UE reassembles them before
+ * ESP (RFC 4303 3.4.1).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <net/if.h>
+#include <sodium.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/udp.h>
@@ -19,12 +26,33 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "esp/esp.h"
+#include "esp/esp_frag.h"
 #include "proxy/proxy.h"
+
+#define UE_LINK_MTU_DEFAULT 1500
+
+/* The MTU of the access interface, read once: fragments are cut to it. */
+static uint32_t iface_mtu(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd, mtu = 0;
+
+	if (!ifname || strlen(ifname) >= sizeof(ifr.ifr_name))
+		return UE_LINK_MTU_DEFAULT;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	strcpy(ifr.ifr_name, ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	if (fd >= 0)
+		close(fd);
+	return mtu >= IP_FRAG_MTU_MIN ? (uint32_t)mtu : UE_LINK_MTU_DEFAULT;
+}
 
 int ue_link_open(struct proxy *p)
 {
 	int one = 1;
 
+	p->mtu = iface_mtu(p->cfg.iface);
 	for (int i = 0; i < p->cfg.naddrs; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len;
@@ -122,22 +150,39 @@ static uint16_t udp_csum(const struct pcscf_addr *src, const struct pcscf_addr *
 	return sum ? sum : 0xffff;
 }
 
+struct raw_dest {
+	struct proxy *p;
+	const struct pcscf_addr *to;
+};
+
+/* One IP packet (whole or a fragment) through the raw socket of its family. */
+static int send_raw(void *ctx, const uint8_t *pkt, size_t len)
+{
+	const struct raw_dest *d = ctx;
+	struct sockaddr_storage ss;
+	socklen_t slen;
+	int fd;
+
+	addr_to_sockaddr(d->to, 0, &ss, &slen);
+	fd = addr_is_v4(d->to) ? d->p->raw4_fd : d->p->raw6_fd;
+	return sendto(fd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&ss, slen) < 0 ? -errno : 0;
+}
+
 int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which,
 		      const char *msg, size_t len)
 {
 	struct esp_sa *sa = set->esp[which];
-	uint8_t seg[SIP_MSG_MAX + 8 + 1024];
+	uint8_t *seg = p->seg;
 	struct udphdr *u = (struct udphdr *)seg;
-	struct sockaddr_storage ss;
+	struct raw_dest dest;
 	size_t out_len;
-	socklen_t slen;
 	uint16_t sport, dport;
-	int err, fd;
+	int err;
 
 	if (!sa || reg_sa_inbound(which))
 		return -EINVAL;
-	if (len + sizeof(*u) > sizeof(seg))
-		return -EMSGSIZE; /* SIP this large belongs on TCP (RFC 3261 18.1.1) */
+	if (len + sizeof(*u) > sizeof(p->seg) || len + sizeof(*u) > 0xffff)
+		return -EMSGSIZE; /* a UDP length is 16 bits */
 	if (p->io.ue_protected) {
 		err = p->io.ue_protected(p, set, which, msg, len);
 		if (err)
@@ -160,11 +205,14 @@ int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa
 		pr_err_rl("ESP out on spi 0x%08x: %s", set->spi[which], strerror(-err));
 		return err;
 	}
-	addr_to_sockaddr(&set->ue_addr, 0, &ss, &slen);
-	fd = addr_is_v4(&set->ue_addr) ? p->raw4_fd : p->raw6_fd;
-	if (sendto(fd, p->pkt, out_len, MSG_DONTWAIT, (struct sockaddr *)&ss, slen) < 0) {
+	if (out_len > p->mtu)
+		p->stats.fragmented++;
+	dest.p = p;
+	dest.to = &set->ue_addr;
+	err = ip_fragment(p->pkt, out_len, p->mtu, randombytes_random(), p->frag, send_raw, &dest);
+	if (err) {
 		p->stats.send_errors++;
-		return -errno;
+		return err;
 	}
 	p->stats.to_ue++;
 	return 0;

@@ -26,6 +26,7 @@ const char *const xdp_stat_names[PCSCF_STAT_MAX] = {
 	[PCSCF_STAT_NO_WORKER] = "no_worker",
 	[PCSCF_STAT_AGG_LIMITED] = "agg_limited",
 	[PCSCF_STAT_BAD_SOURCE] = "bad_source",
+	[PCSCF_STAT_ESP_FRAGMENT] = "esp_fragment",
 };
 
 int xdp_stats_read(int stats_fd, struct pcscf_xdp_stats *out)
@@ -57,7 +58,11 @@ out:
 }
 
 #define WORKER_FIELDS(X)                                                                           \
-	X(frames) X(batches) X(drops) X(sip) X(esp) X(esp_errors) X(bad_meta) X(fill_short)
+	X(frames) X(batches) X(drops) X(sip) X(esp) X(esp_errors) X(bad_meta) X(fill_short)        \
+	X(ring_big_full)
+#define REASM_FIELDS(X)                                                                            \
+	X(frags) X(done) X(duplicate) X(overlap) X(timeout) X(evicted) X(per_source) X(too_many)   \
+	X(too_big) X(malformed)
 
 void stats_render(struct outbuf *o, const struct pcscf_xdp_stats *x,
 		  const struct worker_stats *workers, int nworkers, bool json)
@@ -76,11 +81,18 @@ void stats_render(struct outbuf *o, const struct pcscf_xdp_stats *x,
 #define J(f) outbuf_printf(o, ",\"" #f "\":%llu", (unsigned long long)s->f);
 			WORKER_FIELDS(J)
 #undef J
+#define J(f) outbuf_printf(o, ",\"reasm_" #f "\":%llu", (unsigned long long)s->reasm.f);
+			REASM_FIELDS(J)
+#undef J
 			outbuf_printf(o, "}");
 		} else {
 			outbuf_printf(o, "  queue %d:", w);
 #define T(f) outbuf_printf(o, " " #f "=%llu", (unsigned long long)s->f);
 			WORKER_FIELDS(T)
+#undef T
+			outbuf_printf(o, "\n           reasm:");
+#define T(f) outbuf_printf(o, " " #f "=%llu", (unsigned long long)s->reasm.f);
+			REASM_FIELDS(T)
 #undef T
 			outbuf_printf(o, "\n");
 		}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pcscf_maps.h"
+#include "esp/esp_reasm.h"
 
 /* Field names in struct pcscf_xdp_stats order; the JSON keys under "xdp". */
 extern const char *const xdp_stat_names[PCSCF_STAT_MAX];
@@ -25,6 +26,8 @@ struct worker_stats {
 	uint64_t esp_errors; /* ESP rejected: SA gone, ICV, replay, selectors (per SA in sa list) */
 	uint64_t bad_meta;   /* no or bad classifier metadata */
 	uint64_t fill_short; /* fill ring could not take all frames back */
+	uint64_t ring_big_full; /* a reassembled message found the ring's big area full */
+	struct reasm_stats reasm; /* ESP fragments (copied from the worker's reassembler) */
 };
 
 int xdp_stats_read(int stats_fd, struct pcscf_xdp_stats *out);

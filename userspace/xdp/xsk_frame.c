@@ -25,7 +25,8 @@ int xsk_frame_meta(const uint8_t *frame, uint32_t len, struct pcscf_xdp_meta *m)
 		return -EBADMSG;
 	if (m->family != 4 && m->family != 6)
 		return -EBADMSG;
-	if (m->kind != PCSCF_META_SIP && m->kind != PCSCF_META_ESP)
+	if (m->kind != PCSCF_META_SIP && m->kind != PCSCF_META_ESP &&
+	    m->kind != PCSCF_META_ESP_FRAG)
 		return -EBADMSG;
 	if (m->l3_off + ip_hdr_min(m->family) > m->l4_off || m->l4_off > len ||
 	    m->proto_off < m->l3_off || m->proto_off >= m->l4_off)
@@ -75,6 +76,16 @@ int xsk_frame_sip(const uint8_t *frame, uint32_t len, const struct pcscf_xdp_met
 	return udp_datagram(frame + m->l4_off, len - m->l4_off, out);
 }
 
+/* The inner UDP datagram of what esp_decap*() found. */
+static int inner_sip(const struct esp_inner *in, int family, struct frame_sip *out)
+{
+	if (in->next_hdr != IPPROTO_UDP)
+		return -EPROTONOSUPPORT;
+	/* esp_decap moved the outer header up against the inner segment: in.ip. */
+	ip_addrs(in->ip, family, out);
+	return udp_datagram(in->l4, in->l4_len, out);
+}
+
 int xsk_frame_esp(struct esp_sa *sa, uint8_t *frame, uint32_t len, const struct pcscf_xdp_meta *m,
 		  struct frame_sip *out)
 {
@@ -83,11 +94,14 @@ int xsk_frame_esp(struct esp_sa *sa, uint8_t *frame, uint32_t len, const struct 
 
 	err = esp_decap_at(sa, frame + m->l3_off, len - m->l3_off, m->l4_off - m->l3_off,
 			   m->proto_off - m->l3_off, &in);
-	if (err)
-		return err;
-	if (in.next_hdr != IPPROTO_UDP)
-		return -EPROTONOSUPPORT;
-	/* esp_decap moved the outer header up against the inner segment: in.ip. */
-	ip_addrs(in.ip, m->family, out);
-	return udp_datagram(in.l4, in.l4_len, out);
+	return err ? err : inner_sip(&in, m->family, out);
+}
+
+int xsk_esp_packet(struct esp_sa *sa, uint8_t *pkt, size_t len, struct frame_sip *out)
+{
+	struct esp_inner in;
+	int err;
+
+	err = esp_decap(sa, pkt, len, &in);
+	return err ? err : inner_sip(&in, (pkt[0] >> 4) == 4 ? 4 : 6, out);
 }

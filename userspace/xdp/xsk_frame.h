@@ -39,5 +39,7 @@ struct esp_sa;
  */
 int xsk_frame_esp(struct esp_sa *sa, uint8_t *frame, uint32_t len, const struct pcscf_xdp_meta *m,
 		  struct frame_sip *out);
+/* The same for a whole IP packet whose headers are walked here (one the worker reassembled). */
+int xsk_esp_packet(struct esp_sa *sa, uint8_t *pkt, size_t len, struct frame_sip *out);
 
 #endif
