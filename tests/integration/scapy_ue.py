@@ -338,9 +338,10 @@ class UE:
         print(f"<- {req.split(chr(13))[0]} (protected, {len(req)} bytes, {udp.sport} -> {udp.dport})")
         if udp.dport != a.port_s or body.rstrip("\r\n") != pattern(a.await_request):
             raise SystemExit(f"not the {a.await_request}-byte pattern to port {a.port_s}")
+        # every Via, in order (RFC 3261 8.2.6.2): the P-CSCF pops its own, the core's stay
         ans = "SIP/2.0 200 OK\r\n" + "".join(
-            f"{h}: {header(req, h)}\r\n" for h in ("Via", "From", "To", "Call-ID", "CSeq")
-            if header(req, h)) + "Content-Length: 0\r\n\r\n"
+            f"{h}: {v}\r\n" for h in ("Via", "From", "To", "Call-ID", "CSeq")
+            for v in headers(req, h)) + "Content-Length: 0\r\n\r\n"
         ipl = IPv6 if self.v6 else IP
         inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_s, dport=udp.sport)
                           / ans.encode()))
