@@ -24,14 +24,14 @@ WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 # build needs are added in ALL_CFLAGS so they survive it.
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) -pthread
-LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lsodium -lcrypto -lresolv -lelf -lz -lpthread
+LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lfdcore -lfdproto -lsodium -lcrypto -lresolv -lelf -lz -lpthread
 
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-MODULES	:= common xdp esp sip aka reg proxy
+MODULES	:= common xdp esp sip aka reg proxy rx
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard userspace/$(m)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB	:= $(BUILD)/libpcscf.a
