@@ -330,10 +330,12 @@ int main(int argc, char **argv)
 				printf("%s no-abort\n", w[1]);
 		} else if (!strcmp(w[0], "state") && n == 2) {
 			printf("state %s %s\n", w[1], state_of(w[1]));
-		} else if (!strcmp(w[0], "wait-state") && n == 4) {
+		} else if ((!strcmp(w[0], "wait-state") || !strcmp(w[0], "wait-not-state")) &&
+			   n == 4) {
 			uint64_t end = now_ms() + atoi(w[3]) * 1000ull;
+			bool want = !strcmp(w[0], "wait-state");
 
-			while (strcmp(state_of(w[1]), w[2]) && now_ms() < end)
+			while (!strcmp(state_of(w[1]), w[2]) != want && now_ms() < end)
 				pump(never, 0, 100);
 			printf("state %s %s\n", w[1], state_of(w[1]));
 		} else if (!strcmp(w[0], "stats")) {
