@@ -65,7 +65,7 @@ for i in $(seq 50); do grep -q listening "$work/pcrf2.out" 2>/dev/null && grep -
 
 # The driver: one command a line in, one answer line out.
 coproc DRV { ip netns exec "$NS_P" "$DRIVER" --peer pcrf1.test,10.99.0.2,3868 \
-	--peer pcrf2.test,10.99.0.3,3868 --listen 10.99.0.1:0 --tw 6 --tc 2 --timeout 1500 \
+	--peer pcrf2.test,10.99.0.3,3868 --local 10.99.0.1 --tw 6 --tc 2 --timeout 1500 \
 	2>"$work/driver.err"; }
 PIDS+=($DRV_PID)
 read -r -t 10 line <&"${DRV[0]}"
@@ -183,7 +183,7 @@ check "DPR on shutdown" [ "$(count_cmd pcrf1 DPR)" -ge 1 ] && [ "$(count_cmd pcr
 # Unreachable PCRF (nothing listens): the policy decides.
 for policy in reject allow; do
 	out=$(printf 'auth u %s %s\nquit\n' $SDP/offer.sdp $SDP/answer.sdp |
-		pn "$DRIVER" --peer pcrfx.test,10.99.0.2,3999 --listen 10.99.0.1:0 --unreachable $policy \
+		pn "$DRIVER" --peer pcrfx.test,10.99.0.2,3999 --local 10.99.0.1 --unreachable $policy \
 			--timeout 800 2>>"$work/driver.err" | grep '^u ')
 	echo "# $policy: $out"
 	if [ $policy = reject ]; then

@@ -12,7 +12,7 @@
  *   bench N WINDOW OFFER ANSWER                                     -> bench N sessions S s R aar/s
  *   sleep MS | quit
  * Options: --origin-host H --origin-realm R --dest-realm R --peer HOST,IP,PORT (repeatable)
- *          --unreachable reject|allow --listen IP:PORT --tw S --tc S --timeout MS
+ *          --unreachable reject|allow --local IP --tw S --tc S --timeout MS
  */
 #include <errno.h>
 #include <poll.h>
@@ -250,8 +250,6 @@ int main(int argc, char **argv)
 	snprintf(c.origin_host, sizeof(c.origin_host), "pcscf.test");
 	snprintf(c.origin_realm, sizeof(c.origin_realm), "test");
 	snprintf(c.dest_realm, sizeof(c.dest_realm), "test");
-	snprintf(c.listen_addr, sizeof(c.listen_addr), "127.0.0.1");
-	c.listen_port = 3870;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *o = argv[i], *v = argv[i + 1];
 
@@ -269,12 +267,11 @@ int main(int argc, char **argv)
 			c.tc_s = atoi(v);
 		else if (!strcmp(o, "--timeout"))
 			c.timeout_ms = atoi(v);
-		else if (!strcmp(o, "--listen")) {
-			char *colon = strrchr(v, ':');
-
-			snprintf(c.listen_addr, sizeof(c.listen_addr), "%.*s", (int)(colon - v), v);
-			c.listen_port = atoi(colon + 1);
-		} else if (!strcmp(o, "--peer") && c.npeers < RX_MAX_PEERS) {
+		else if (!strcmp(o, "--local"))
+			snprintf(c.local_addr, sizeof(c.local_addr), "%s", v);
+		else if (!strcmp(o, "--max-sessions"))
+			c.max_sessions = atoi(v);
+		else if (!strcmp(o, "--peer") && c.npeers < RX_MAX_PEERS) {
 			struct rx_peer_cfg *p = &c.peers[c.npeers++];
 			char host[RX_HOST_MAX], ip[64];
 			unsigned port;

@@ -14,6 +14,7 @@
 #include "pcscf_maps.h"
 #include "common/log.h"
 #include "xdp/xdp_loader.h"
+#include "rx/rx.h"
 
 #define PCSCFD_DEF_PIN_DIR "/sys/fs/bpf/pcscf"
 #define PCSCFD_DEF_CTL	   "/run/pcscf/ctl.sock"
@@ -60,6 +61,7 @@ struct pcscfd_config {
 	char config_path[PATH_MAX];
 	char alg_prefs[256];
 	bool debug_dumpable; /* keep core dumps and ptrace possible (keys in them!) */
+	struct rx_config rx; /* Rx to the PCRF (--rx and the rx-* settings) */
 };
 
 void options_defaults(struct pcscfd_config *c);

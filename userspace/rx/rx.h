@@ -70,8 +70,9 @@ struct rx_config {
 	struct rx_peer_cfg peers[RX_MAX_PEERS]; /* in order of preference */
 	int npeers;
 	enum rx_unreachable unreachable;
-	char listen_addr[64]; /* freeDiameter always listens too; "" = 127.0.0.1 */
-	uint16_t listen_port;
+	/* our Host-IP-Address in CER; freeDiameter skips loopback addresses. We
+	 * only connect (the PCRF's RAR/ASR come over our connection), never listen */
+	char local_addr[64];
 	uint32_t tw_s, tc_s, timeout_ms, max_sessions;
 	char af_app_id[64];	 /* AF-Application-Identifier */
 	char tls_cert[PATH_MAX]; /* freeDiameter needs credentials even with no TLS peer; */

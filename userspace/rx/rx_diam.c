@@ -74,8 +74,8 @@ static int write_conf(const struct rx_config *c, const char *path, const char *c
 	if (!f)
 		return -errno;
 	fprintf(f, "Identity = \"%s\";\nRealm = \"%s\";\n", c->origin_host, c->origin_realm);
-	fprintf(f, "ListenOn = \"%s\";\nPort = %u;\nSecPort = %u;\n",
-		c->listen_addr[0] ? c->listen_addr : "127.0.0.1", c->listen_port, 0);
+	/* Port 0: no server socket at all */
+	fprintf(f, "ListenOn = \"%s\";\nPort = 0;\nSecPort = 0;\n", c->local_addr);
 	/* the kernels we run on often lack SCTP; TCP is what every PCRF speaks */
 	fprintf(f, "No_SCTP;\nNoRelay;\nTcTimer = %u;\nTwTimer = %u;\n", c->tc_s, c->tw_s);
 	fprintf(f, "TLS_Cred = \"%s\", \"%s\";\nTLS_CA = \"%s\";\n", cert, key, cert);

@@ -63,7 +63,6 @@ static void *abort_arg;
 void rx_config_defaults(struct rx_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->listen_port = RX_DEF_PORT;
 	c->tw_s = RX_DEF_TW_S;
 	c->tc_s = RX_DEF_TC_S;
 	c->timeout_ms = RX_DEF_TIMEOUT_MS;
@@ -141,7 +140,7 @@ int rx_init(const struct rx_config *c)
 	if (running)
 		return -EALREADY;
 	if (!c->npeers || !c->origin_host[0] || !c->origin_realm[0] || !c->dest_realm[0] ||
-	    !c->max_sessions || c->max_sessions > 0x1FFFFF)
+	    !c->local_addr[0] || !c->max_sessions || c->max_sessions > 0x1FFFFF)
 		return -EINVAL;
 	cfg = *c;
 	rx_cfg = &cfg;
