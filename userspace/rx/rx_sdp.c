@@ -199,12 +199,21 @@ static void cat(char *dst, size_t cap, size_t *len, const char *s)
 	*len += n;
 }
 
+/* A field with a control character would break Codec-Data's line structure. */
+static bool clean(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 /*
  * Codec-Data (29.214 5.3.7): "uplink"/"downlink", "offer"/"answer", then the
  * m-line and the media's a-lines, new-line separated; lines that do not fit
  * are left out whole.
  */
-static void codec_data(const struct side *s, int i, char *out, size_t cap)
+static int codec_data(const struct side *s, int i, char *out, size_t cap)
 {
 	char line[RX_CODEC_DATA_MAX], *f, *v, *pt;
 	size_t len = 0;
@@ -219,18 +228,21 @@ static void codec_data(const struct side *s, int i, char *out, size_t cap)
 	     n > 0 && (size_t)n < sizeof(line) && (pt = sdp_message_m_payload_get(s->sdp, i, k));
 	     k++)
 		n += snprintf(line + n, sizeof(line) - n, " %s", pt);
-	if (n <= 0 || (size_t)n >= sizeof(line) - 1)
-		return;
+	if (n <= 0 || (size_t)n >= sizeof(line) - 1 || !clean(line))
+		return -EINVAL;
 	strcat(line, "\n");
 	cat(out, cap, &len, line);
 	for (int k = 0; (f = sdp_message_a_att_field_get(s->sdp, i, k)); k++) {
 		v = sdp_message_a_att_value_get(s->sdp, i, k);
+		if (!clean(f) || !clean(v))
+			return -EINVAL;
 		n = snprintf(line, sizeof(line), v ? "a=%s:%s\n" : "a=%s\n", f, v);
 		if (n > 0 && (size_t)n < sizeof(line))
 			cat(out, cap, &len, line);
 	}
 	if (len && out[len - 1] == '\n') /* no new-line after the last line */
 		out[len - 1] = '\0';
+	return 0;
 }
 
 static int media_count(sdp_message_t *sdp)
@@ -282,6 +294,8 @@ static int endpoint(const struct side *s, int i, struct endpoint *e)
 	e->known = false;
 	if (!s)
 		return 0;
+	if (!sdp_message_m_payload_get(s->sdp, i, 0)) /* RFC 4566 5.14: at least one format */
+		return -EINVAL;
 	e->rtp = parse_port(sdp_message_m_port_get(s->sdp, i));
 	if (e->rtp < 0 || media_addr(s->sdp, i, e->addr, sizeof(e->addr)))
 		return -EINVAL;
@@ -368,9 +382,15 @@ static int map_one(struct rx_media *m, int i, const struct side *ue, const struc
 	return 0;
 }
 
+/*
+ * libosip2 (5.3) reads past the end of its input on a last m-line without
+ * formats that ends in a bare LF (fuzz_rx_sdp found it): its copy gets
+ * CRLF line ends, as RFC 4566 writes them, and zeroed room behind.
+ */
 static int parse_side(const char *txt, size_t len, sdp_message_t **out)
 {
 	char *buf;
+	size_t n = 0;
 	int err;
 
 	*out = NULL;
@@ -378,11 +398,14 @@ static int parse_side(const char *txt, size_t len, sdp_message_t **out)
 		return 0;
 	if (!len || len > 65536 || memchr(txt, '\0', len))
 		return -EINVAL;
-	buf = malloc(len + 1); /* sdp_message_parse wants a C string */
+	buf = calloc(1, 2 * len + 16); /* sdp_message_parse wants a C string */
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf, txt, len);
-	buf[len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		if (txt[i] == '\n' && (!i || txt[i - 1] != '\r'))
+			buf[n++] = '\r';
+		buf[n++] = txt[i];
+	}
 	err = sdp_message_init(out);
 	if (!err)
 		err = sdp_message_parse(*out, buf);
@@ -424,12 +447,14 @@ int rx_media_map(const char *offer, size_t olen, const char *answer, size_t alen
 		err = map_one(m, i, ue, remote);
 		if (err)
 			goto out;
-		codec_data(&so, i, m->codec[0], sizeof(m->codec[0]));
+		err = codec_data(&so, i, m->codec[0], sizeof(m->codec[0]));
 		m->ncodec = 1;
-		if (sa.sdp) {
-			codec_data(&sa, i, m->codec[1], sizeof(m->codec[1]));
+		if (!err && sa.sdp) {
+			err = codec_data(&sa, i, m->codec[1], sizeof(m->codec[1]));
 			m->ncodec = 2;
 		}
+		if (err)
+			goto out;
 	}
 	out->n = n;
 out:
