@@ -110,7 +110,7 @@ fuzzers:
 		$(BUILD)/fuzz/libpcscf.a $(LDLIBS); done
 
 # ThreadSanitizer: the library and the tests that run threads against each other.
-TSAN_TESTS := test_sa_slots
+TSAN_TESTS := test_sa_slots test_rx_queue
 tsan:
 	$(MAKE) BUILD=$(BUILD)/tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread \
 		$(TSAN_TESTS:%=$(BUILD)/tsan/tests/%)

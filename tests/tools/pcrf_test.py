@@ -206,6 +206,64 @@ class Pcrf:
             conn.close()
 
 
+def bench_client(a):
+    """Baseline for bench_rx.sh: this process as the AF, AAR then STR per
+    session, WINDOW AARs in flight, with a body the size of ours."""
+    host, port = a.bench_client.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    org = avp(264, "raw.bench") + avp(296, "test")
+    hdr = Pcrf.header
+    s.sendall(hdr(0x80, 257, 0, 1, 1, org + avp(257, b"\x00\x01" + socket.inet_aton(
+        s.getsockname()[0])) + avp(266, 0) + avp(269, "raw") + avp(260, avp(266, V3GPP) +
+                                                                    avp(258, RX_APP))))
+    buf = b""
+
+    def read_one():
+        nonlocal buf
+        while len(buf) < 20 or len(buf) < int.from_bytes(buf[1:4], "big"):
+            d = s.recv(65536)
+            if not d:
+                raise SystemExit("bench: connection closed")
+            buf += d
+        n = int.from_bytes(buf[1:4], "big")
+        m, buf = buf[:n], buf[n:]
+        return int.from_bytes(m[5:8], "big"), struct.unpack("!I", m[12:16])[0]
+
+    read_one()  # CEA
+    flow = "permit out 17 from 192.0.2.20 40000 to 10.0.0.1 50000"
+    mcd = avp(517, avp(518, 1, V3GPP) + avp(519, avp(509, 1, V3GPP) + avp(507, flow, V3GPP) +
+                                             avp(507, flow, V3GPP), V3GPP) +
+              avp(519, avp(509, 2, V3GPP) + avp(507, flow, V3GPP) + avp(507, flow, V3GPP),
+                  V3GPP) + avp(520, 0, V3GPP) + avp(524, "x" * 300, V3GPP) +
+              avp(524, "y" * 200, V3GPP), V3GPP)
+
+    def req(code, i):
+        sid = "raw.bench;1;%d;rx" % i
+        extra = mcd + avp(8, socket.inet_aton("10.0.0.1")) if code == 265 else avp(295, 1)
+        return hdr(0x80 | 0x40, code, RX_APP, i * 2 + (code == 275), i,
+                   avp(263, sid) + avp(258, RX_APP) + org + avp(283, "test") + extra)
+
+    n, w = a.bench_n, a.bench_window
+    t0 = time.monotonic()
+    sent = done = 0
+    while sent < min(w, n):
+        s.sendall(req(265, sent))
+        sent += 1
+    # as rx_driver's bench: a session counts at its AAA, its STR goes out
+    # then and the next session starts; STAs are read, not waited for
+    while done < n:
+        code, hbh = read_one()
+        if code == 265:
+            done += 1
+            s.sendall(req(275, hbh // 2))
+            if sent < n:
+                s.sendall(req(265, sent))
+                sent += 1
+    dt = time.monotonic() - t0
+    print("raw %d sessions %.3f s %.0f aar/s" % (n, dt, n / dt))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--listen", default="127.0.0.1:3868")
@@ -215,7 +273,13 @@ def main():
     p.add_argument("--forbid-codec", action="append", default=[])
     p.add_argument("--log")
     p.add_argument("--ctl")
+    p.add_argument("--bench-client", help="ADDR:PORT: be the AF, measure the raw rate")
+    p.add_argument("--bench-n", type=int, default=2000)
+    p.add_argument("--bench-window", type=int, default=32)
     a = p.parse_args()
+    if a.bench_client:
+        bench_client(a)
+        return
     host, port = a.listen.rsplit(":", 1)
     a.host_ip = host
     pcrf = Pcrf(a)
