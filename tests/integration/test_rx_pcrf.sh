@@ -189,6 +189,14 @@ for policy in reject allow; do
 	fi
 done
 
+# A table of one session: the second is refused at once (-EBUSY: 503 now), the slot comes back at STR.
+out=$(printf 'wait-state pcrf1.test STATE_OPEN 10\nauth x %s %s\nauth y %s\nterm x\nauth z %s\nquit\n' \
+	$SDP/offer.sdp $SDP/answer.sdp $SDP/offer.sdp $SDP/offer.sdp |
+	pn "$DRIVER" --peer pcrf1.test,10.99.0.2,3868 --local 10.99.0.1 --max-sessions 1 \
+		2>>"$work/driver.err" | grep -E '^[xyz] ' | cut -d' ' -f1-3 | tr '\n' ' ')
+check "session table full: refused at once, the slot reused after STR ($out)" \
+	[ "$out" = "x allow 0 y error Device x terminated z allow 0 " ]
+
 kill "$TSHARK" 2>/dev/null
 wait "$TSHARK" 2>/dev/null
 T() { tshark -r "$work/rx.pcap" -d tcp.port==3868,diameter "$@" 2>/dev/null; }
