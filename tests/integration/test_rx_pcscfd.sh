@@ -51,7 +51,28 @@ kill "$PID"
 wait "$PID" 2>/dev/null
 check "DPR when pcscfd stops" grep -q '"cmd": "DPR"' "$LAB_DIR/pcrf.log"
 
-for bad in "rx-unreachable = maybe" "rx-pcrf = pcrf1.test" "rx-tw = 2"; do
+# The operator's own credentials instead of the generated pair
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=pcscf.test \
+	-keyout "$LAB_DIR/key.pem" -out "$LAB_DIR/cert.pem" >/dev/null 2>&1
+pns_bg $PCSCFD --config "$LAB_DIR/rx.conf" --rx-tls-cert "$LAB_DIR/cert.pem" --rx-tls-key "$LAB_DIR/key.pem"
+PID=${LAB_PIDS[-1]}
+wait_ctl "$LAB_CTL"
+state=
+for i in $(seq 50); do
+	state=$(json_get "$(ctl rx --json)" rx.peers.0.state 2>/dev/null)
+	[ "$state" = STATE_OPEN ] && break
+	sleep 0.1
+done
+check "--rx-tls-cert/--rx-tls-key: PCRF STATE_OPEN ($state)" [ "$state" = STATE_OPEN ]
+kill "$PID"
+wait "$PID" 2>/dev/null
+timeout 20 ip netns exec "$NS_P" $PCSCFD --config "$LAB_DIR/rx.conf" --rx-tls-cert /nonexistent.pem \
+	--rx-tls-key /nonexistent.pem >/dev/null 2>"$LAB_DIR/err"
+rc=$?
+check "credentials that do not load: pcscfd stops at once (exit $rc), saying why" \
+	bash -c '[ "$1" -eq 1 ] && grep -q "rx: cannot start" "$2"' _ "$rc" "$LAB_DIR/err"
+
+for bad in "rx-unreachable = maybe" "rx-pcrf = pcrf1.test" "rx-tw = 2" "rx-local = pcscf"; do
 	printf '%s\n' "$bad" >"$LAB_DIR/bad.conf"
 	pns $PCSCFD --config "$LAB_DIR/bad.conf" >/dev/null 2>&1
 	check "'$bad' refused: exit 2" [ $? -eq 2 ]
