@@ -28,16 +28,20 @@ rx-origin-host = pcscf.test
 rx-origin-realm = test
 rx-unreachable = allow
 EOF
-pns_bg $PCSCFD --config "$LAB_DIR/rx.conf"
-PID=${LAB_PIDS[-1]}
-wait_ctl "$LAB_CTL"
-state=
-for i in $(seq 50); do
-	state=$(json_get "$(ctl rx --json)" rx.peers.0.state 2>/dev/null)
-	[ "$state" = STATE_OPEN ] && break
-	sleep 0.1
-done
-check "pcscfctl rx: PCRF STATE_OPEN ($state)" [ "$state" = STATE_OPEN ]
+# start ARGS: pcscfd in the lab, PID set, STATE the PCRF's peer state once open (or after 5 s)
+start() {
+	pns_bg $PCSCFD "$@"
+	PID=${LAB_PIDS[-1]}
+	wait_ctl "$LAB_CTL"
+	STATE=
+	for i in $(seq 50); do
+		STATE=$(json_get "$(ctl rx --json)" rx.peers.0.state 2>/dev/null)
+		[ "$STATE" = STATE_OPEN ] && break
+		sleep 0.1
+	done
+}
+start --config "$LAB_DIR/rx.conf"
+check "pcscfctl rx: PCRF STATE_OPEN ($STATE)" [ "$STATE" = STATE_OPEN ]
 j=$(ctl stats --json)
 check "stats --json carries rx: enabled, policy allow, 0 sessions" \
 	[ "$(json_get "$j" rx.enabled)/$(json_get "$j" rx.unreachable)/$(json_get "$j" rx.sessions)" = "True/allow/0" ]
@@ -54,16 +58,8 @@ check "DPR when pcscfd stops" grep -q '"cmd": "DPR"' "$LAB_DIR/pcrf.log"
 # The operator's own credentials instead of the generated pair
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=pcscf.test \
 	-keyout "$LAB_DIR/key.pem" -out "$LAB_DIR/cert.pem" >/dev/null 2>&1
-pns_bg $PCSCFD --config "$LAB_DIR/rx.conf" --rx-tls-cert "$LAB_DIR/cert.pem" --rx-tls-key "$LAB_DIR/key.pem"
-PID=${LAB_PIDS[-1]}
-wait_ctl "$LAB_CTL"
-state=
-for i in $(seq 50); do
-	state=$(json_get "$(ctl rx --json)" rx.peers.0.state 2>/dev/null)
-	[ "$state" = STATE_OPEN ] && break
-	sleep 0.1
-done
-check "--rx-tls-cert/--rx-tls-key: PCRF STATE_OPEN ($state)" [ "$state" = STATE_OPEN ]
+start --config "$LAB_DIR/rx.conf" --rx-tls-cert "$LAB_DIR/cert.pem" --rx-tls-key "$LAB_DIR/key.pem"
+check "--rx-tls-cert/--rx-tls-key: PCRF STATE_OPEN ($STATE)" [ "$STATE" = STATE_OPEN ]
 kill "$PID"
 wait "$PID" 2>/dev/null
 timeout 20 ip netns exec "$NS_P" $PCSCFD --config "$LAB_DIR/rx.conf" --rx-tls-cert /nonexistent.pem \
