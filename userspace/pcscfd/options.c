@@ -206,7 +206,6 @@ static int o_debug_dumpable(struct pcscfd_config *c, const char *v)
 	return set_bool(&c->debug_dumpable, v);
 }
 
-
 /* ---- Rx (TS 29.214): the rx-* settings, kept together ---- */
 
 static int o_rx(struct pcscfd_config *c, const char *v)
