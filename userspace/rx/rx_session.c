@@ -258,11 +258,12 @@ static int submit(struct rx_slot *sl, struct rx_req *r, bool fresh, rx_done_fn c
 int rx_session_authorize(rx_handle *h, const struct rx_media_req *q, rx_done_fn cb, void *arg)
 {
 	static struct rx_req r; /* signalling thread only */
+	size_t alen = q->answer ? q->answer_len : 0;
 	struct rx_slot *sl;
 	bool fresh = !*h;
 
-	if (!running || !q->offer || !cb ||
-	    q->offer_len + (q->answer ? q->answer_len : 0) > RX_SDP_MAX)
+	if (!running || !q->offer || !cb || q->offer_len > RX_SDP_MAX ||
+	    alen > RX_SDP_MAX - q->offer_len) /* no wrap-around */
 		return -EINVAL;
 	memset(&r, 0, offsetof(struct rx_req, sdp));
 	r.op = RX_OP_AAR;
