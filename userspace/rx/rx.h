@@ -12,7 +12,8 @@
  *     reduced to a small event on freeDiameter's threads, queued, and the
  *     eventfd (rx_event_fd) wakes the signalling loop, which calls
  *     rx_dispatch(): every callback below runs there, never elsewhere.
- * Nothing on the signalling thread takes a lock or waits on the network.
+ * Nothing the SIP path calls takes a lock or waits on the network (only
+ * rx_status_render asks freeDiameter for the peer states).
  *
  * Handles. A session is a slot of a fixed table (rx_config.max_sessions)
  * with a generation: rx_handle = slot << 32 | generation, found in O(1),
