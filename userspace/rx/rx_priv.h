@@ -53,6 +53,11 @@ struct rx_evt {
 	uint32_t reason;
 };
 
+/* rx_verdict.c: an answer (or none) -> the session's fate and the UE's answer */
+enum rx_outcome { RX_OUT_OK, RX_OUT_DENIED, RX_OUT_UNREACHABLE, RX_OUT_BAD_SDP };
+enum rx_outcome rx_verdict(const struct rx_evt *e, enum rx_unreachable policy, const char *host,
+			   struct rx_result *r);
+
 /* rx_diam.c: freeDiameter itself */
 int rx_diam_start(const struct rx_config *cfg);
 void rx_diam_stop(void);

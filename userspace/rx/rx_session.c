@@ -371,44 +371,6 @@ static void count_result(const struct rx_evt *e)
 	cnt.res_other++;
 }
 
-static void deny(struct rx_result *r, uint16_t status, const char *why)
-{
-	r->verdict = RX_DENY;
-	r->sip_status = status;
-	snprintf(r->warning, sizeof(r->warning), "399 %.64s \"Rx: %s\"", cfg.origin_host, why);
-}
-
-/* TS 24.229 5.2.7.2/5.2.7.3: what the UE hears when the PCRF says no. */
-static void verdict(const struct rx_evt *e, struct rx_result *r)
-{
-	*r = (struct rx_result){.result_code = e->result_code, .exp_result = e->exp_result};
-	if (e->bad_request) {
-		cnt.bad_sdp++;
-		deny(r, 488, "SDP not usable for media authorisation");
-	} else if (e->local) {
-		cnt.unreachable++;
-		if (cfg.unreachable == RX_UNREACH_ALLOW)
-			r->verdict = RX_ALLOW_UNCHECKED;
-		else
-			deny(r, 503, "no PCRF reachable");
-	} else if (e->result_code == RX_DIAMETER_SUCCESS && !e->exp_result) {
-		cnt.aaa_ok++;
-		r->verdict = RX_ALLOW;
-	} else {
-		cnt.aaa_denied++;
-		switch (e->exp_result ? e->exp_result : e->result_code) {
-		case RX_EXP_INVALID_SERVICE_INFO:
-		case RX_EXP_FILTER_RESTRICTIONS:
-		case RX_EXP_SERVICE_NOT_AUTHORIZED:
-		case RX_DIAMETER_AUTH_REJECTED:
-			deny(r, 488, "PCRF refused the media");
-			break;
-		default:
-			deny(r, 503, "PCRF could not authorise the session");
-		}
-	}
-}
-
 static void on_answer(const struct rx_evt *e)
 {
 	struct rx_slot *sl = slot_of((uint64_t)e->slot << 32 | e->gen);
@@ -419,7 +381,20 @@ static void on_answer(const struct rx_evt *e)
 		cnt.stale++; /* ended or superseded meanwhile */
 		return;
 	}
-	verdict(e, &r);
+	switch (rx_verdict(e, cfg.unreachable, cfg.origin_host, &r)) {
+	case RX_OUT_OK:
+		cnt.aaa_ok++;
+		break;
+	case RX_OUT_DENIED:
+		cnt.aaa_denied++;
+		break;
+	case RX_OUT_UNREACHABLE:
+		cnt.unreachable++;
+		break;
+	case RX_OUT_BAD_SDP:
+		cnt.bad_sdp++;
+		break;
+	}
 	if (r.verdict == RX_ALLOW) {
 		sl->authorised = true;
 		sl->peer = e->peer;
