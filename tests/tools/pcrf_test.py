@@ -83,7 +83,8 @@ class Pcrf:
         self.muted = False
         self.lock = threading.Lock()
         self.log = open(a.log, "a", buffering=1) if a.log else None
-        self.sessions = {}  # sid -> (conn, af origin host)
+        self.sessions = {}  # live sid -> (conn, af origin host)
+        self.known = {}  # every sid ever authorised, for RAR/ASR after the AF ended it
         self.hbh = 1
         self.aar_n = 0
 
@@ -151,11 +152,11 @@ class Pcrf:
             body += avp(297, avp(266, V3GPP) + avp(298, 5063))
         else:
             body += avp(268, 2001)
-            self.sessions[sid] = (conn, find(avps, 264))
+            self.sessions[sid] = self.known[sid] = (conn, find(avps, 264))
         self.answer(conn, hdr, body)
 
     def request(self, sid, code, extra):
-        ent = self.sessions.get(sid)
+        ent = self.known.get(sid)
         if not ent:
             print("pcrf_test: no session " + sid, file=sys.stderr)
             return
