@@ -18,6 +18,7 @@ work=$(mktemp -d /tmp/pcscf-rx-bench.XXXXXX)
 PCRF=
 cleanup() {
 	[ -n "$PCRF" ] && kill "$PCRF" 2>/dev/null && wait "$PCRF" 2>/dev/null
+	ip netns pids "$NS_C" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$NS_P" 2>/dev/null
 	ip netns del "$NS_C" 2>/dev/null
 	rm -rf "$work"

@@ -22,6 +22,9 @@ cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	# what is left in our namespaces is ours (started inside them by this test)
+	ip netns pids "$NS_P" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns pids "$NS_C" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$NS_P" 2>/dev/null
 	ip netns del "$NS_C" 2>/dev/null
 	rm -rf "$work"
@@ -47,7 +50,7 @@ cn ip addr add 10.99.0.3/24 dev rxc0
 pn ip link set rxp0 up
 cn ip link set rxc0 up
 
-cn tshark -q -i rxc0 -f 'tcp port 3868' -w "$work/rx.pcap" >"$work/tshark.out" 2>&1 &
+ip netns exec "$NS_C" tshark -q -i rxc0 -f 'tcp port 3868' -w "$work/rx.pcap" >"$work/tshark.out" 2>&1 &
 TSHARK=$!
 PIDS+=($TSHARK)
 for i in $(seq 50); do grep -q Capturing "$work/tshark.out" 2>/dev/null && break; sleep 0.1; done
@@ -55,7 +58,8 @@ for i in $(seq 50); do grep -q Capturing "$work/tshark.out" 2>/dev/null && break
 pcrf() { # name addr extra...
 	local n=$1 a=$2
 	shift 2
-	cn python3 tests/tools/pcrf_test.py --listen "$a:3868" --origin-host "$n.test" \
+	# not through cn(): $! must be the PCRF itself, not a subshell
+	ip netns exec "$NS_C" python3 tests/tools/pcrf_test.py --listen "$a:3868" --origin-host "$n.test" \
 		--log "$work/$n.log" --ctl "$work/$n.ctl" "$@" >"$work/$n.out" 2>&1 &
 	PIDS+=($!)
 }
