@@ -26,14 +26,14 @@ CFLAGS	?= -O2 -g
 # libxml2 parses reg-event bodies (RFC 3680 reginfo, userspace/sip/reginfo.c).
 XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) -pthread $(XML_CFLAGS)
-LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lsodium -lcrypto -lxml2 -lresolv -lelf -lz -lpthread
+LDLIBS	:= -lxdp -lbpf -losipparser2 -losip2 -lfdcore -lfdproto -lsodium -lcrypto -lxml2 -lresolv -lelf -lz -lpthread
 
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-MODULES	:= common xdp esp sip aka reg proxy
+MODULES	:= common xdp esp sip aka reg proxy rx
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard userspace/$(m)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB	:= $(BUILD)/libpcscf.a
@@ -112,7 +112,7 @@ fuzzers:
 		$(BUILD)/fuzz/libpcscf.a $(LDLIBS); done
 
 # ThreadSanitizer: the library and the tests that run threads against each other.
-TSAN_TESTS := test_sa_slots
+TSAN_TESTS := test_sa_slots test_rx_queue
 tsan:
 	$(MAKE) BUILD=$(BUILD)/tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread \
 		$(TSAN_TESTS:%=$(BUILD)/tsan/tests/%)

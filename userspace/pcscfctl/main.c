@@ -34,6 +34,8 @@ static void usage(FILE *f)
 		   "                      (temporary, new, old), algorithms, expiry, traffic;\n"
 		   "                      without pcscfd: the inbound SAs of the pinned map\n"
 		   "  reg list [--json]   registrations: IMPI, UE, expiry, SA sets, IMPU\n"
+		   "  rx [--json]         Rx: PCRF peer states, sessions, AAR/AAA counters\n"
+		   "                      by Result-Code and Experimental-Result\n"
 		   "  ping                is pcscfd answering\n");
 }
 
@@ -210,7 +212,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(cmd, "stats") && strcmp(cmd, "ping") && strcmp(cmd, "sa list") &&
-	    strcmp(cmd, "reg list")) {
+	    strcmp(cmd, "reg list") && strcmp(cmd, "rx")) {
 		fprintf(stderr, "pcscfctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;

@@ -27,6 +27,7 @@
 #include "xdp/xdp_maps.h"
 #include "xdp/xdp_stats.h"
 #include "proxy/proxy.h"
+#include "rx/rx.h"
 #include "pcscfd/ctl_server.h"
 #include "pcscfd/options.h"
 #include "pcscfd/worker.h"
@@ -82,7 +83,17 @@ static int ctl_handle(void *ctx, const char *cmd, struct ctl_cursor *cur, char *
 		outbuf_init(&o, buf, cap);
 		stats_render(&o, &xs, ws, d->nworkers, json);
 		proxy_stats_render(&d->proxy, &o, json);
+		outbuf_printf(&o, json ? "," : "");
+		rx_status_render(&o, json);
 		stats_render_end(&o, json);
+		return outbuf_result(&o);
+	}
+	if (!strcmp(cmd, "rx") || !strcmp(cmd, "rx --json")) {
+		cur->done = true;
+		outbuf_init(&o, buf, cap);
+		outbuf_printf(&o, json ? "{" : "");
+		rx_status_render(&o, json);
+		outbuf_printf(&o, json ? "}\n" : "");
 		return outbuf_result(&o);
 	}
 	if (!strcmp(cmd, "ping")) {
@@ -189,6 +200,7 @@ static void teardown(struct pcscfd *d)
 	atomic_store(&d->stop, true);
 	for (int i = 0; i < d->nworkers; i++)
 		worker_join(&d->workers[i], d->bpf.xsks_fd);
+	rx_fini(); /* STR for live sessions, DPR to the PCRFs */
 	if (d->proxy_up)
 		proxy_fini(&d->proxy);
 	for (int i = 0; d->rings && i < d->nworkers; i++)
@@ -200,7 +212,7 @@ static void teardown(struct pcscfd *d)
 	pcscf_xdp_release(&d->bpf);
 }
 
-enum { FD_SIG, FD_CORE, FD_FIXED };
+enum { FD_SIG, FD_CORE, FD_RX, FD_FIXED }; /* FD_RX is -1 (ignored) with Rx off */
 
 /*
  * Work per loop pass is bounded for every source, so a flood on one cannot
@@ -240,6 +252,7 @@ static void run(struct pcscfd *d, int sfd)
 
 	pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[FD_CORE] = (struct pollfd){ .fd = d->proxy.core_fd, .events = POLLIN };
+	pfd[FD_RX] = (struct pollfd){ .fd = rx_event_fd(), .events = POLLIN };
 	for (int i = 0; i < nue; i++)
 		pfd[FD_FIXED + i] = (struct pollfd){ .fd = d->proxy.ue_fd[i], .events = POLLIN };
 	for (int i = 0; i < d->nworkers; i++)
@@ -268,6 +281,8 @@ static void run(struct pcscfd *d, int sfd)
 					   pfd[FD_FIXED + nue + i].revents);
 		if (pfd[FD_CORE].revents)
 			proxy_from_core(&d->proxy);
+		if (pfd[FD_RX].revents)
+			busy |= rx_dispatch(); /* Rx callbacks run here, on this thread */
 		for (int i = 0; i < nue; i++)
 			if (pfd[FD_FIXED + i].revents)
 				proxy_from_kernel_sip(&d->proxy, d->proxy.ue_fd[i]);
@@ -353,6 +368,13 @@ int main(int argc, char **argv)
 	err = setup_proxy(&d, nq);
 	if (err)
 		goto out;
+	if (d.cfg.rx.enabled) {
+		err = rx_init(&d.cfg.rx);
+		if (err) {
+			pr_err("rx: cannot start the Diameter client: %s", strerror(-err));
+			goto out;
+		}
+	}
 	d.rings = calloc(nq, sizeof(*d.rings));
 	if (!d.rings) {
 		err = -ENOMEM;

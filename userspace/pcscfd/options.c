@@ -265,6 +265,147 @@ static int o_visited_network(struct pcscfd_config *c, const char *v)
 	return 0;
 }
 
+/* ---- Rx (TS 29.214): the rx-* settings, kept together ---- */
+
+static int o_rx(struct pcscfd_config *c, const char *v)
+{
+	return set_bool(&c->rx.enabled, v);
+}
+
+/* "HOST,IP[,PORT]": the PCRF's Diameter identity and where to reach it */
+static int o_rx_pcrf(struct pcscfd_config *c, const char *v)
+{
+	struct rx_peer_cfg *p = &c->rx.peers[c->rx.npeers];
+	const char *a = strchr(v, ','), *b = a ? strchr(a + 1, ',') : NULL;
+	struct pcscf_addr ip;
+	char addr[64];
+	size_t al = b ? (size_t)(b - a - 1) : a ? strlen(a + 1) : 0;
+
+	if (c->rx.npeers >= RX_MAX_PEERS)
+		return -E2BIG;
+	if (!a || a == v || (size_t)(a - v) >= sizeof(p->host) || !al || al >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, a + 1, al);
+	addr[al] = '\0';
+	if (addr_parse(addr, &ip) || (b && port_parse(b + 1, &p->port)))
+		return -EINVAL;
+	if (!b)
+		p->port = RX_DEF_PORT;
+	memcpy(p->host, v, a - v);
+	p->host[a - v] = '\0';
+	strcpy(p->addr, addr);
+	c->rx.npeers++;
+	return 0;
+}
+
+static int o_rx_realm(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->rx.dest_realm, sizeof(c->rx.dest_realm), v);
+}
+
+static int o_rx_origin_host(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->rx.origin_host, sizeof(c->rx.origin_host), v);
+}
+
+static int o_rx_origin_realm(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->rx.origin_realm, sizeof(c->rx.origin_realm), v);
+}
+
+static int o_rx_local(struct pcscfd_config *c, const char *v)
+{
+	struct pcscf_addr a;
+
+	return addr_parse(v, &a) ? -EINVAL : set_str(c->rx.local_addr, sizeof(c->rx.local_addr), v);
+}
+
+static int o_rx_unreachable(struct pcscfd_config *c, const char *v)
+{
+	if (!strcmp(v, "reject"))
+		c->rx.unreachable = RX_UNREACH_REJECT;
+	else if (!strcmp(v, "allow"))
+		c->rx.unreachable = RX_UNREACH_ALLOW;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int o_rx_tw(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->rx.tw_s, v, 6, 3600); /* RFC 3539: Tw at least 6 s */
+}
+
+static int o_rx_tc(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->rx.tc_s, v, 1, 3600);
+}
+
+static int o_rx_timeout(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->rx.timeout_ms, v, 100, 60000);
+}
+
+static int o_rx_sessions(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->rx.max_sessions, v, 1, 1000000);
+}
+
+static int o_rx_app_id(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->rx.af_app_id, sizeof(c->rx.af_app_id), v);
+}
+
+static int o_rx_tls_cert(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->rx.tls_cert, sizeof(c->rx.tls_cert), v);
+}
+
+static int o_rx_tls_key(struct pcscfd_config *c, const char *v)
+{
+	return set_str(c->rx.tls_key, sizeof(c->rx.tls_key), v);
+}
+
+#define RX_OPTION_DEFS                                                                             \
+	{ "rx", "", "ask the PCRF to authorise media over Rx (default off)", o_rx, true },          \
+	{ "rx-pcrf", "HOST,IP[,PORT]", "a PCRF, in order of preference (repeatable, up to 4; "    \
+				      "port 3868)", o_rx_pcrf },                                  \
+	{ "rx-realm", "REALM", "the PCRFs' Destination-Realm", o_rx_realm },                      \
+	{ "rx-origin-host", "FQDN", "our Diameter identity (Origin-Host)", o_rx_origin_host },     \
+	{ "rx-origin-realm", "REALM", "our Origin-Realm", o_rx_origin_realm },                    \
+	{ "rx-local", "IP", "our Host-IP-Address in CER, not loopback (default the first --addr)", \
+	  o_rx_local },                                                                            \
+	{ "rx-unreachable", "POLICY", "no PCRF answers: reject (503, default) or allow",          \
+	  o_rx_unreachable },                                                                      \
+	{ "rx-tw", "SECONDS", "watchdog interval Tw (default 6, at least 6)", o_rx_tw },          \
+	{ "rx-tc", "SECONDS", "reconnection interval Tc (default 5)", o_rx_tc },                  \
+	{ "rx-timeout", "MS", "answer timeout of an AAR (default 2000)", o_rx_timeout },          \
+	{ "rx-max-sessions", "N", "Rx sessions held (default 4096)", o_rx_sessions },             \
+	{ "rx-app-id", "TEXT", "AF-Application-Identifier (default 'IMS Services')", o_rx_app_id }, \
+	{ "rx-tls-cert", "PEM", "certificate freeDiameter loads (default: a generated one)",       \
+	  o_rx_tls_cert },                                                                         \
+	{ "rx-tls-key", "PEM", "its private key", o_rx_tls_key }
+
+static int rx_options_check(struct pcscfd_config *c)
+{
+	struct rx_config *r = &c->rx;
+
+	if (!r->enabled)
+		return 0;
+	if (!r->npeers || !r->dest_realm[0] || !r->origin_host[0] || !r->origin_realm[0]) {
+		fprintf(stderr, "pcscfd: --rx needs --rx-pcrf, --rx-realm, --rx-origin-host and "
+				"--rx-origin-realm\n");
+		return -EINVAL;
+	}
+	if (!r->tls_cert[0] != !r->tls_key[0]) {
+		fprintf(stderr, "pcscfd: --rx-tls-cert and --rx-tls-key go together\n");
+		return -EINVAL;
+	}
+	if (!r->local_addr[0])
+		addr_str(&c->addrs[0], r->local_addr, sizeof(r->local_addr));
+	return 0;
+}
+
 static int o_config(struct pcscfd_config *c, const char *v);
 
 static const struct option_def defs[] = {
@@ -319,6 +460,7 @@ static const struct option_def defs[] = {
 	  o_icid_node },
 	{ "debug-dumpable", "", "debugging only: allow core dumps and ptrace (they hold keys)",
 	  o_debug_dumpable, true },
+	RX_OPTION_DEFS,
 };
 #define NDEFS (int)(sizeof(defs) / sizeof(defs[0]))
 
@@ -344,6 +486,7 @@ void options_defaults(struct pcscfd_config *c)
 	strcpy(c->pin_dir, PCSCFD_DEF_PIN_DIR);
 	strcpy(c->ctl_path, PCSCFD_DEF_CTL);
 	strcpy(c->alg_prefs, PCSCFD_DEF_ALGS);
+	rx_config_defaults(&c->rx);
 }
 
 static const struct option_def *find_def(const char *name)
@@ -490,5 +633,5 @@ int options_parse(struct pcscfd_config *c, int argc, char **argv)
 			"--port-pc-pool %u-%u)\n", c->sip_port, c->port_ps, c->pc_lo, c->pc_hi);
 		return -EINVAL;
 	}
-	return 0;
+	return rx_options_check(c);
 }

@@ -14,6 +14,7 @@
 #include "pcscf_maps.h"
 #include "common/log.h"
 #include "xdp/xdp_loader.h"
+#include "rx/rx.h"
 
 #define PCSCFD_DEF_PIN_DIR "/sys/fs/bpf/pcscf"
 #define PCSCFD_DEF_CTL	   "/run/pcscf/ctl.sock"
@@ -66,6 +67,7 @@ struct pcscfd_config {
 	char visited_network[128]; /* P-Visited-Network-ID: token or quoted string; "" none */
 	char orig_ioi[64];	   /* orig-ioi of P-Charging-Vector; "" none */
 	char icid_node[48];	   /* node part of icid-value; "" our first address */
+	struct rx_config rx; /* Rx to the PCRF (--rx and the rx-* settings) */
 };
 
 void options_defaults(struct pcscfd_config *c);
