@@ -122,7 +122,7 @@ tsan:
 FUZZ_SECONDS ?= 60
 fuzz: fuzzers
 	@set -e; fail=0; for f in $(BUILD)/fuzz/bin/fuzz_*; do n=$$(basename $$f); \
-		FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_ARTIFACTS=$(BUILD)/fuzz/artifacts \
+		FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=0 FUZZ_ARTIFACTS=$(BUILD)/fuzz/artifacts \
 		bash tests/fuzz/run_one.sh $$f tests/fuzz/corpus/$${n#fuzz_} || fail=1; done; \
 		exit $$fail
 

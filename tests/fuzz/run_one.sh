@@ -18,7 +18,9 @@ else
 	exit 1
 fi
 cp -r "$seeds"/. "$work/" 2>/dev/null
+# A fixed seed by default (FUZZ_SEED; 0 draws one) keeps a test run reproducible.
 if "$bin" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 -print_final_stats=1 \
+	-seed="${FUZZ_SEED:-1}" \
 	-artifact_prefix="$work/" "$work" >"$work/fuzz.log" 2>&1; then
 	runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/fuzz.log" | grep -o '[0-9]*$')
 	echo "ok - $name fuzzed ${FUZZ_SECONDS:-20}s without a crash (${runs:-?} executions)"

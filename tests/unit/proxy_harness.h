@@ -806,11 +806,12 @@ static inline void ph_auth(char *out, size_t cap, const char *impi, const char *
  * keys, protected REGISTER through the temporary set, 200 with `expires`.
  * 0 when the UE got its 200 through the new set; -EPROTO and a note in why.
  */
-static inline int ph_register_ue(struct ph *h, const char *impi, const char *ue, int expires,
-				 char *why, size_t wcap)
+static inline int ph_register_ue_ok(struct ph *h, const char *impi, const char *ue, int expires,
+				    const char *ok_hdrs, char *why, size_t wcap)
 {
 	char msg[4096], auth[1024], server[1024], ok[512];
 	const struct ph_out *o;
+	const char *ss;
 	struct ph_reg r = {.impi = impi, .ue = ue, .cseq = 1, .expires = expires};
 
 	snprintf(why, wcap, "ok");
@@ -821,11 +822,12 @@ static inline int ph_register_ue(struct ph *h, const char *impi, const char *ue,
 	}
 	ph_core_answer(h, "401 Unauthorized", PH_WWW_AKA);
 	o = ph_get(h, PH_UE_PLAIN, 0);
-	if (ph_status(o ? o->text : NULL) != 401 || !ph_hdr(o->text, "Security-Server", 0)) {
+	ss = ph_status(o ? o->text : NULL) == 401 ? ph_hdr(o->text, "Security-Server", 0) : NULL;
+	if (!ss) {
 		snprintf(why, wcap, "no 401 with Security-Server to the UE");
 		return -EPROTO;
 	}
-	snprintf(server, sizeof(server), "%s", ph_hdr(o->text, "Security-Server", 0));
+	snprintf(server, sizeof(server), "%s", ss);
 	ph_auth(auth, sizeof(auth), impi, NULL);
 	r.cseq = 2;
 	r.port = 5062;
@@ -836,11 +838,15 @@ static inline int ph_register_ue(struct ph *h, const char *impi, const char *ue,
 		snprintf(why, wcap, "protected REGISTER not forwarded");
 		return -EPROTO;
 	}
-	snprintf(ok, sizeof(ok),
-		 "Contact: <sip:%s:5064>;expires=%d\r\n"
-		 "P-Associated-URI: <sip:%s>\r\n"
-		 "Service-Route: <sip:orig@scscf.ims.example;lr>\r\n",
-		 ue, expires, impi);
+	if (ok_hdrs)
+		snprintf(ok, sizeof(ok), "Contact: <sip:%s:5064>;expires=%d\r\n%s", ue, expires,
+			 ok_hdrs);
+	else
+		snprintf(ok, sizeof(ok),
+			 "Contact: <sip:%s:5064>;expires=%d\r\n"
+			 "P-Associated-URI: <sip:%s>\r\n"
+			 "Service-Route: <sip:orig@scscf.ims.example;lr>\r\n",
+			 ue, expires, impi);
 	ph_core_answer(h, "200 OK", ok);
 	o = ph_get(h, PH_UE_PROT, 0);
 	if (ph_status(o ? o->text : NULL) != 200) {
@@ -848,6 +854,13 @@ static inline int ph_register_ue(struct ph *h, const char *impi, const char *ue,
 		return -EPROTO;
 	}
 	return 0;
+}
+
+/* ph_register_ue with the default 200 (P-Associated-URI impi, one Service-Route). */
+static inline int ph_register_ue(struct ph *h, const char *impi, const char *ue, int expires,
+				 char *why, size_t wcap)
+{
+	return ph_register_ue_ok(h, impi, ue, expires, NULL, why, wcap);
 }
 
 #endif /* TESTS_PROXY_HARNESS_H */

@@ -179,6 +179,72 @@ static void expiry(void)
 	ph_fini(&h);
 }
 
+/*
+ * The core's P-Associated-URI and Service-Route become our SUBSCRIBE's
+ * Request-URI, To and Route: entries that are no URI are left out and
+ * counted, and what we send always parses (a fuzzer found a SUBSCRIBE to
+ * "te\x94\xcf+15550001" taken from a 200's P-Associated-URI).
+ */
+struct urow {
+	const char *what;
+	const char *ok_hdrs; /* the 200's headers after Contact */
+	const char *ruri;    /* the SUBSCRIBE's Request-URI; NULL: no SUBSCRIBE */
+	const char *route;   /* its Route; NULL: none */
+	uint64_t left_out;
+};
+
+static const struct urow urows[] = {
+	{"binary bytes in the only IMPU: no SUBSCRIBE, counted",
+	 "P-Associated-URI: <te\x94\xcf+15550001>\r\n", NULL, NULL, 1},
+	{"binary first IMPU, good second: the second is the default",
+	 "P-Associated-URI: <sip:te\x94\xcf@x>, <sip:" ALICE ">\r\n", "sip:" ALICE, NULL, 1},
+	{"no scheme, then a tel URI: tel is the default",
+	 "P-Associated-URI: <alice>, <tel:+15550001>\r\n", "tel:+15550001", NULL, 1},
+	{"sip URI without host left out", "P-Associated-URI: <sip:>, <sip:" ALICE ">\r\n",
+	 "sip:" ALICE, NULL, 1},
+	{"a Service-Route entry with a control byte left out, the other kept",
+	 "P-Associated-URI: <sip:" ALICE ">\r\n"
+	 "Service-Route: <sip:a\x01@scscf;lr>, <sip:orig@scscf.ims.example;lr>\r\n",
+	 "sip:" ALICE, "<sip:orig@scscf.ims.example;lr>", 1},
+	{"display names and params are fine",
+	 "P-Associated-URI: \"Alice\" <sip:" ALICE ">;x=1\r\n", "sip:" ALICE, NULL, 0},
+};
+
+static void core_uris(void)
+{
+	for (size_t i = 0; i < sizeof(urows) / sizeof(urows[0]); i++) {
+		const struct urow *u = &urows[i];
+		static struct ph h;
+		char why[256], want[256];
+		const struct ph_out *o;
+		osip_message_t *m = NULL;
+		int parses = 1;
+
+		if (ph_init(&h) ||
+		    ph_register_ue_ok(&h, ALICE, UE, 600, u->ok_hdrs, why, sizeof(why))) {
+			TAP_CHECK(0, "%s: registration (%s)", u->what, why);
+			ph_fini(&h);
+			continue;
+		}
+		o = ph_get(&h, PH_CORE, 0);
+		if (o) {
+			parses = !sipm_parse(&m, o->text, o->len);
+			osip_message_free(m);
+		}
+		snprintf(want, sizeof(want), "SUBSCRIBE %s SIP/2.0\r\n", u->ruri ? u->ruri : "");
+		TAP_CHECK(u->ruri ? o && !strncmp(o->text, want, strlen(want)) && parses : !o,
+			  "%s: %s", u->what, u->ruri ? "SUBSCRIBE to the first usable IMPU, parses"
+						 : "nothing sent to the core");
+		TAP_CHECK(!u->route || (o && has(o->text, "Route", u->route) &&
+					!strstr(ph_hdr(o->text, "Route", 0), "a\x01")),
+			  "%s: Route as expected", u->what);
+		TAP_CHECK(h.p.stats.bad_core_uri == u->left_out, "%s: %llu left out (want %llu)",
+			  u->what, (unsigned long long)h.p.stats.bad_core_uri,
+			  (unsigned long long)u->left_out);
+		ph_fini(&h);
+	}
+}
+
 static void notifies(void)
 {
 	for (size_t i = 0; i < sizeof(nrows) / sizeof(nrows[0]); i++) {
@@ -241,5 +307,6 @@ int main(void)
 	subscription();
 	expiry();
 	notifies();
+	core_uris();
 	return tap_done();
 }

@@ -161,6 +161,31 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
 	proxy_send_ue(p, &r, msg);
 }
 
+/*
+ * The entries of a core-supplied list that are usable URIs, into out[]; the
+ * rest are counted and left out (one log line per 200), so that no identity
+ * or route we later write from them is one that no SIP stack parses.
+ */
+static int keep_usable_uris(struct proxy *p, const struct txn *t, const char *name,
+			    char (*list)[REG_URI_MAX], int n, const char **out)
+{
+	int kept = 0;
+	bool logged = false;
+
+	for (int i = 0; i < n; i++) {
+		if (sipm_name_addr_ok(list[i])) {
+			out[kept++] = list[i];
+			continue;
+		}
+		p->stats.bad_core_uri++;
+		if (!logged)
+			pr_warn_rl("200 for %s (Call-ID %s): %s entry %d is no usable URI: left out",
+				   t->impi, t->call_id, name, i + 1);
+		logged = true;
+	}
+	return kept;
+}
+
 static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 {
 	char impus[REG_MAX_IMPUS][REG_URI_MAX], routes[REG_MAX_ROUTES][REG_URI_MAX];
@@ -193,10 +218,8 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 	}
 	ni = sipm_collect(msg, "P-Associated-URI", &impus[0][0], REG_URI_MAX, REG_MAX_IMPUS);
 	nr = sipm_collect(msg, "Service-Route", &routes[0][0], REG_URI_MAX, REG_MAX_ROUTES);
-	for (int i = 0; i < ni; i++)
-		impu_p[i] = impus[i];
-	for (int i = 0; i < nr; i++)
-		route_p[i] = routes[i];
+	ni = keep_usable_uris(p, t, "P-Associated-URI", impus, ni, impu_p);
+	nr = keep_usable_uris(p, t, "Service-Route", routes, nr, route_p);
 	/*
 	 * Only a 200 to the REGISTER that came through the temporary set may
 	 * promote it; a refresh through an established set while a challenge is

@@ -189,7 +189,7 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 #define PROXY_STATS(X)                                                                             \
 	X(from_ue) X(from_core) X(to_ue) X(to_core) X(parse_errors) X(rejected_494)                \
 	X(unprotected_request)                \
-	X(verify_mismatch) X(no_keys_401) X(bad_expires_200) X(busy_503) X(wrong_sa) X(unroutable) X(retransmissions)      \
+	X(verify_mismatch) X(no_keys_401) X(bad_expires_200) X(bad_core_uri) X(busy_503) X(wrong_sa) X(unroutable) X(retransmissions)      \
 	X(send_errors) X(fragmented) X(truncated) X(tcp_refused_full) X(tcp_refused_source)       \
 	X(tcp_refused_rate) X(tcp_keepalives) X(ctl_dropped) X(core_foreign) X(term_requests)     \
 	X(term_responses) X(term_not_found) X(term_unavailable) X(term_bad_token)                \

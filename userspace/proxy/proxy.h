@@ -63,6 +63,7 @@ struct proxy_stats {
 	uint64_t verify_mismatch; /* Security-Verify / Security-Client downgrade check failed */
 	uint64_t no_keys_401;	  /* 401 from the core without usable ck/ik: 500 to the UE */
 	uint64_t bad_expires_200; /* 200 to REGISTER without a usable expiry: state kept */
+	uint64_t bad_core_uri;	  /* P-Associated-URI / Service-Route entry that is no URI: left out */
 	uint64_t busy_503;	  /* a 401 we could not act on for lack of ports, slots, SPIs: 503 */
 	uint64_t wrong_sa;	  /* protected message on an SA that cannot carry it */
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */

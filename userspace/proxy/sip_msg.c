@@ -337,6 +337,35 @@ int sipm_collect(osip_message_t *m, const char *name, char *out, size_t len, int
 	return n;
 }
 
+bool sipm_name_addr_ok(const char *entry)
+{
+	const char *lt = strchr(entry, '<'), *u = lt ? lt + 1 : entry;
+	size_t ulen = lt ? strcspn(u, ">") : strcspn(u, "; \t");
+	osip_from_t *na = NULL;
+	const char *scheme;
+	bool ok;
+
+	if (!ulen || (lt && u[ulen] != '>'))
+		return false;
+	for (const unsigned char *c = (const unsigned char *)entry; *c; c++)
+		if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+			return false;
+	for (size_t i = 0; i < ulen; i++)
+		if (u[i] < 0x21 || u[i] > 0x7e)
+			return false;
+	if (osip_from_init(&na) || osip_from_parse(na, entry) || !na->url) {
+		osip_from_free(na);
+		return false;
+	}
+	scheme = na->url->scheme;
+	ok = scheme && (!osip_strcasecmp(scheme, "sip") || !osip_strcasecmp(scheme, "sips") ||
+			!osip_strcasecmp(scheme, "tel"));
+	if (ok && osip_strcasecmp(scheme, "tel"))
+		ok = na->url->host && na->url->host[0];
+	osip_from_free(na);
+	return ok;
+}
+
 int sipm_impi(osip_message_t *m, char *out, size_t cap)
 {
 	const char *auth = sipm_header(m, "Authorization", 0);

@@ -53,6 +53,14 @@ void sipm_keep_dialog_only(osip_message_t *m);
 int sipm_sec_list(osip_message_t *m, const char *name, struct sec_list *l, const char **err);
 /* Splits every header `name` on commas (outside <> and quotes) into out[][len]. */
 int sipm_collect(osip_message_t *m, const char *name, char *out, size_t len, int max);
+/*
+ * Whether one collected entry is a name-addr or addr-spec whose URI is a sip:,
+ * sips: or tel: URI of visible ASCII that libosip2 parses. The core's lists
+ * (P-Associated-URI, Service-Route) become our Request-URIs, Route headers and
+ * asserted identities: an entry that is not one would make us send what no
+ * SIP stack parses.
+ */
+bool sipm_name_addr_ok(const char *entry);
 
 /* The IMPI: Authorization username, else the To URI's user@host (TS 33.203 / 24.229). */
 int sipm_impi(osip_message_t *m, char *out, size_t cap);
