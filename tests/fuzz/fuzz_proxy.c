@@ -394,14 +394,24 @@ static void replay_same(uint32_t slot, uint32_t gen, const char *text, size_t tl
 	static char first[PH_TEXT_MAX], again[PH_TEXT_MAX];
 	const struct ph_out *o = ph_get(&h, PH_CORE, 0);
 	const struct reg_sa_set *set;
+	osip_message_t *m = NULL;
 	const char *b;
+	bool named;
 
 	if (!o || ph_count(&h, PH_CORE) != 1 || !strncmp(o->text, "SIP/2.0 ", 8) ||
 	    !strncmp(o->text, "REGISTER ", 9))
 		return;
-	/* only what names its transaction (RFC 3261 17.2.3: a branch with the magic cookie) */
-	b = ph_param(ph_hdr(o->text, "Via", 1), "branch");
-	if (!b || strncmp(b, "z9hG4bK", 7))
+	/*
+	 * Only what names its transaction (RFC 3261 17.2.3: a branch with the
+	 * magic cookie) as the SIP parser reads the UE's top Via: a Via that
+	 * merely contains "branch=" as text (say in a malformed parameter) does not.
+	 */
+	if (sipm_parse(&m, text, tl))
+		return;
+	b = sipm_top_branch(m);
+	named = b && !strncmp(b, "z9hG4bK", 7);
+	osip_message_free(m);
+	if (!named)
 		return;
 	memcpy(again, text, tl);
 	snprintf(first, sizeof(first), "%s", o->text);
