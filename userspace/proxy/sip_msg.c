@@ -100,10 +100,31 @@ static int keep_raw(osip_message_t *m, osip_list_t *list, void (*free_fn)(void *
 	return 0;
 }
 
+/*
+ * The start line ends at the first CR or LF and is "SIP/2.0 ..." or
+ * "... SIP/2.0". libosip2 looks further for the version, so that a
+ * Request-URI holding CRLFs would parse and be printed back, ending the
+ * header section for whoever reads our copy next.
+ */
+static bool start_line_ok(const char *buf, size_t len)
+{
+	const char *nl = buf;
+	size_t n;
+
+	while (nl < buf + len && *nl != '\r' && *nl != '\n')
+		nl++;
+	n = nl - buf;
+	if (n >= 8 && !strncasecmp(buf, "SIP/2.0 ", 8))
+		return true;
+	return n > 8 && !strncasecmp(nl - 8, " SIP/2.0", 8);
+}
+
 int sipm_parse(osip_message_t **out, const char *buf, size_t len)
 {
 	osip_message_t *m;
 
+	if (!start_line_ok(buf, len))
+		return -EBADMSG;
 	if (osip_message_init(&m))
 		return -ENOMEM;
 	if (osip_message_parse(m, buf, len) ||
