@@ -12,6 +12,8 @@ works for IPv4 but not IPv6 (no route via the TUN). IPv4 needs rp_filter 0 on
 the TUN (TcpExtIPReversePathFilter counts the SYN otherwise). The TUN also
 carries the kernel's own IPv6 router solicitations: the reader skips non-TCP.
 """
+import fcntl, os, socket, struct, sys, select, time
+from scapy.layers.inet import IP, TCP
 from scapy.layers.inet6 import IPv6
 mode = sys.argv[1]  # mark | bind
 fd = os.open("/dev/net/tun", os.O_RDWR)
