@@ -553,6 +553,8 @@ class UE:
                         f.write(f"{spi} {src} {dst} {alg} {ealg} {(crypt[1] or b'').hex()} "
                                 f"{auth[1].hex()}\n")
             sys.stdout.flush()
+            if a.tcp_esp == "keys":
+                return status  # the benchmark bridges with its own tool
             return tcp_bridge.run(self, spi_ps, spi_pc, port_ps, port_pc, crypt, auth)
         if " 200 " in status and a.originate:
             return self.originate(sa_out, sa_in, port_ps, resp, server)
@@ -648,8 +650,9 @@ def main():
     p.add_argument("--keys-out", metavar="FILE", help="write both SAs for tshark")
     p.add_argument("--await-request", type=int, metavar="N",
                    help="after the 200, wait for a request from the core with an N-byte body")
-    p.add_argument("--tcp-esp", action="store_true",
-                   help="after the 200, SIP over TCP inside ESP through a TUN (tcp_bridge.py)")
+    p.add_argument("--tcp-esp", nargs="?", const="run", metavar="keys",
+                   help="after the 200, SIP over TCP inside ESP through a TUN (tcp_bridge.py); "
+                   "'keys': only write the four SAs to --keys-out")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

@@ -96,6 +96,13 @@ static void table_cases(void)
 			  gen == 10 && t.count == 3,
 		  "an id re-added (a reused set) leaves its old key");
 	TAP_CHECK(tcp_sel_add(&t, 16, &k, 1) == -EINVAL, "an id out of range: -EINVAL");
+	/* The "this UE spoke TCP" flag: on an entry, gone with a re-add, never on an absent id. */
+	tcp_sel_mark(&t, 1);
+	tcp_sel_mark(&t, 5);
+	TAP_CHECK(tcp_sel_marked(&t, 1) && !tcp_sel_marked(&t, 2) && !tcp_sel_marked(&t, 5),
+		  "mark: set on a present id only");
+	tcp_sel_add(&t, 1, &k2, 11);
+	TAP_CHECK(!tcp_sel_marked(&t, 1), "mark: cleared when the id is added again (a new set)");
 	tcp_sel_fini(&t);
 }
 
@@ -116,7 +123,7 @@ static void scale_case(void)
 	for (uint32_t b = 0; b <= t.mask; b++) {
 		uint32_t n = 0;
 
-		for (uint32_t id = t.bucket[b]; id != TCP_SEL_NONE; id = t.ent[id].next)
+		for (uint32_t l = t.bucket[b]; l; l = t.ent[l - 1].next)
 			n++;
 		longest = n > longest ? n : longest;
 	}

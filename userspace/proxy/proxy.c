@@ -200,7 +200,7 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(term_bad_response) X(regev_subscribes) X(regev_notifies) X(regev_deregs) X(regev_bad)  \
 	X(orig_forbidden) X(loop_482) X(hops_483) X(route_mismatch) X(pai_removed)                \
 	X(tcp_esp_out) X(tcp_esp_no_sa) X(tcp_esp_bad) X(tcp_esp_accepted) X(tcp_esp_refused)     \
-	X(tcp_esp_connects)
+	X(tcp_esp_connects) X(tcp_esp_fallback)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

@@ -99,6 +99,7 @@ struct proxy_stats {
 	uint64_t tcp_esp_accepted; /* UE connections to port_ps taken */
 	uint64_t tcp_esp_refused;  /* ... refused: SA gone, connection limits */
 	uint64_t tcp_esp_connects; /* our connections from port_pc to a UE's port_us */
+	uint64_t tcp_esp_fallback; /* ... that failed: the request went on UDP (RFC 3261 18.1.1) */
 };
 
 /* A UDP datagram, whole: the core socket and the SIP-port socket receive into this. */

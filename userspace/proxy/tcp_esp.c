@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "common/addr.h"
@@ -223,6 +224,8 @@ static void accept_ps(struct proxy *p, int lfd)
 		close(fd);
 		return;
 	}
+	/* This UE speaks TCP inside ESP: large requests to it go that way too. */
+	tcp_sel_mark(&p->tesp->sel, sel_id(set, REG_SA_UC));
 	p->stats.tcp_esp_accepted++;
 }
 
@@ -275,13 +278,29 @@ static void via_tcp(char *msg, size_t len)
 		memcpy(v + 15, "TCP", 3);
 }
 
+void tcp_esp_connect_failed(struct proxy *p, uint32_t pc_slot, uint32_t gen, char *msg, size_t len)
+{
+	const struct reg_sa_set *set = reg_sa_by_slot(p->regs, pc_slot, gen);
+	char *end = memmem(msg, len, "\r\n\r\n", 4);
+	char *v = memmem(msg, end ? (size_t)(end - msg) : len, "\r\nVia: SIP/2.0/TCP", 18);
+
+	p->stats.tcp_esp_fallback++;
+	if (!set || !p->tesp)
+		return;
+	if (v)
+		memcpy(v + 15, "UDP", 3);
+	p->tesp->udp_only = true;
+	ue_send_protected(p, set, REG_SA_US, msg, len);
+	p->tesp->udp_only = false;
+}
+
 /* A connection from port_pc to the UE's port_us, msg sent once it is up. */
 static int connect_us(struct proxy *p, const struct reg_sa_set *set, const char *msg, size_t len)
 {
 	struct sockaddr_storage ls, rs;
 	socklen_t llen, rlen;
 	uint32_t mark = TCP_TUN_MARK;
-	int one = 1, fd, conn;
+	int one = 1, syncnt = 1, fd, conn;
 
 	addr_to_sockaddr(&set->our_addr, set->port_pc, &ls, &llen);
 	addr_to_sockaddr(&set->ue_addr, set->port_us, &rs, &rlen);
@@ -293,6 +312,8 @@ static int connect_us(struct proxy *p, const struct reg_sa_set *set, const char 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (ls.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* Two SYN retransmissions (3 s): then the request goes on UDP (tcp_esp_connect_failed). */
+	setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
 	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
 	    bind(fd, (struct sockaddr *)&ls, llen) ||
 	    (connect(fd, (struct sockaddr *)&rs, rlen) && errno != EINPROGRESS)) {
@@ -321,12 +342,21 @@ int tcp_esp_send(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_whic
 	int err;
 
 	/* Requests to the UE's server port only: responses go back the way the request came. */
-	if (!t || t->tun.fd < 0 || which != REG_SA_US || len > sizeof(t->msg) ||
+	if (!t || t->tun.fd < 0 || t->udp_only || which != REG_SA_US || len > sizeof(t->msg) ||
 	    (len >= 8 && !memcmp(msg, "SIP/2.0 ", 8)))
 		return 0;
 	conn = tcp_ue_find_esp(p, reg_sa_slot(set, REG_SA_PC), set->generation);
-	if (conn < 0 && len <= TCP_ESP_UDP_MAX)
+	/*
+	 * A new connection only for a request over TCP_ESP_UDP_MAX (RFC 3261
+	 * 18.1.1) and only to a UE that has connected to us through this set:
+	 * one that never did may have no TCP inside its SAs, and a SYN it cannot
+	 * answer would hold the request for the whole connect timeout.
+	 */
+	if (conn < 0 &&
+	    (len <= TCP_ESP_UDP_MAX || !tcp_sel_marked(&t->sel, sel_id(set, REG_SA_UC))))
 		return 0;
+	if (conn >= 0 && p->tcp.conn[conn].connecting)
+		return 1; /* a retransmission while the first copy waits for the connection */
 	memcpy(t->msg, msg, len);
 	via_tcp(t->msg, len);
 	if (conn >= 0)

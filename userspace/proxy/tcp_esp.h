@@ -16,6 +16,7 @@
 #define PCSCF_TCP_ESP_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "reg/reg.h"
@@ -32,6 +33,7 @@ struct tcp_esp {
 	struct tcp_sel sel;
 	int lfd[PCSCF_MAX_ADDRS]; /* port_ps listeners, one per address */
 	int nl;
+	bool udp_only;		 /* tcp_esp_connect_failed's send: not TCP again */
 	uint8_t pkt[65536 + 64]; /* one segment read from the TUN */
 	char msg[65536 + 4096];	 /* a request to a UE, its Via made TCP */
 };
@@ -57,6 +59,8 @@ void tcp_esp_sa_removed(struct proxy *p, const struct reg_sa_set *set, enum reg_
  */
 int tcp_esp_send(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which,
 		 const char *msg, size_t len);
+/* tcp_ue: our connect() for msg failed; msg goes through the set's US SA over UDP. */
+void tcp_esp_connect_failed(struct proxy *p, uint32_t pc_slot, uint32_t gen, char *msg, size_t len);
 /* One segment as read from the TUN: encrypted and sent, or dropped and counted. Tests call it. */
 void tcp_esp_from_tun(struct proxy *p, const uint8_t *pkt, size_t len);
 

@@ -37,15 +37,12 @@ int tcp_sel_init(struct tcp_sel *t, uint32_t cap)
 	/* about one entry per bucket when full: chains stay short */
 	while (nb < cap)
 		nb <<= 1;
-	t->bucket = malloc((size_t)nb * sizeof(*t->bucket));
+	t->bucket = calloc(nb, sizeof(*t->bucket));
 	t->ent = calloc(cap, sizeof(*t->ent));
 	if (!t->bucket || !t->ent) {
 		tcp_sel_fini(t);
 		return -ENOMEM;
 	}
-	memset(t->bucket, 0xff, (size_t)nb * sizeof(*t->bucket));
-	for (uint32_t i = 0; i < cap; i++)
-		t->ent[i].bucket = TCP_SEL_NONE;
 	t->mask = nb - 1;
 	t->cap = cap;
 	randombytes_buf(t->hkey, sizeof(t->hkey));
@@ -66,16 +63,16 @@ void tcp_sel_del(struct tcp_sel *t, uint32_t id)
 	struct tcp_sel_ent *e;
 	uint32_t *pp;
 
-	if (id >= t->cap || t->ent[id].bucket == TCP_SEL_NONE)
+	if (id >= t->cap || !t->ent[id].bucket)
 		return;
 	e = &t->ent[id];
-	for (pp = &t->bucket[e->bucket]; *pp != TCP_SEL_NONE; pp = &t->ent[*pp].next) {
-		if (*pp == id) {
+	for (pp = &t->bucket[e->bucket - 1]; *pp; pp = &t->ent[*pp - 1].next) {
+		if (*pp == id + 1) {
 			*pp = e->next;
 			break;
 		}
 	}
-	e->bucket = e->next = TCP_SEL_NONE;
+	e->bucket = e->next = 0;
 	t->count--;
 }
 
@@ -91,10 +88,11 @@ int tcp_sel_add(struct tcp_sel *t, uint32_t id, const struct tcp_sel_key *k, uin
 	b = sel_hash(t, k);
 	e->key = *k;
 	e->gen = gen;
-	e->bucket = b;
+	e->mark = 0;
+	e->bucket = b + 1;
 	/* at the head: the newest SA under a key is the one found */
 	e->next = t->bucket[b];
-	t->bucket[b] = id;
+	t->bucket[b] = id + 1;
 	t->count++;
 	return 0;
 }
@@ -103,11 +101,11 @@ uint32_t tcp_sel_find(const struct tcp_sel *t, const struct tcp_sel_key *k, uint
 {
 	if (!t->cap)
 		return TCP_SEL_NONE;
-	for (uint32_t id = t->bucket[sel_hash(t, k)]; id != TCP_SEL_NONE; id = t->ent[id].next) {
-		if (key_eq(&t->ent[id].key, k)) {
+	for (uint32_t l = t->bucket[sel_hash(t, k)]; l; l = t->ent[l - 1].next) {
+		if (key_eq(&t->ent[l - 1].key, k)) {
 			if (gen)
-				*gen = t->ent[id].gen;
-			return id;
+				*gen = t->ent[l - 1].gen;
+			return l - 1;
 		}
 	}
 	return TCP_SEL_NONE;

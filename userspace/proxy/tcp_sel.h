@@ -30,16 +30,21 @@ struct tcp_sel_key {
 	uint16_t ue_port, our_port;
 };
 
+/*
+ * Links hold id + 1 so that zeroed memory is an empty table: calloc'd pages
+ * become resident only for the sets that were ever used (48 bytes per SA).
+ */
 struct tcp_sel_ent {
 	struct tcp_sel_key key;
-	uint32_t next;	 /* chain, TCP_SEL_NONE at the end */
+	uint32_t next;	 /* chain: id + 1 of the next entry, 0 at the end */
 	uint32_t gen;	 /* the caller's generation of what id names */
-	uint32_t bucket; /* TCP_SEL_NONE: not in the table */
+	uint32_t bucket; /* its bucket + 1; 0: not in the table */
+	uint8_t mark;	 /* the caller's flag (tcp_esp: the UE has spoken TCP on this set) */
 };
 
 struct tcp_sel {
-	uint32_t *bucket;
-	uint32_t mask; /* buckets - 1, a power of two */
+	uint32_t *bucket; /* id + 1 of each chain's first entry; 0: empty */
+	uint32_t mask;	  /* buckets - 1, a power of two */
 	struct tcp_sel_ent *ent;
 	uint32_t cap; /* ids 0..cap-1 */
 	uint32_t count;
@@ -52,6 +57,18 @@ void tcp_sel_fini(struct tcp_sel *t);
 int tcp_sel_add(struct tcp_sel *t, uint32_t id, const struct tcp_sel_key *k, uint32_t gen);
 /* No-op when id is not in the table. */
 void tcp_sel_del(struct tcp_sel *t, uint32_t id);
+/* The caller's flag on a present id, cleared when the id is added again. */
+static inline void tcp_sel_mark(struct tcp_sel *t, uint32_t id)
+{
+	if (id < t->cap && t->ent[id].bucket)
+		t->ent[id].mark = 1;
+}
+
+static inline int tcp_sel_marked(const struct tcp_sel *t, uint32_t id)
+{
+	return id < t->cap && t->ent[id].bucket && t->ent[id].mark;
+}
+
 /* The id last added under k (its gen in *gen), or TCP_SEL_NONE. */
 uint32_t tcp_sel_find(const struct tcp_sel *t, const struct tcp_sel_key *k, uint32_t *gen);
 

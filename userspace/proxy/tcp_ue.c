@@ -407,7 +407,9 @@ static void conn_connected(struct proxy *p, struct tcp_conn *c)
 
 		pr_warn_rl("TCP inside ESP to %s port %u: connect: %s",
 			   addr_str(&c->peer, a, sizeof(a)), c->peer_port, strerror(soerr));
-		p->stats.send_errors++;
+		/* RFC 3261 18.1.1: a request sent on TCP for its size is retried on UDP. */
+		if (c->out_len)
+			tcp_esp_connect_failed(p, c->sa_slot, c->sa_gen, c->out, c->out_len);
 		conn_close(c);
 		return;
 	}
