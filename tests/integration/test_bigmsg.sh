@@ -14,8 +14,9 @@
 #     protected stream both ways and finds the SIP inside.
 # Then the core
 # sends a registered UE a 3,000-byte MESSAGE by its Path; the UE gets it
-# through its server-port SA pair whole and answers 200 through it. SIP over
-# TCP inside ESP is not here: see the README's known gaps.
+# through its server-port SA pair whole and answers 200 through it (UDP: the UE
+# never connected over TCP, so the large request is not sent on TCP). SIP over
+# TCP inside ESP is in test_tcp_esp.sh.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib/tap.sh
