@@ -18,12 +18,13 @@
 #     link and finds the SIP inside the TCP streams both ways;
 #   - the counters: segments into the TUN (workers), out of it (encrypted),
 #     connections accepted and opened, nothing without an SA.
-# Then a de-registration ends the SA set, and with it the UE's connection.
+# (A connection ending with its SA set is shown in tests/unit/test_tcp_esp.c.)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib/tap.sh
 LAB_ID=tcpesp-$$ # namespaces pcscf-{ue,p,core}-tcpesp-PID
 source tests/lib/lab.sh
+source tests/lib/esp_sip.sh
 trap "${KEEP_LAB:+:} lab_down" EXIT
 
 K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
@@ -58,16 +59,10 @@ core_got_intact() { # call-id-prefix total-bytes
 
 # tshark on the UE-side capture, given the four SAs: "icv,method,status" per SIP message in TCP.
 tshark_tcp_sip() { # pcap keys-file
-	local pcap=$1 keys=$2 uat=() spi src dst alg ealg ek ak proto enc auth
-	while read -r spi src dst alg ealg ek ak; do
-		proto=IPv4
-		[[ $src == *:* ]] && proto=IPv6
-		case $ealg in aes-cbc) enc="AES-CBC [RFC3602]" ;; *) enc=NULL ;; esac
-		case $alg in hmac-sha-1-96) auth="HMAC-SHA-1-96 [RFC2404]" ;; *) auth="HMAC-MD5-96 [RFC2403]" ;; esac
-		uat+=(-o "uat:esp_sa:\"$proto\",\"$src\",\"$dst\",\"$(printf '0x%08x' "$spi")\",\"$enc\",\"${ek:+0x$ek}\",\"$auth\",\"0x${ak:0:40}\"")
-	done <"$keys"
+	local pcap=$1
+	esp_uat "$2"
 	tshark -r "$pcap" -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
-		"${uat[@]}" -d tcp.port==6100,sip -d tcp.port==31101,sip -d tcp.port==31111,sip \
+		"${ESP_UAT[@]}" -d tcp.port==6100,sip -d tcp.port==31101,sip -d tcp.port==31111,sip \
 		-Y "sip && tcp" -T fields -E separator=, -e esp.icv_good -e sip.Method -e sip.Status-Code \
 		-e sip.CSeq.method 2>/dev/null
 }
@@ -89,12 +84,6 @@ core_sipp() {
 	sleep 0.5
 }
 core_sipp
-
-core_message() { # ruri route dest out-prefix: SIPp as the core, one MESSAGE, exit 0 on its 200
-	core timeout 20 sipp -sf tests/sipp/core_message_big.xml -m 1 -i "$CORE4" -p 5060 \
-		-set ruri "$1" -set route "$2" "$3" -skip_rlimit -nostdin -trace_err \
-		-error_file "$4.err" >"$4.out" 2>&1
-}
 
 for f in 4 6; do
 	if [ $f = 4 ]; then UEA=$UE4 PA=$P4 host=$UE4; else UEA=$UE6 PA=$P6 host="[$UE6]"; fi
