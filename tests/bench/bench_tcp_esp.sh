@@ -9,6 +9,7 @@
 #              a SIPp running the same scenario with -t t1
 # One connection, BENCH_WINDOW (default 8) MESSAGEs outstanding, BENCH_SECONDS
 # (default 5) each; pcscfd's CPU time per protected MESSAGE is printed too.
+# BENCH_PERF=FILE records pcscfd with perf during the protected run.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib/tap.sh
@@ -51,6 +52,7 @@ ue ip route add default dev tcpesp-u0 table 7100
 ue ip rule add to $P4 ipproto tcp lookup 7100 prio 100
 
 t0=$(cpu_ticks "$PCSCFD_PID")
+[ -n "${BENCH_PERF:-}" ] && { perf record -g -o "$BENCH_PERF" -p "$PCSCFD_PID" -- sleep 4 >/dev/null 2>&1 & }
 prot=$(ue /usr/bin/python3 tests/bench/tcp_msg_load.py --local $UE4 --bind-port $PORT_C --dst $P4 \
 	--dport 6100 --from-uri sip:bench@ims.example --seconds "$SECS" --window "$WIN" 2>&1)
 t1=$(cpu_ticks "$PCSCFD_PID")
