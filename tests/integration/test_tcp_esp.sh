@@ -71,6 +71,16 @@ lab_up 1 with-core
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 16 --per-line 3 >"$LAB_DIR/vectors.csv"
 # The UE is the active closer: reopening from the same port waits out TIME_WAIT by reuse.
 ue sysctl -qw net.ipv4.tcp_tw_reuse=1
+# A TUN that cannot be made (the name of the access veth) stops pcscfd with one clear line.
+pns timeout 10 "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 \
+	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --tcp-tun p0 >"$LAB_DIR/badtun.log" 2>&1
+rc=$?
+check "--tcp-tun naming a device that is no TUN: exit 1, the step and --tcp-tun off named" \
+	bash -c "[ $rc = 1 ] && grep -q -- '--tcp-tun p0: TUNSETIFF' '$LAB_DIR/badtun.log' && grep -q -- '--tcp-tun off' '$LAB_DIR/badtun.log'"
+check "... and nothing of it left: no XDP on p0, no rule to table 7063" \
+	bash -c "! ip netns exec $NS_P ip -d link show p0 | grep -q prog/xdp && ! ip netns exec $NS_P ip rule | grep -q 7063"
+pns "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --tcp-tun "a/b" >/dev/null 2>&1
+check "--tcp-tun with a slash: refused as a bad value (exit 2)" test $? = 2
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 \
 	--pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --log-level info \
 	--port-ps 6100 --port-pc-pool 6101-6102 --tcp-tun tcpesp-p0 2>"$LAB_DIR/pcscfd.log"
