@@ -35,8 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	tcp_sel_del(&t, id);
 	id = tcp_sel_find(&t, &s.k, &gen);
-	if (id != TCP_SEL_NONE && (!t.ent[id].bucket ||
-				   memcmp(&t.ent[id].key, &s.k, sizeof(s.k))))
+	if (id != TCP_SEL_NONE && (!t.ent[id].bucket || memcmp(&t.ent[id].key, &s.k, sizeof(s.k))))
 		abort();
 	if (t.count > t.cap)
 		abort();

@@ -71,7 +71,7 @@ static int load(const char *path)
 		return -1;
 	while (n < 4 && fscanf(f, "%u %63s %63s %31s %31s %129s %129s", &spi[n], s, d, alg, ealg,
 			       ek, ak) == 7) {
-		struct esp_sa_params p = { .spi = spi[n], .inbound = n % 2 == 1 };
+		struct esp_sa_params p = {.spi = spi[n], .inbound = n % 2 == 1};
 		struct esp_keys k = {};
 
 		v6 = strchr(s, ':') != NULL;
@@ -103,7 +103,8 @@ int main(int argc, char **argv)
 	int tun, rx, tx;
 
 	if (argc != 5 || load(argv[2])) {
-		fprintf(stderr, "usage: esp_tun_bridge TUN KEYFILE PORT_C PORT_S (4 SAs in KEYFILE)\n");
+		fprintf(stderr,
+			"usage: esp_tun_bridge TUN KEYFILE PORT_C PORT_S (4 SAs in KEYFILE)\n");
 		return 2;
 	}
 	port_c = (uint16_t)atoi(argv[3]);
@@ -139,7 +140,8 @@ int main(int argc, char **argv)
 	printf("bridging %s: ready\n", argv[1]);
 	fflush(stdout);
 	while (!stop) {
-		struct pollfd pfd[2] = { { .fd = tun, .events = POLLIN }, { .fd = rx, .events = POLLIN } };
+		struct pollfd pfd[2] = {{.fd = tun, .events = POLLIN},
+					{.fd = rx, .events = POLLIN}};
 
 		if (poll(pfd, 2, 200) <= 0)
 			continue;
@@ -152,8 +154,9 @@ int main(int argc, char **argv)
 			/* the segment's source here is the UE: tcp_seg_parse's "our" side */
 			if (n > 0 && !tcp_seg_parse(buf, n, &s)) {
 				w = s.k.our_port == port_c ? 0 : s.k.our_port == port_s ? 2 : -1;
-				if (w >= 0 && !esp_encap(sa[w], IPPROTO_TCP, s.l4, s.l4_len, out,
-							 sizeof(out), &olen) &&
+				if (w >= 0 &&
+				    !esp_encap(sa[w], IPPROTO_TCP, s.l4, s.l4_len, out, sizeof(out),
+					       &olen) &&
 				    sendto(tx, out, olen, 0, (struct sockaddr *)&to, tolen) > 0)
 					n_out++;
 				else

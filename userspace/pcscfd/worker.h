@@ -35,7 +35,8 @@ struct worker {
 
 /* ring, slots and tun_fd are owned by the caller and must outlive the worker. */
 int worker_start(struct worker *w, const char *ifname, int queue, int xsks_fd,
-		 struct sip_ring *ring, struct sa_slots *slots, const atomic_bool *stop, int tun_fd);
+		 struct sip_ring *ring, struct sa_slots *slots, const atomic_bool *stop,
+		 int tun_fd);
 void worker_join(struct worker *w, int xsks_fd);
 
 #endif

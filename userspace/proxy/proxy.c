@@ -107,8 +107,9 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
 		ret = ue_link_open(p);
 	if (!ret)
 		ret = tcp_ue_open(p);
+	/* after ue_link_open: the TUN's MTU follows the access MTU */
 	if (!ret)
-		ret = tcp_esp_open(p); /* after ue_link_open: the TUN's MTU follows the access MTU */
+		ret = tcp_esp_open(p);
 	if (!ret)
 		ret = core_link_open(p);
 	return ret;

@@ -93,9 +93,9 @@ struct proxy_stats {
 	uint64_t route_mismatch; /* --service-route verify: Route set off the Service-Route (400) */
 	uint64_t pai_removed;	 /* UE-supplied P-Asserted-Identity headers removed */
 	/* TCP inside ESP (tcp_esp.h) */
-	uint64_t tcp_esp_out;	   /* segments out of the TUN encrypted and sent */
-	uint64_t tcp_esp_no_sa;	   /* segments whose addresses and ports name no live outbound SA */
-	uint64_t tcp_esp_bad;	   /* TUN packets that are not one whole TCP segment (IPv6 chatter) */
+	uint64_t tcp_esp_out;	/* segments out of the TUN encrypted and sent */
+	uint64_t tcp_esp_no_sa; /* segments whose addresses and ports name no live outbound SA */
+	uint64_t tcp_esp_bad;	/* TUN packets that are not one whole TCP segment (IPv6 chatter) */
 	uint64_t tcp_esp_accepted; /* UE connections to port_ps taken */
 	uint64_t tcp_esp_refused;  /* ... refused: SA gone, connection limits */
 	uint64_t tcp_esp_connects; /* our connections from port_pc to a UE's port_us */
