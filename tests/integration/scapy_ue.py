@@ -41,6 +41,9 @@ along, and no answer is due ("none").
 the SA pair of the UE's server port (port_pc -> port_us, TS 33.203 7.1)
 whose body is the N-byte pattern, and answers it 200 through that pair.
 --keys-out FILE writes both SAs for tshark (spi, src, dst, keys).
+--tcp-esp bridges the namespace kernel's TCP through a TUN to scapy's ESP
+after the 200 and runs tcp_bridge.py's steps (large INVITEs over TCP,
+close and reopen, a terminating MESSAGE on a connection from port_pc).
 Exit 0 when the final response is the one expected.
 """
 import argparse
@@ -541,6 +544,18 @@ class UE:
                 for spi, src, dst in ((spi_ps, a.local, a.pcscf), (self.spi_uc, a.pcscf, a.local)):
                     f.write(f"{spi} {src} {dst} {alg} {ealg} {(crypt[1] or b'').hex()} "
                             f"{auth[1].hex()}\n")
+        if " 200 " in status and a.tcp_esp:
+            # SIP over TCP inside ESP through the UE kernel's TCP (tcp_bridge.py)
+            import tcp_bridge
+            if a.keys_out:
+                with open(a.keys_out, "a") as f:
+                    for spi, src, dst in ((spi_pc, a.local, a.pcscf), (self.spi_us, a.pcscf, a.local)):
+                        f.write(f"{spi} {src} {dst} {alg} {ealg} {(crypt[1] or b'').hex()} "
+                                f"{auth[1].hex()}\n")
+            sys.stdout.flush()
+            if a.tcp_esp == "keys":
+                return status  # the benchmark bridges with its own tool
+            return tcp_bridge.run(self, spi_ps, spi_pc, port_ps, port_pc, crypt, auth)
         if " 200 " in status and a.originate:
             return self.originate(sa_out, sa_in, port_ps, resp, server)
         if " 200 " in status and a.await_request:
@@ -635,6 +650,9 @@ def main():
     p.add_argument("--keys-out", metavar="FILE", help="write both SAs for tshark")
     p.add_argument("--await-request", type=int, metavar="N",
                    help="after the 200, wait for a request from the core with an N-byte body")
+    p.add_argument("--tcp-esp", nargs="?", const="run", metavar="keys",
+                   help="after the 200, SIP over TCP inside ESP through a TUN (tcp_bridge.py); "
+                   "'keys': only write the four SAs to --keys-out")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

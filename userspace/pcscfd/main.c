@@ -27,6 +27,7 @@
 #include "xdp/xdp_maps.h"
 #include "xdp/xdp_stats.h"
 #include "proxy/proxy.h"
+#include "proxy/tcp_esp.h"
 #include "rx/rx.h"
 #include "pcscfd/ctl_server.h"
 #include "pcscfd/options.h"
@@ -187,6 +188,7 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.orig_ioi = c->orig_ioi,
 		.icid_node = c->icid_node,
 		.iface = c->iface,
+		.tcp_tun = c->tcp_tun[0] ? c->tcp_tun : NULL,
 	};
 
 	memcpy(pc.addrs, c->addrs, sizeof(pc.addrs));
@@ -245,7 +247,7 @@ static bool drain_ring(struct proxy *p, struct sip_ring *r, bool kicked)
 static void run(struct pcscfd *d, int sfd)
 {
 	struct pollfd pfd[FD_FIXED + PCSCF_MAX_ADDRS + PCSCF_MAX_QUEUES + 1 + CTL_CLIENTS +
-			  PCSCF_MAX_ADDRS + TCP_UE_CONNS];
+			  PCSCF_MAX_ADDRS + TCP_UE_CONNS + 1 + PCSCF_MAX_ADDRS /* tcp_esp */];
 	int nue = d->cfg.naddrs, nfixed = FD_FIXED + nue + d->nworkers, n, nctl;
 	int max = (int)(sizeof(pfd) / sizeof(pfd[0]));
 	bool busy = false;
@@ -384,7 +386,8 @@ int main(int argc, char **argv)
 		err = sip_ring_init(&d.rings[q]);
 		if (!err)
 			err = worker_start(&d.workers[q], d.cfg.iface, q, d.bpf.xsks_fd,
-					   &d.rings[q], &d.proxy.slots, &d.stop);
+					   &d.rings[q], &d.proxy.slots, &d.stop,
+					   tcp_esp_tun_fd(&d.proxy));
 		if (err)
 			goto out;
 		d.nworkers++;

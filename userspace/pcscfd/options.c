@@ -249,6 +249,18 @@ static int o_icid_node(struct pcscfd_config *c, const char *v)
 	return set_token(c->icid_node, sizeof(c->icid_node), v);
 }
 
+/* TCP inside ESP: the TUN's name, or "off" (tcp_esp.h). */
+static int o_tcp_tun(struct pcscfd_config *c, const char *v)
+{
+	if (!strcmp(v, "off")) {
+		c->tcp_tun[0] = '\0';
+		return 0;
+	}
+	if (!v[0] || strlen(v) >= sizeof(c->tcp_tun) || strchr(v, '/') || strchr(v, ' '))
+		return -EINVAL;
+	return set_str(c->tcp_tun, sizeof(c->tcp_tun), v);
+}
+
 /* RFC 3455 4.3: a token, or text written as a quoted string (no quotes or escapes inside). */
 static int o_visited_network(struct pcscfd_config *c, const char *v)
 {
@@ -458,6 +470,8 @@ static const struct option_def defs[] = {
 	  o_orig_ioi },
 	{ "icid-node", "TOKEN", "node part of every icid-value (default: the first --addr in hex)",
 	  o_icid_node },
+	{ "tcp-tun", "NAME", "TUN device of SIP over TCP inside ESP, or off (default "
+			     PCSCFD_DEF_TCP_TUN ")", o_tcp_tun },
 	{ "debug-dumpable", "", "debugging only: allow core dumps and ptrace (they hold keys)",
 	  o_debug_dumpable, true },
 	RX_OPTION_DEFS,
@@ -486,6 +500,7 @@ void options_defaults(struct pcscfd_config *c)
 	strcpy(c->pin_dir, PCSCFD_DEF_PIN_DIR);
 	strcpy(c->ctl_path, PCSCFD_DEF_CTL);
 	strcpy(c->alg_prefs, PCSCFD_DEF_ALGS);
+	strcpy(c->tcp_tun, PCSCFD_DEF_TCP_TUN);
 	rx_config_defaults(&c->rx);
 }
 

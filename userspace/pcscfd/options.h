@@ -32,6 +32,7 @@
 #define PCSCFD_PENDING_SHARE 4 /* default pending cap: a quarter of the table */
 #define PCSCFD_DEF_TCP_PER_SOURCE 8
 #define PCSCFD_DEF_TCP_RATE	  4 /* new connections per second per source, burst as many */
+#define PCSCFD_DEF_TCP_TUN	  "pcscf-tcp0" /* TCP inside ESP on by default (TS 33.203 7.1) */
 #define PCSCFD_DEF_ALGS	   "hmac-sha-1-96/aes-cbc,hmac-sha-1-96/null,hmac-md5-96/aes-cbc,hmac-md5-96/null"
 
 struct pcscfd_config {
@@ -67,6 +68,7 @@ struct pcscfd_config {
 	char visited_network[128]; /* P-Visited-Network-ID: token or quoted string; "" none */
 	char orig_ioi[64];	   /* orig-ioi of P-Charging-Vector; "" none */
 	char icid_node[48];	   /* node part of icid-value; "" our first address */
+	char tcp_tun[IF_NAMESIZE]; /* TUN of TCP inside ESP; "" off */
 	struct rx_config rx; /* Rx to the PCRF (--rx and the rx-* settings) */
 };
 

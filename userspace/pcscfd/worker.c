@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pcscf_maps.h"
 #include "common/addr.h"
@@ -91,8 +92,17 @@ static void esp_to_ring(struct worker *w, struct esp_sa *sa, uint32_t slot, uint
 	struct sip_in *msg;
 
 	if (err == -EPROTONOSUPPORT) {
-		/* SIP over TCP inside ESP is a later issue: counted, not guessed at. */
-		w->stats.drops++;
+		/*
+		 * TCP inside ESP: the segment passed this SA's selectors (addresses,
+		 * ports) in the ESP engine; the kernel's TCP takes it from the TUN
+		 * (tcp_esp.h). A write per segment: one syscall, no lock.
+		 */
+		if (w->tun_fd < 0 || write(w->tun_fd, f->payload, f->len) != (ssize_t)f->len) {
+			w->stats.tcp_drops++;
+			w->stats.drops++;
+			return;
+		}
+		w->stats.tcp_in++;
 		return;
 	}
 	if (err) {
@@ -243,11 +253,12 @@ static void *worker_main(void *arg)
 }
 
 int worker_start(struct worker *w, const char *ifname, int queue, int xsks_fd,
-		 struct sip_ring *ring, struct sa_slots *slots, const atomic_bool *stop)
+		 struct sip_ring *ring, struct sa_slots *slots, const atomic_bool *stop, int tun_fd)
 {
 	int err;
 
 	memset(w, 0, sizeof(*w));
+	w->tun_fd = tun_fd;
 	w->queue = queue;
 	w->stop = stop;
 	w->ring = ring;

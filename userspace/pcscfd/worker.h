@@ -27,14 +27,16 @@ struct worker {
 	uint64_t now_ns;	/* CLOCK_MONOTONIC at the start of the batch */
 	const atomic_bool *stop;
 	int queue;
+	int tun_fd; /* TCP inside ESP goes into it (-1: off) */
 	bool running;
 	/* the next worker's hot fields a cache line away from our counters */
 	char pad[64];
 };
 
-/* ring and slots are owned by the caller and must outlive the worker. */
+/* ring, slots and tun_fd are owned by the caller and must outlive the worker. */
 int worker_start(struct worker *w, const char *ifname, int queue, int xsks_fd,
-		 struct sip_ring *ring, struct sa_slots *slots, const atomic_bool *stop);
+		 struct sip_ring *ring, struct sa_slots *slots, const atomic_bool *stop,
+		 int tun_fd);
 void worker_join(struct worker *w, int xsks_fd);
 
 #endif

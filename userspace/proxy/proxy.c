@@ -16,6 +16,7 @@
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
 #include "proxy/reg_event.h"
+#include "proxy/tcp_esp.h"
 #include "proxy/terminating.h"
 
 /* A test's clock (proxy_io.now_ms): process-wide, so callers need no proxy at hand. */
@@ -106,6 +107,9 @@ int proxy_init(struct proxy *p, const struct proxy_config *cfg, struct pcscf_bpf
 		ret = ue_link_open(p);
 	if (!ret)
 		ret = tcp_ue_open(p);
+	/* after ue_link_open: the TUN's MTU follows the access MTU */
+	if (!ret)
+		ret = tcp_esp_open(p);
 	if (!ret)
 		ret = core_link_open(p);
 	return ret;
@@ -133,6 +137,7 @@ void proxy_fini(struct proxy *p)
 	txn_fini(&p->txns);
 	ue_link_close(p);
 	tcp_ue_close(p);
+	tcp_esp_close(p);
 	core_link_close(p);
 	sodium_memzero(p->icid_key, sizeof(p->icid_key));
 	if (clock_io == &p->io)
@@ -194,7 +199,9 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(tcp_refused_rate) X(tcp_keepalives) X(ctl_dropped) X(core_foreign) X(term_requests)     \
 	X(term_responses) X(term_not_found) X(term_unavailable) X(term_bad_token)                \
 	X(term_bad_response) X(regev_subscribes) X(regev_notifies) X(regev_deregs) X(regev_bad)  \
-	X(orig_forbidden) X(loop_482) X(hops_483) X(route_mismatch) X(pai_removed)
+	X(orig_forbidden) X(loop_482) X(hops_483) X(route_mismatch) X(pai_removed)                \
+	X(tcp_esp_out) X(tcp_esp_no_sa) X(tcp_esp_bad) X(tcp_esp_accepted) X(tcp_esp_refused)     \
+	X(tcp_esp_connects) X(tcp_esp_fallback)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

@@ -51,6 +51,7 @@ struct proxy_config {
 	const char *orig_ioi;	     /* orig-ioi of our P-Charging-Vector */
 	const char *icid_node;	     /* node part of icid-value; NULL: our first address */
 	const char *iface; /* access interface: its MTU bounds protected packets (NULL: 1500) */
+	const char *tcp_tun; /* TUN of TCP inside ESP (tcp_esp.h); NULL: off */
 };
 #define PROXY_CORE_LISTEN_PORT 5060
 
@@ -92,6 +93,14 @@ struct proxy_stats {
 	uint64_t hops_483;	 /* Max-Forwards 0 */
 	uint64_t route_mismatch; /* --service-route verify: Route set off the Service-Route (400) */
 	uint64_t pai_removed;	 /* UE-supplied P-Asserted-Identity headers removed */
+	/* TCP inside ESP (tcp_esp.h) */
+	uint64_t tcp_esp_out;	/* segments out of the TUN encrypted and sent */
+	uint64_t tcp_esp_no_sa; /* segments whose addresses and ports name no live outbound SA */
+	uint64_t tcp_esp_bad;	/* TUN packets that are not one whole TCP segment (IPv6 chatter) */
+	uint64_t tcp_esp_accepted; /* UE connections to port_ps taken */
+	uint64_t tcp_esp_refused;  /* ... refused: SA gone, connection limits */
+	uint64_t tcp_esp_connects; /* our connections from port_pc to a UE's port_us */
+	uint64_t tcp_esp_fallback; /* ... that failed: the request went on UDP (RFC 3261 18.1.1) */
 };
 
 /* A UDP datagram, whole: the core socket and the SIP-port socket receive into this. */
@@ -137,6 +146,7 @@ struct proxy {
 	struct proxy_stats stats;
 	struct term *term;	   /* terminating.c */
 	struct reg_event *regev; /* reg_event.c */
+	struct tcp_esp *tesp;	 /* tcp_esp.c; NULL: TCP inside ESP off */
 	int core_fd;
 	char core_via_host[64];
 	uint16_t core_via_port;
@@ -200,6 +210,9 @@ int ue_send_plain(struct proxy *p, const struct pcscf_addr *from, const struct p
 /* Through outbound SA `which` of set: UDP inside ESP, ports from the set. */
 int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which,
 		      const char *msg, size_t len);
+/* A transport segment (proto, l4: header and payload) through outbound SA `which`. */
+int ue_send_esp(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which,
+		uint8_t proto, const uint8_t *l4, size_t len);
 
 /* core_link.c */
 int core_link_open(struct proxy *p);

@@ -19,7 +19,8 @@ int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg
 	len = sipm_print(msg, p->buf, sizeof(p->buf));
 	if (len < 0)
 		return len;
-	if (!r->protected && r->conn >= 0)
+	/* On the connection the request came on, plain or inside ESP (tcp_esp.h). */
+	if (r->conn >= 0)
 		return tcp_ue_send(p, r->conn, r->conn_gen, p->buf, len);
 	if (!r->protected)
 		return ue_send_plain(p, &r->our_addr, &r->ue_addr, r->ue_port, p->buf, len);

@@ -17,6 +17,7 @@
 #include "xdp/xdp_maps.h"
 #include "proxy/proxy.h"
 #include "proxy/reg_event.h"
+#include "proxy/tcp_esp.h"
 
 static void sa_params(const struct reg_sa_set *set, enum reg_sa_which which,
 		      struct esp_sa_params *sp)
@@ -84,8 +85,10 @@ static int sa_install(void *ctx, struct reg_sa_set *set, enum reg_sa_which which
 		return err;
 	}
 	set->esp[which] = sa;
-	if (!reg_sa_inbound(which))
+	if (!reg_sa_inbound(which)) {
+		tcp_esp_sa_added(p, set, which); /* its TCP segments find it by their ports */
 		return 0;
+	}
 	err = sa_slots_publish(&p->slots, reg_sa_slot(set, which), set->generation, sa);
 	if (!err)
 		err = map_put(p, set, which);
@@ -125,6 +128,7 @@ static void sa_remove(void *ctx, struct reg_sa_set *set, enum reg_sa_which which
 		/* Workers may still hold it: destroyed (keys wiped) after a grace period. */
 		sa_slots_retire(&p->slots, reg_sa_slot(set, which));
 	} else {
+		tcp_esp_sa_removed(p, set, which);
 		esp_sa_destroy(set->esp[which]);
 	}
 	set->esp[which] = NULL;

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
+#include "proxy/tcp_esp.h"
 #include "proxy/tcp_ue.h"
 
 int sip_tcp_frame(const char *buf, size_t len)
@@ -91,7 +92,10 @@ static void conn_close(struct tcp_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->buf);
-	c->buf = NULL;
+	free(c->out);
+	c->buf = c->out = NULL;
+	c->out_len = 0;
+	c->protected = c->connecting = false;
 	c->fd = -1;
 	c->len = 0;
 	c->dead = c->pending = false;
@@ -123,9 +127,10 @@ int tcp_ue_pollfds(struct proxy *p, struct pollfd *pfd, int max)
 			conn_close(c);
 			continue;
 		}
-		pfd[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = c->fd,
+					    .events = POLLIN | (c->connecting ? POLLOUT : 0) };
 	}
-	return n;
+	return n + tcp_esp_pollfds(p, pfd + n, max - n);
 }
 
 static uint32_t src_hash(const struct pcscf_addr *a)
@@ -159,8 +164,10 @@ static bool src_rate_ok(struct proxy *p, const struct pcscf_addr *peer, uint64_t
 	return true;
 }
 
-int tcp_ue_adopt(struct proxy *p, int fd, const struct pcscf_addr *peer, uint16_t peer_port,
-		 const struct pcscf_addr *local)
+/* A free slot set up for fd; the per-source limits first when `limits`. */
+static struct tcp_conn *adopt(struct proxy *p, int fd, const struct pcscf_addr *peer,
+			      uint16_t peer_port, const struct pcscf_addr *local, bool limits,
+			      int *err)
 {
 	uint32_t limit = p->cfg.tcp_per_source ? p->cfg.tcp_per_source : TCP_UE_PER_SOURCE;
 	uint64_t now = proxy_now_ms();
@@ -177,29 +184,98 @@ int tcp_ue_adopt(struct proxy *p, int fd, const struct pcscf_addr *peer, uint16_
 			same++;
 		}
 	}
+	*err = 0;
 	if (!c) {
 		p->stats.tcp_refused_full++;
-		return -ENFILE;
+		*err = -ENFILE;
+		return NULL;
 	}
-	if (same >= limit) {
+	if (limits && same >= limit) {
 		p->stats.tcp_refused_source++;
-		return -EMFILE;
+		*err = -EMFILE;
+		return NULL;
 	}
-	if (!src_rate_ok(p, peer, now)) {
+	if (limits && !src_rate_ok(p, peer, now)) {
 		p->stats.tcp_refused_rate++;
-		return -EAGAIN;
+		*err = -EAGAIN;
+		return NULL;
 	}
 	c->buf = malloc(TCP_UE_MSG_MAX);
-	if (!c->buf)
-		return -ENOMEM;
+	if (!c->buf) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	c->fd = fd;
 	c->len = 0;
 	c->dead = c->pending = false;
 	c->last_ms = now;
 	c->local = *local;
+	c->local_port = p->cfg.sip_port;
 	c->peer = *peer;
 	c->peer_port = peer_port;
-	return 0;
+	return c;
+}
+
+int tcp_ue_adopt(struct proxy *p, int fd, const struct pcscf_addr *peer, uint16_t peer_port,
+		 const struct pcscf_addr *local)
+{
+	int err;
+
+	adopt(p, fd, peer, peer_port, local, true, &err);
+	return err;
+}
+
+int tcp_ue_adopt_esp(struct proxy *p, int fd, const struct pcscf_addr *peer, uint16_t peer_port,
+		     const struct pcscf_addr *local, uint16_t local_port, uint32_t sa_slot,
+		     uint32_t sa_gen, uint32_t spi, bool connecting, const char *msg, size_t len)
+{
+	struct tcp_conn *c;
+	int err;
+
+	c = adopt(p, fd, peer, peer_port, local, !connecting, &err);
+	if (!c)
+		return err;
+	if (connecting) {
+		c->out = malloc(len);
+		if (!c->out) {
+			free(c->buf);
+			c->buf = NULL;
+			c->fd = -1;
+			return -ENOMEM;
+		}
+		memcpy(c->out, msg, len);
+		c->out_len = len;
+	}
+	c->protected = true;
+	c->connecting = connecting;
+	c->local_port = local_port;
+	c->sa_slot = sa_slot;
+	c->sa_gen = sa_gen;
+	c->spi = spi;
+	return (int)(c - p->tcp.conn);
+}
+
+int32_t tcp_ue_find_esp(const struct proxy *p, uint32_t sa_slot, uint32_t sa_gen)
+{
+	for (int i = 0; i < TCP_UE_CONNS; i++) {
+		const struct tcp_conn *c = &p->tcp.conn[i];
+
+		if (c->fd >= 0 && !c->dead && c->protected && c->sa_slot == sa_slot &&
+		    c->sa_gen == sa_gen)
+			return i;
+	}
+	return -1;
+}
+
+void tcp_ue_kill_set(struct proxy *p, uint32_t set_index, uint32_t sa_count)
+{
+	for (int i = 0; i < TCP_UE_CONNS; i++) {
+		struct tcp_conn *c = &p->tcp.conn[i];
+
+		/* Marked only: a message of this connection may be on the stack right now. */
+		if (c->fd >= 0 && c->protected && c->sa_slot / sa_count == set_index)
+			c->dead = true;
+	}
 }
 
 static void accept_one(struct proxy *p, int lfd, int li)
@@ -237,7 +313,14 @@ static void deliver(struct proxy *p, struct tcp_conn *c, int len)
 	m.src = c->peer;
 	m.dst = c->local;
 	m.sport = c->peer_port;
-	m.dport = p->cfg.sip_port;
+	m.dport = c->local_port;
+	if (c->protected) {
+		/* As if through the SA over UDP: the proxy checks the set behind it. */
+		m.protected = 1;
+		m.slot = c->sa_slot;
+		m.generation = c->sa_gen;
+		m.spi = c->spi;
+	}
 	m.len = len;
 	m.conn = c - p->tcp.conn;
 	m.conn_gen = c->gen;
@@ -313,8 +396,37 @@ static void conn_work(struct proxy *p, struct tcp_conn *c)
 		conn_close(c);
 }
 
+/* Our connect() finished: the message that waited goes, or the connection dies. */
+static void conn_connected(struct proxy *p, struct tcp_conn *c)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
+		char a[ADDR_STR_LEN];
+
+		pr_warn_rl("TCP inside ESP to %s port %u: connect: %s",
+			   addr_str(&c->peer, a, sizeof(a)), c->peer_port, strerror(soerr));
+		/* RFC 3261 18.1.1: a request sent on TCP for its size is retried on UDP. */
+		if (c->out_len)
+			tcp_esp_connect_failed(p, c->sa_slot, c->sa_gen, c->out, c->out_len);
+		conn_close(c);
+		return;
+	}
+	c->connecting = false;
+	if (c->out_len && !conn_write(p, c, c->out, c->out_len))
+		p->stats.to_ue++;
+	free(c->out);
+	c->out = NULL;
+	c->out_len = 0;
+	if (c->dead)
+		conn_close(c);
+}
+
 int tcp_ue_handle(struct proxy *p, int fd)
 {
+	if (tcp_esp_handle(p, fd))
+		return 1;
 	for (int i = 0; i < p->tcp.nl; i++) {
 		if (p->tcp.lfd[i] == fd) {
 			accept_one(p, fd, i);
@@ -327,6 +439,13 @@ int tcp_ue_handle(struct proxy *p, int fd)
 
 		if (c->fd != fd)
 			continue;
+		if (c->connecting) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+			if (poll(&pf, 1, 0) == 1)
+				conn_connected(p, c);
+			return 1;
+		}
 		if (c->pending || c->dead || c->len >= TCP_UE_MSG_MAX) {
 			/* Earlier messages first: the socket keeps the rest (TCP backpressure). */
 			conn_work(p, c);
@@ -369,7 +488,7 @@ int tcp_ue_send(struct proxy *p, int32_t conn, uint32_t gen, const char *msg, si
 	if (conn < 0 || conn >= TCP_UE_CONNS)
 		return -EINVAL;
 	c = &p->tcp.conn[conn];
-	if (c->fd < 0 || c->dead || c->gen != gen) {
+	if (c->fd < 0 || c->dead || c->gen != gen || c->connecting) {
 		p->stats.send_errors++;
 		return -ENOTCONN; /* the UE closed it; it will retry */
 	}

@@ -41,6 +41,16 @@ struct tcp_conn {
 	uint64_t last_ms;
 	size_t len;
 	char *buf; /* TCP_UE_MSG_MAX, allocated while the connection is open */
+	/*
+	 * Inside ESP (tcp_esp.h): what arrives on it came through inbound SA
+	 * sa_slot/sa_gen (spi) and is handed on as such; connecting until the
+	 * kernel finished our connect(), out the message waiting for that.
+	 */
+	bool protected, connecting;
+	uint16_t local_port;
+	uint32_t sa_slot, sa_gen, spi;
+	char *out;
+	size_t out_len;
 };
 
 struct tcp_src {
@@ -68,6 +78,20 @@ int tcp_ue_pending(struct proxy *p);
 int tcp_ue_adopt(struct proxy *p, int fd, const struct pcscf_addr *peer, uint16_t peer_port,
 		 const struct pcscf_addr *local);
 int tcp_ue_send(struct proxy *p, int32_t conn, uint32_t gen, const char *msg, size_t len);
+/*
+ * TCP inside ESP: fd carries the SIP of inbound SA sa_slot/sa_gen (spi);
+ * with `connecting`, our own connect() is under way and msg (copied) is
+ * sent once it completes. Accepted connections (connecting false) pass the
+ * per-source limits. The connection's index, or a negative errno (fd is
+ * the caller's to close then).
+ */
+int tcp_ue_adopt_esp(struct proxy *p, int fd, const struct pcscf_addr *peer, uint16_t peer_port,
+		     const struct pcscf_addr *local, uint16_t local_port, uint32_t sa_slot,
+		     uint32_t sa_gen, uint32_t spi, bool connecting, const char *msg, size_t len);
+/* A live connection carrying inbound SA sa_slot/sa_gen, or -1. */
+int32_t tcp_ue_find_esp(const struct proxy *p, uint32_t sa_slot, uint32_t sa_gen);
+/* The connections of SA set index set_index die (closed by their owner at the next pass). */
+void tcp_ue_kill_set(struct proxy *p, uint32_t set_index, uint32_t sa_count);
 /* Length of the first complete SIP message in buf, 0 if incomplete, -EBADMSG. */
 int sip_tcp_frame(const char *buf, size_t len);
 /*

@@ -28,6 +28,7 @@
 #include "esp/esp.h"
 #include "esp/esp_frag.h"
 #include "proxy/proxy.h"
+#include "proxy/tcp_esp.h"
 
 #define UE_LINK_MTU_DEFAULT 1500
 
@@ -168,19 +169,49 @@ static int send_raw(void *ctx, const uint8_t *pkt, size_t len)
 	return sendto(fd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&ss, slen) < 0 ? -errno : 0;
 }
 
+int ue_send_esp(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which,
+		uint8_t proto, const uint8_t *l4, size_t len)
+{
+	struct esp_sa *sa = set->esp[which];
+	struct raw_dest dest;
+	size_t out_len;
+	int err;
+
+	if (!sa || reg_sa_inbound(which))
+		return -EINVAL;
+	err = esp_encap(sa, proto, l4, len, p->pkt, sizeof(p->pkt), &out_len);
+	if (err) {
+		p->stats.send_errors++;
+		pr_err_rl("ESP out on spi 0x%08x: %s", set->spi[which], strerror(-err));
+		return err;
+	}
+	if (out_len > p->mtu)
+		p->stats.fragmented++;
+	dest.p = p;
+	dest.to = &set->ue_addr;
+	err = ip_fragment(p->pkt, out_len, p->mtu, randombytes_random(), p->frag, send_raw, &dest);
+	if (err) {
+		p->stats.send_errors++;
+		return err;
+	}
+	return 0;
+}
+
 int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which,
 		      const char *msg, size_t len)
 {
 	struct esp_sa *sa = set->esp[which];
 	uint8_t *seg = p->seg;
 	struct udphdr *u = (struct udphdr *)seg;
-	struct raw_dest dest;
-	size_t out_len;
 	uint16_t sport, dport;
 	int err;
 
 	if (!sa || reg_sa_inbound(which))
 		return -EINVAL;
+	/* A large request, or one to a UE we hold a connection with: TCP inside ESP. */
+	err = tcp_esp_send(p, set, which, msg, len);
+	if (err)
+		return err < 0 ? err : 0;
 	if (len + sizeof(*u) > sizeof(p->seg) || len + sizeof(*u) > 0xffff)
 		return -EMSGSIZE; /* a UDP length is 16 bits */
 	if (p->io.ue_protected) {
@@ -199,21 +230,8 @@ int ue_send_protected(struct proxy *p, const struct reg_sa_set *set, enum reg_sa
 	u->check = 0;
 	memcpy(seg + sizeof(*u), msg, len);
 	u->check = htons(udp_csum(&set->our_addr, &set->ue_addr, seg, len + sizeof(*u)));
-	err = esp_encap(sa, IPPROTO_UDP, seg, len + sizeof(*u), p->pkt, sizeof(p->pkt), &out_len);
-	if (err) {
-		p->stats.send_errors++;
-		pr_err_rl("ESP out on spi 0x%08x: %s", set->spi[which], strerror(-err));
-		return err;
-	}
-	if (out_len > p->mtu)
-		p->stats.fragmented++;
-	dest.p = p;
-	dest.to = &set->ue_addr;
-	err = ip_fragment(p->pkt, out_len, p->mtu, randombytes_random(), p->frag, send_raw, &dest);
-	if (err) {
-		p->stats.send_errors++;
-		return err;
-	}
-	p->stats.to_ue++;
-	return 0;
+	err = ue_send_esp(p, set, which, IPPROTO_UDP, seg, len + sizeof(*u));
+	if (!err)
+		p->stats.to_ue++;
+	return err;
 }

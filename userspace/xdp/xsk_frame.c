@@ -79,8 +79,12 @@ int xsk_frame_sip(const uint8_t *frame, uint32_t len, const struct pcscf_xdp_met
 /* The inner UDP datagram of what esp_decap*() found. */
 static int inner_sip(const struct esp_inner *in, int family, struct frame_sip *out)
 {
-	if (in->next_hdr != IPPROTO_UDP)
+	if (in->next_hdr != IPPROTO_UDP) {
+		/* TCP (the SA lets nothing else through): the plain IP packet, for the TUN */
+		out->payload = in->ip;
+		out->len = in->ip_len;
 		return -EPROTONOSUPPORT;
+	}
 	/* esp_decap moved the outer header up against the inner segment: in.ip. */
 	ip_addrs(in->ip, family, out);
 	return udp_datagram(in->l4, in->l4_len, out);

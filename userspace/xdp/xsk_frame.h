@@ -34,7 +34,8 @@ struct esp_sa;
 /*
  * ESP: decapsulated in place through sa (esp_decap_at() at the metadata's
  * offsets, its errors and counters), then the inner UDP datagram.
- * -EPROTONOSUPPORT when the inner transport is not UDP, -EINVAL when the
+ * -EPROTONOSUPPORT when the inner transport is not UDP (TCP: payload and len
+ * are then the whole plain IP packet, addresses checked), -EINVAL when the
  * inner datagram is cut short.
  */
 int xsk_frame_esp(struct esp_sa *sa, uint8_t *frame, uint32_t len, const struct pcscf_xdp_meta *m,
