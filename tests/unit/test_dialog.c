@@ -125,8 +125,31 @@ static void o1(void)
 	dlg_table_fini(&t);
 }
 
+static void rx_index(void)
+{
+	struct dlg_table t;
+	struct dlg *a, *b;
+
+	dlg_table_init(&t, 8, 2);
+	a = dlg_new(&t, "a", "1", 0, 1);
+	b = dlg_new(&t, "b", "1", 0, 1);
+	dlg_set_rx(&t, a, 5ull << 32 | 9);
+	dlg_set_rx(&t, b, 13ull << 32 | 10); /* same bucket as a in a table of 8 */
+	TAP_CHECK(dlg_by_rx(&t, 5ull << 32 | 9) == a && dlg_by_rx(&t, 13ull << 32 | 10) == b,
+		  "Rx handle -> dialog");
+	TAP_CHECK(!dlg_by_rx(&t, 5ull << 32 | 8) && !dlg_by_rx(&t, 0), "other generation, 0: none");
+	dlg_set_rx(&t, a, 0);
+	TAP_CHECK(!dlg_by_rx(&t, 5ull << 32 | 9) && dlg_by_rx(&t, 13ull << 32 | 10) == b,
+		  "unset: gone from the index, the other kept");
+	dlg_set_rx(&t, a, 7ull << 32 | 1);
+	dlg_free(&t, a);
+	TAP_CHECK(!dlg_by_rx(&t, 7ull << 32 | 1), "freed: its Rx handle no longer finds it");
+	dlg_table_fini(&t);
+}
+
 int main(void)
 {
+	rx_index();
 	key_cases();
 	reuse();
 	reg_lists();

@@ -173,6 +173,8 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.pc_hi = c->pc_hi,
 		.reg_await_auth_s = c->reg_await_auth_s,
 		.max_regs = c->max_regs,
+		.max_dialogs = c->max_dialogs,
+		.max_held = c->max_held,
 		.max_pending = c->max_pending ? c->max_pending
 					      : (c->max_regs + PCSCFD_PENDING_SHARE - 1) /
 							PCSCFD_PENDING_SHARE,

@@ -35,11 +35,13 @@ int dlg_table_init(struct dlg_table *t, uint32_t cap, uint32_t max_regs)
 	t->d = calloc(cap, sizeof(*t->d));
 	t->bucket = malloc(nb * sizeof(*t->bucket));
 	t->reg_head = malloc(max_regs * sizeof(*t->reg_head));
-	if (!t->d || !t->bucket || !t->reg_head) {
+	t->rx_bucket = malloc(nb * sizeof(*t->rx_bucket));
+	if (!t->d || !t->bucket || !t->reg_head || !t->rx_bucket) {
 		dlg_table_fini(t);
 		return -ENOMEM;
 	}
 	memset(t->bucket, 0xff, nb * sizeof(*t->bucket));
+	memset(t->rx_bucket, 0xff, nb * sizeof(*t->rx_bucket));
 	memset(t->reg_head, 0xff, max_regs * sizeof(*t->reg_head));
 	t->cap = cap;
 	t->hmask = nb - 1;
@@ -57,6 +59,7 @@ void dlg_table_fini(struct dlg_table *t)
 	free(t->d);
 	free(t->bucket);
 	free(t->reg_head);
+	free(t->rx_bucket);
 	sodium_memzero(t, sizeof(*t));
 }
 
@@ -135,6 +138,7 @@ void dlg_free(struct dlg_table *t, struct dlg *d)
 
 	if (!d->gen)
 		return;
+	dlg_set_rx(t, d, 0);
 	for (pp = &t->bucket[d->hash & t->hmask]; *pp != DLG_NONE; pp = &t->d[*pp].hnext)
 		if (*pp == i) {
 			*pp = d->hnext;
@@ -179,4 +183,39 @@ struct dlg *dlg_first_of_reg(struct dlg_table *t, uint32_t reg_ri)
 struct dlg *dlg_next_of_reg(struct dlg_table *t, const struct dlg *d)
 {
 	return d->rnext == DLG_NONE ? NULL : &t->d[d->rnext];
+}
+
+/* Rx handles are slot << 32 | generation: the slot spreads them over the buckets. */
+static uint32_t rx_bucket_of(const struct dlg_table *t, uint64_t rx)
+{
+	return (uint32_t)((rx >> 32) ^ (rx * 0x9E3779B97F4A7C15ull >> 40)) & t->hmask;
+}
+
+void dlg_set_rx(struct dlg_table *t, struct dlg *d, uint64_t rx)
+{
+	uint32_t i = d - t->d, *pp;
+
+	if (d->rx) {
+		for (pp = &t->rx_bucket[rx_bucket_of(t, d->rx)]; *pp != DLG_NONE;
+		     pp = &t->d[*pp].rxnext)
+			if (*pp == i) {
+				*pp = d->rxnext;
+				break;
+			}
+	}
+	d->rx = rx;
+	if (rx) {
+		d->rxnext = t->rx_bucket[rx_bucket_of(t, rx)];
+		t->rx_bucket[rx_bucket_of(t, rx)] = i;
+	}
+}
+
+struct dlg *dlg_by_rx(struct dlg_table *t, uint64_t rx)
+{
+	if (!t->d || !rx)
+		return NULL;
+	for (uint32_t i = t->rx_bucket[rx_bucket_of(t, rx)]; i != DLG_NONE; i = t->d[i].rxnext)
+		if (t->d[i].rx == rx)
+			return &t->d[i];
+	return NULL;
 }

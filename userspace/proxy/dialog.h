@@ -23,6 +23,8 @@
 #include "pcscf_maps.h"
 
 #define DLG_DEF_MAX   4096
+#define DLG_DEF_HELD  256
+#define DLG_HELD_BYTES 8192
 #define DLG_MAX_LIMIT 1000000
 #define DLG_CALLID_MAX 128
 #define DLG_TAG_MAX    64
@@ -59,12 +61,15 @@ struct dlg {
 	char ue_nameaddr[DLG_HDR_MAX], far_nameaddr[DLG_HDR_MAX]; /* From / To without tags */
 	char ue_target[DLG_HDR_MAX], far_target[DLG_HDR_MAX];	  /* Contact URIs */
 	char core_route[DLG_ROUTE_MAX]; /* Route towards the far end ("" none) */
+	/* the INVITE as relayed, for a CANCEL (RFC 3261 9.1) */
+	char ruri[DLG_HDR_MAX], inv_to[DLG_HDR_MAX], inv_route[DLG_ROUTE_MAX];
+	char branch[48];
 	char icid[DLG_ICID_MAX];
 	char subscription[DLG_HDR_MAX]; /* the asserted identity */
 	uint16_t offer_len;
 	char offer[DLG_SDP_MAX];
 	/* table links (dialog.c only) */
-	uint32_t hash, hnext, rprev, rnext, free_next;
+	uint32_t hash, hnext, rprev, rnext, free_next, rxnext;
 };
 
 struct dlg_table {
@@ -72,6 +77,7 @@ struct dlg_table {
 	uint32_t cap, live;
 	uint32_t *bucket, hmask;
 	uint32_t *reg_head; /* by registration index: first dialog, DLG_NONE */
+	uint32_t *rx_bucket; /* by Rx handle: the abort handler names the session only */
 	uint32_t max_regs;
 	uint32_t free_head, gen_next;
 	uint64_t probes; /* chain entries looked at by dlg_find: O(1) shows in tests */
@@ -89,6 +95,9 @@ void dlg_free(struct dlg_table *t, struct dlg *d);
 dlg_handle dlg_handle_of(const struct dlg_table *t, const struct dlg *d);
 /* The dialog a handle names while its generation lives, else NULL. */
 struct dlg *dlg_by_handle(struct dlg_table *t, dlg_handle h);
+/* d->rx = rx (0: none), indexed so dlg_by_rx finds it in O(1). */
+void dlg_set_rx(struct dlg_table *t, struct dlg *d, uint64_t rx);
+struct dlg *dlg_by_rx(struct dlg_table *t, uint64_t rx);
 /* The first dialog of a registration (then d->rnext ... via dlg_next_of_reg), NULL none. */
 struct dlg *dlg_first_of_reg(struct dlg_table *t, uint32_t reg_ri);
 struct dlg *dlg_next_of_reg(struct dlg_table *t, const struct dlg *d);

@@ -51,6 +51,7 @@ struct proxy_config {
 	const char *orig_ioi;	     /* orig-ioi of our P-Charging-Vector */
 	const char *icid_node;	     /* node part of icid-value; NULL: our first address */
 	const char *iface; /* access interface: its MTU bounds protected packets (NULL: 1500) */
+	uint32_t max_dialogs, max_held; /* dlg_rx.c: 0 = DLG_DEF_MAX / DLG_DEF_HELD */
 };
 #define PROXY_CORE_LISTEN_PORT 5060
 
@@ -137,6 +138,7 @@ struct proxy {
 	struct proxy_stats stats;
 	struct term *term;	   /* terminating.c */
 	struct reg_event *regev; /* reg_event.c */
+	struct dlg_ctx *dlg;	 /* dlg_rx.c: INVITE dialogs with Rx */
 	int core_fd;
 	char core_via_host[64];
 	uint16_t core_via_port;
