@@ -236,4 +236,9 @@ check "tshark: Media-Component-Description (1, audio, enabled, b=AS UL/DL), UE a
 got=$(fields -e diameter.AF-Charging-Identifier)
 check "tshark: AF-Charging-Identifier is an icid the INVITE carried" \
 	bash -c 'grep -q "icid-value=$(echo "$1" | xxd -r -p)" "$2"' _ "$got" "$LAB_DIR/sipp.msg"
+
+for bad in "--max-dialogs 0" "--max-dialogs 2000000" "--max-dialogs 10 --rx-max-held 11" "--rx-max-held x"; do
+	pns "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 $bad >/dev/null 2>&1
+	check "'$bad' refused: exit 2" [ $? -eq 2 ]
+done
 tap_done

@@ -35,7 +35,8 @@ static void key_cases(void)
 
 		TAP_CHECK(!!d == c[i].created, "%-48s %s", c[i].what, d ? "created" : "refused");
 		if (d)
-			TAP_CHECK(dlg_find(&t, c[i].call_id, c[i].tag) == d, "  ... and found by its key");
+			TAP_CHECK(dlg_find(&t, c[i].call_id, c[i].tag) == d,
+				  "  ... and found by its key");
 	}
 	TAP_CHECK(!dlg_find(&t, "c1@ue", "t3"), "unknown tag: not found");
 	TAP_CHECK(!dlg_find(&t, "c1", "@uet1"), "the key is not a plain concatenation");

@@ -406,7 +406,7 @@ static int rx_options_check(struct pcscfd_config *c)
 {
 	struct rx_config *r = &c->rx;
 
-	if (c->max_held > c->max_dialogs) {
+	if (c->max_held && c->max_held > c->max_dialogs) {
 		fprintf(stderr, "pcscfd: --rx-max-held %u is above --max-dialogs %u\n", c->max_held,
 			c->max_dialogs);
 		return -EINVAL;
@@ -509,7 +509,7 @@ void options_defaults(struct pcscfd_config *c)
 	strcpy(c->alg_prefs, PCSCFD_DEF_ALGS);
 	rx_config_defaults(&c->rx);
 	c->max_dialogs = DLG_DEF_MAX;
-	c->max_held = DLG_DEF_HELD;
+	c->max_held = 0; /* DLG_DEF_HELD, at most max_dialogs */
 }
 
 static const struct option_def *find_def(const char *name)

@@ -68,7 +68,7 @@ struct pcscfd_config {
 	char orig_ioi[64];	   /* orig-ioi of P-Charging-Vector; "" none */
 	char icid_node[48];	   /* node part of icid-value; "" our first address */
 	struct rx_config rx; /* Rx to the PCRF (--rx and the rx-* settings) */
-	uint32_t max_dialogs, max_held; /* INVITE dialogs with Rx (proxy/dlg_rx.c) */
+	uint32_t max_dialogs, max_held; /* INVITE dialogs with Rx (proxy/dlg_rx.c); held 0: default */
 };
 
 void options_defaults(struct pcscfd_config *c);

@@ -8,8 +8,8 @@
 #include "proxy/dialog.h"
 
 /* Keyed: the key is drawn per table, so chains cannot be aimed at from outside. */
-static uint32_t key_hash(const struct dlg_table *t, const char *call_id, size_t cl,
-			 const char *tag, size_t tl)
+static uint32_t key_hash(const struct dlg_table *t, const char *call_id, size_t cl, const char *tag,
+			 size_t tl)
 {
 	uint8_t in[DLG_CALLID_MAX + DLG_TAG_MAX + 1], out[crypto_shorthash_BYTES];
 	uint32_t h;

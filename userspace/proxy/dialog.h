@@ -22,10 +22,10 @@
 #include <stdint.h>
 #include "pcscf_maps.h"
 
-#define DLG_DEF_MAX   4096
-#define DLG_DEF_HELD  256
+#define DLG_DEF_MAX    4096
+#define DLG_DEF_HELD   256
 #define DLG_HELD_BYTES 8192
-#define DLG_MAX_LIMIT 1000000
+#define DLG_MAX_LIMIT  1000000
 #define DLG_CALLID_MAX 128
 #define DLG_TAG_MAX    64
 #define DLG_HDR_MAX    256 /* From / To name-addr, Contact URI */
@@ -76,7 +76,7 @@ struct dlg_table {
 	struct dlg *d;
 	uint32_t cap, live;
 	uint32_t *bucket, hmask;
-	uint32_t *reg_head; /* by registration index: first dialog, DLG_NONE */
+	uint32_t *reg_head;  /* by registration index: first dialog, DLG_NONE */
 	uint32_t *rx_bucket; /* by Rx handle: the abort handler names the session only */
 	uint32_t max_regs;
 	uint32_t free_head, gen_next;

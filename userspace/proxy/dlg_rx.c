@@ -54,9 +54,10 @@ struct held {
 };
 
 #define DLG_STATS(X)                                                                               \
-	X(created) X(table_full) X(sdp_too_big) X(aar) X(aar_update) X(held) X(held_full)         \
-	X(held_replaced) X(allowed) X(unchecked) X(denied) X(str) X(rar_ended) X(reg_ended)      \
-	X(far_bye) X(ue_bye) X(far_cancel) X(absorbed) X(own_answers)
+	X(created)                                                                                 \
+	X(table_full) X(sdp_too_big) X(aar) X(aar_update) X(held) X(held_full) X(held_replaced)    \
+		X(allowed) X(unchecked) X(denied) X(str) X(rar_ended) X(reg_ended) X(far_bye)      \
+			X(ue_bye) X(far_cancel) X(absorbed) X(own_answers)
 
 struct dlg_stats {
 #define F(f) uint64_t f;
@@ -265,9 +266,9 @@ static int build(struct dlg_ctx *c, const char *method, const char *ruri, const 
 		     "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP %s%s%s:%u;branch=%s\r\n"
 		     "Max-Forwards: 70\r\n%s%s%sFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
 		     "CSeq: %u %s\r\n%s%s%sContent-Length: 0\r\n\r\n",
-		     method, ruri, br(via_host, true), via_host, br(via_host, false), via_port, branch,
-		     route[0] ? "Route: " : "", route, route[0] ? "\r\n" : "", from, to, d->call_id,
-		     cseq, method, reason ? "Reason: " : "", reason ? reason : "",
+		     method, ruri, br(via_host, true), via_host, br(via_host, false), via_port,
+		     branch, route[0] ? "Route: " : "", route, route[0] ? "\r\n" : "", from, to,
+		     d->call_id, cseq, method, reason ? "Reason: " : "", reason ? reason : "",
 		     reason ? "\r\n" : "");
 	return n > 0 && (size_t)n < sizeof(c->out) ? n : -ENOSPC;
 }
@@ -406,7 +407,7 @@ static void refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, const s
 	sipm_keep_dialog_only(resp);
 	osip_message_set_status_code(resp, status);
 	osip_free(resp->reason_phrase);
-	resp->reason_phrase = osip_strdup(status == 488   ? "Not Acceptable Here"
+	resp->reason_phrase = osip_strdup(status == 488	  ? "Not Acceptable Here"
 					  : status == 503 ? "Service Unavailable"
 							  : "Server Internal Error");
 	if (warning && warning[0])
@@ -621,12 +622,12 @@ static bool authorize(struct proxy *p, const struct txn *t, struct dlg *d, osip_
 	if (err) {
 		c->st.held_full++;
 		pr_warn_rl("dialog %s: %s: 503 to the UE", d->call_id,
-			   err == -ENOBUFS ? "every hold buffer taken" : "answer too large to hold");
+			   err == -ENOBUFS ? "every hold buffer taken"
+					   : "answer too large to hold");
 		refuse(p, d, msg, &to, 503, NULL);
 		return true;
 	}
-	err = rx_session_authorize(&h, &q, on_aaa,
-				   (void *)(uintptr_t)dlg_handle_of(&c->t, d));
+	err = rx_session_authorize(&h, &q, on_aaa, (void *)(uintptr_t)dlg_handle_of(&c->t, d));
 	if (err) {
 		held_put(c, d);
 		pr_warn_rl("dialog %s: Rx request refused locally (%s): 503 to the UE", d->call_id,
@@ -760,7 +761,7 @@ void dlg_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 			      "held_now", c->held_live);
 	i = json; /* the JSON object has members already */
 #define R(f)                                                                                       \
-	outbuf_printf(o, json ? "%s\"%s\":%llu" : "%s  %-32s %llu\n", json && i++ ? "," : "", #f,   \
+	outbuf_printf(o, json ? "%s\"%s\":%llu" : "%s  %-32s %llu\n", json &&i++ ? "," : "", #f,   \
 		      (unsigned long long)c->st.f);
 	DLG_STATS(R)
 #undef R
