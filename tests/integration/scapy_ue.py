@@ -504,11 +504,32 @@ class UE:
         rr = [u for h in headers(resp, "Record-Route") for u in re.findall(r"<[^>]+>", h)]
         route = "".join(f"Route: {u}\r\n" for u in reversed(rr))
         self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid)
+        if a.reinvite:
+            rsdp = open(a.reinvite).read().replace("\r\n", "\n").replace("\n", "\r\n")
+            rb = "z9hG4bK%x" % random.getrandbits(48)
+            msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={rb}\r\n"
+                   f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: {to}\r\n"
+                   f"Call-ID: {cid}\r\nCSeq: 2 INVITE\r\n{route}{sec}"
+                   f"Contact: <sip:{host}:{a.port_s}>\r\nContent-Type: application/sdp\r\n"
+                   f"Content-Length: {len(rsdp)}\r\n\r\n{rsdp}")
+            print(f"-> re-INVITE with SDP ({a.reinvite})")
+            self.send_protected(sa_out, port_ps, msg)
+            while True:
+                resp2, _ = self.recv_esp(sa_in, wait=15)
+                print(f"<- {resp2.split(chr(13))[0]} (protected)")
+                if int(resp2.split(" ")[1]) >= 200:
+                    break
+            if " 200 " not in resp2.split("\r\n")[0] + " " or "m=video 0" not in resp2:
+                raise SystemExit("re-INVITE: no 200 with the new answer")
+            self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid, cseq=2)
+            cseq_bye = 3
+        else:
+            cseq_bye = 2
         if a.ready_file:
             open(a.ready_file, "w").write(cid + "\n")
         if not a.await_bye:
             prov, ok = self.request(sa_out, sa_in, port_ps, "BYE", ruri, route + sec, to=to,
-                                    call_id=cid, cseq=2)
+                                    call_id=cid, cseq=cseq_bye)
             return ok.split("\r\n")[0]
         crypt, auth = esp_keys(param(server, "alg"), param(server, "ealg"), ck, ik)
         s_in = SecurityAssociation(ESP, spi=self.spi_us, crypt_algo=crypt[0], crypt_key=crypt[1],
@@ -712,6 +733,7 @@ def main():
     p.add_argument("--sdp", default="tests/integration/rx/offer.sdp")
     p.add_argument("--call-expect", default="200")
     p.add_argument("--await-bye", action="store_true")
+    p.add_argument("--reinvite", metavar="SDP", help="--rx-call: a re-INVITE with SDP once up")
     p.add_argument("--ready-file", metavar="PATH", help="written with the Call-ID once up")
     p.add_argument("--expect", default="200")
     a = p.parse_args()

@@ -154,6 +154,19 @@ assert [v for c, _, v in aar[0]["avps"] if c == 443], "no Subscription-Id"' "$LA
 sleep 0.3
 check "allowed: STR for the session at the BYE (PCRF log)" [ "$(pcrf STR "$SID1")" = 1 ]
 
+# 1b. re-INVITE with a new offer: an update AAR (the same session) at its 200
+check "re-INVITE: INVITE, re-INVITE with SDP (200 with the new answer), BYE" \
+	call 6 --reinvite tests/integration/rx/reinvite.sdp
+SID6=$(last_sid)
+check "re-INVITE: two AARs for one session, the second an UPDATE_REQUEST; one STR" \
+	/usr/bin/python3 -c '
+import json, sys
+aar = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["cmd"] == "AAR" and json.loads(l)["sid"] == sys.argv[2]]
+types = [v for a in aar for c, _, v in a["avps"] if c == 533]
+assert types == [0, 1], types
+str_ = [l for l in open(sys.argv[1]) if json.loads(l)["cmd"] == "STR" and json.loads(l)["sid"] == sys.argv[2]]
+assert len(str_) == 1, len(str_)' "$LAB_DIR/pcrf.log" "$SID6"
+
 # 2. forbidden codec: 488 + Warning to the UE, ACK + BYE to the callee, no STR
 check "forbidden codec (G.729): the UE gets 488" call 2 --sdp tests/integration/rx/g729.sdp \
 	--call-expect 488 --expect 488
@@ -185,8 +198,8 @@ check "RAR: answered (RAA), then STR for the session" \
 j=$(ctl stats --json)
 d() { json_get "$j" dialogs.$1; }
 echo "# dialogs: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dialogs"])' "$j")"
-check "counters: aar 3, allowed 2, denied 1, rar_ended 1, str 2, none live" \
-	[ "$(d aar)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d str)/$(d live)/$(d held_now)" = 3/2/1/1/2/0/0 ]
+check "counters: aar 4, aar_update 1, allowed 4, denied 1, rar_ended 1, str 3, none live" \
+	[ "$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d str)/$(d live)/$(d held_now)" = 4/1/4/1/1/3/0/0 ]
 
 # 4. PCRF down, policy reject: 503
 kill "$PCRF_PID"
