@@ -474,7 +474,7 @@ class UE:
         sdp = open(a.sdp).read().replace("\r\n", "\n").replace("\n", "\r\n")
         cid = "rxcall-%08x@%s" % (random.getrandbits(32), a.local)
         branch = "z9hG4bK%x" % random.getrandbits(48)
-        ruri = f"sip:callee@{dom}"
+        ruri = f"sip:{a.callee}@{dom}"
         msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={branch}\r\n"
                f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: <{ruri}>\r\n"
                f"Call-ID: {cid}\r\nCSeq: 1 INVITE\r\n{preload}{sec}"
@@ -732,6 +732,7 @@ def main():
                    help="after the 200, an INVITE with --sdp (see rx_call)")
     p.add_argument("--sdp", default="tests/integration/rx/offer.sdp")
     p.add_argument("--call-expect", default="200")
+    p.add_argument("--callee", default="callee", help="--rx-call: user part of the Request-URI")
     p.add_argument("--await-bye", action="store_true")
     p.add_argument("--reinvite", metavar="SDP", help="--rx-call: a re-INVITE with SDP once up")
     p.add_argument("--ready-file", metavar="PATH", help="written with the Call-ID once up")

@@ -177,6 +177,16 @@ check "forbidden codec: the callee's 200 got ACK + BYE from the P-CSCF ($(far_en
 SID2=$(last_sid)
 check "forbidden codec: no STR (the session was never authorised)" [ "$(pcrf STR "$SID2")" = 0 ]
 
+# 2b. refused at a 183 with SDP (early media): CANCEL to the callee, its 487 ACKed by us
+check "refused at the 183: the UE gets 488" call 7 --callee early --sdp tests/integration/rx/g729.sdp \
+	--call-expect 488 --expect 488
+CID7=$(cid_of 7)
+sleep 0.5
+check "refused at the 183: the callee got CANCEL, then the ACK of its 487 ($(far_end "$CID7"))" \
+	[ "$(far_end "$CID7")" = "INVITE CANCEL ACK" ]
+check "refused at the 183: the dialog is gone (far_cancel 1, none live)" \
+	[ "$(stat_of dialogs.far_cancel)/$(stat_of dialogs.live)" = 1/0 ]
+
 # 3. RAR (bearer lost) ends the call: BYE to the UE and to the callee
 rm -f "$LAB_DIR/up-3"
 call 3 --await-bye --ready-file "$LAB_DIR/up-3" &
@@ -198,8 +208,8 @@ check "RAR: answered (RAA), then STR for the session" \
 j=$(ctl stats --json)
 d() { json_get "$j" dialogs.$1; }
 echo "# dialogs: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dialogs"])' "$j")"
-check "counters: aar 4, aar_update 1, allowed 4, denied 1, rar_ended 1, str 3, none live" \
-	[ "$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d str)/$(d live)/$(d held_now)" = 4/1/4/1/1/3/0/0 ]
+check "counters: aar 5, aar_update 1, allowed 4, denied 2, rar_ended 1, str 3, none live" \
+	[ "$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d str)/$(d live)/$(d held_now)" = 5/1/4/2/1/3/0/0 ]
 
 # 4. PCRF down, policy reject: 503
 kill "$PCRF_PID"

@@ -50,6 +50,7 @@ struct dlg {
 	uint32_t gen; /* 0: free */
 	uint8_t state, dir;
 	bool updating;		  /* re-INVITE/UPDATE offer waiting for its answer */
+	bool ue_acked, far_done;  /* DLG_REFUSED: the UE's ACK seen, the far end ended */
 	uint64_t rx;		  /* rx_handle, 0 none */
 	uint32_t reg_ri, reg_gen; /* the UE's registration */
 	uint32_t sa_slot, sa_gen; /* the inbound SA the UE used */

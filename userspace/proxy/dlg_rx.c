@@ -396,6 +396,8 @@ static void refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, const s
 	bool update = d->state == DLG_ACTIVE || d->updating;
 
 	snprintf(reason, sizeof(reason), "SIP;cause=%d", status);
+	d->far_done = code >= 200 || update; /* a CANCELled INVITE still has its final to come */
+	d->ue_acked = false;
 	if (code >= 200 && code < 300) {
 		to_far(p, d, "ACK", NULL);
 		to_far(p, d, "BYE", reason);
@@ -570,7 +572,9 @@ int dlg_orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *ms
 			return 0;
 		/* the UE's ACK of our refusal: the far end has had its own ACK (or CANCEL) */
 		c->st.absorbed++;
-		end(p, d);
+		d->ue_acked = true;
+		if (d->far_done)
+			end(p, d);
 		return -ECANCELED;
 	}
 	if (cseq_of(msg) > d->ue_cseq)
@@ -717,12 +721,55 @@ void dlg_core_request(struct proxy *p, osip_message_t *msg)
 	end(p, d);
 }
 
+/*
+ * After our CANCEL of a refused early dialog, the INVITE's own answers (the
+ * CANCEL's 200, the 487 or a 2xx that crossed it) are ours to finish: the
+ * 487 gets its hop-by-hop ACK (RFC 3261 17.1.1.3), a 2xx ACK + BYE.
+ */
+static bool cancelled_answer(struct proxy *p, osip_message_t *msg, const char *branch)
+{
+	struct dlg_ctx *c = p->dlg;
+	char call_id[DLG_CALLID_MAX], to[DLG_HDR_MAX];
+	const char *tag;
+	struct dlg *d;
+	int code = msg->status_code, n;
+
+	if (!c->t.live || !(cseq_is(msg, "INVITE") || cseq_is(msg, "CANCEL")) ||
+	    sipm_call_id(msg, call_id, sizeof(call_id)) < 0 || !(tag = tag_of(msg->from)) ||
+	    !(d = dlg_find(&c->t, call_id, tag)) || d->state != DLG_REFUSED || d->far_done ||
+	    strcmp(branch, d->branch))
+		return false;
+	c->st.absorbed++;
+	if (cseq_is(msg, "CANCEL") || code < 200)
+		return true;
+	if (code >= 300) {
+		n = from_text(msg->to, to, sizeof(to)) ? -EINVAL
+						       : build(c, "ACK", d->ruri, p->core_via_host,
+							       p->core_via_port, d->branch, d->inv_route,
+							       d->ue_nameaddr, to, d, d->invite_cseq,
+							       NULL);
+		if (n < 0 || core_send(p, c->out, n))
+			pr_warn_rl("dialog %s: cannot ACK the far end's %d", d->call_id, code);
+	} else {
+		from_text(msg->to, d->far_nameaddr, sizeof(d->far_nameaddr));
+		contact_uri(msg, d->far_target, sizeof(d->far_target));
+		to_far(p, d, "ACK", NULL);
+		to_far(p, d, "BYE", "SIP;cause=487");
+	}
+	d->far_done = true;
+	if (d->ue_acked)
+		end(p, d);
+	return true;
+}
+
 bool dlg_own_response(struct proxy *p, osip_message_t *msg)
 {
 	const char *b = sipm_top_branch(msg);
 
-	if (!p->dlg || !b || strncmp(b, OWN_BRANCH, sizeof(OWN_BRANCH) - 1))
+	if (!p->dlg || !b)
 		return false;
+	if (strncmp(b, OWN_BRANCH, sizeof(OWN_BRANCH) - 1))
+		return cancelled_answer(p, msg, b);
 	p->dlg->st.own_answers++;
 	return true;
 }
