@@ -57,7 +57,7 @@ pcrf_up() {
 pcrf_up
 
 PID=
-# start POLICY: pcscfd with Rx towards the test PCRF; STATE its peer state (open or after 5 s)
+# start POLICY [ARGS]: pcscfd with Rx towards the test PCRF; STATE its peer state (open or after 5 s)
 start() {
 	cat >"$LAB_DIR/rx.conf" <<-EOF
 	rx = yes
@@ -68,9 +68,9 @@ start() {
 	rx-unreachable = $1
 	rx-timeout = 1000
 	EOF
-	pns_bg "$BUILD/pcscfd" --config "$LAB_DIR/rx.conf" --iface p0 --addr $P4 \
+	pns_bg "$BUILD/pcscfd" --config "$LAB_DIR/rx.conf" --iface p0 --addr $P4 --addr $P6 \
 		--core $CORE4:5060 --pin-dir "$LAB_PIN" --ctl "$LAB_CTL" --log-level debug \
-		--max-dialogs 64 --rx-max-held 8 --port-ps 6100 --port-pc-pool 6101-6110 \
+		--max-dialogs 64 --port-ps 6100 --port-pc-pool 6101-6110 "${@:2}" \
 		2>>"$LAB_DIR/pcscfd.log"
 	PID=${LAB_PIDS[-1]}
 	wait_ctl "$LAB_CTL" || { fail "pcscfd starts"; tail -5 "$LAB_DIR/pcscfd.log"; exit 1; }
@@ -91,17 +91,18 @@ sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf_rxcall.xml -inf "$LAB_DIR/vecto
 	-trace_msg -message_file "$LAB_DIR/sipp.msg"
 CORE_PID=$SIPP_PID
 
-# call N ARGS...: UE rxdN registers and calls; its log in ue-N.log, shown when it fails
+# call N ARGS...: UE rxdN registers and calls (from $CU to $CP, default IPv4); its log in ue-N.log, shown when it fails
 call() {
 	local n=$1
 	shift
-	ue timeout 60 /usr/bin/python3 tests/integration/scapy_ue.py --pcscf $P4 --local $UE4 \
+	ue timeout 60 /usr/bin/python3 tests/integration/scapy_ue.py --pcscf ${CP:-$P4} --local ${CU:-$UE4} \
 		--impi rxd$n@ims.example --impu rxd$n@ims.example --k $K --opc $OPC \
 		--port-c $((32000 + 10 * n)) --port-s $((32001 + 10 * n)) --rx-call "$@" \
 		>"$LAB_DIR/ue-$n.log" 2>&1 && return 0
 	sed 's/^/# /' "$LAB_DIR/ue-$n.log"
 	return 1
 }
+call6() { CP=$P6 CU=$UE6 call "$@"; }
 cid_of() { grep -o 'Call-ID rxcall-[^ ]*' "$LAB_DIR/ue-$1.log" | head -1 | cut -d' ' -f2; }
 # far_end CID: the requests SIPp received in that call, in order ("ACK BYE")
 far_end() {
@@ -133,7 +134,7 @@ print([json.loads(l)["sid"] for l in open(sys.argv[1]) if json.loads(l)["cmd"] =
 		"$LAB_DIR/pcrf.log"
 }
 
-start reject
+start reject --rx-max-held 8
 check "pcscfd (policy reject): PCRF STATE_OPEN ($STATE)" [ "$STATE" = STATE_OPEN ]
 
 # 1. allowed: AAR with both SDPs, call completes, STR at BYE
@@ -231,6 +232,20 @@ CID5=$(cid_of 5)
 check "PCRF down, allow: the callee saw the whole call ($(far_end "$CID5"))" \
 	[ "$(far_end "$CID5")" = "INVITE ACK BYE" ]
 check "PCRF down, allow: counted unchecked" [ "$(stat_of dialogs.unchecked)" = 1 ]
+stop
+
+# 6. one hold buffer, a PCRF that does not answer: the second call meanwhile gets 503
+pcrf_up
+start allow --rx-max-held 1 --rx-timeout 6000
+echo mute >"$LAB_DIR/pcrf.ctl" # after CER/CEA: the peer stays open, AARs go unanswered
+call 8 &
+UE8=$!
+for i in $(seq 100); do [ "$(stat_of dialogs.held_now)" = 1 ] && break; sleep 0.05; done
+check "hold buffers full: a second call (IPv6, the UE port 5060 is taken) gets 503 at once" call6 9 --call-expect 503 --expect 503
+wait $UE8
+check "... while the held one goes on once the AAR times out (policy allow)" [ $? -eq 0 ]
+check "hold buffers full: counted (held_full 1, unchecked 1)" \
+	[ "$(stat_of dialogs.held_full)/$(stat_of dialogs.unchecked)" = 1/1 ]
 stop
 
 sipp_stop "$CORE_PID"
