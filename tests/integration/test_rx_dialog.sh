@@ -194,6 +194,10 @@ call 3 --await-bye --ready-file "$LAB_DIR/up-3" &
 UE3=$!
 for i in $(seq 150); do [ -s "$LAB_DIR/up-3" ] && break; sleep 0.1; done
 SID3=$(last_sid)
+j=$(ctl rx --json)
+check "pcscfctl rx --json lists the call: active, with its Rx session" \
+	[ "$(json_get "$j" dialogs.0.state)/$(json_get "$j" dialogs.0.rx_session)/$(json_get "$j" dialogs.0.ue)" = "active/True/$UE4" ]
+check "pcscfctl rx (text) lists it too" bash -c 'ip netns exec "$1" "$2" --ctl "$3" rx | grep -q "^  active .* rx yes "' _ "$NS_P" "$BUILD/pcscfctl" "$LAB_CTL"
 echo "rar $SID3" >"$LAB_DIR/pcrf.ctl"
 wait $UE3
 rc=$?

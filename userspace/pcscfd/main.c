@@ -27,6 +27,7 @@
 #include "xdp/xdp_maps.h"
 #include "xdp/xdp_stats.h"
 #include "proxy/proxy.h"
+#include "proxy/dlg_rx.h"
 #include "rx/rx.h"
 #include "pcscfd/ctl_server.h"
 #include "pcscfd/options.h"
@@ -93,6 +94,7 @@ static int ctl_handle(void *ctx, const char *cmd, struct ctl_cursor *cur, char *
 		outbuf_init(&o, buf, cap);
 		outbuf_printf(&o, json ? "{" : "");
 		rx_status_render(&o, json);
+		dlg_list_render(&d->proxy, &o, json); /* proxy/dlg_rx.c */
 		outbuf_printf(&o, json ? "}\n" : "");
 		return outbuf_result(&o);
 	}

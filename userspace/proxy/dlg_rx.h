@@ -35,5 +35,7 @@ void dlg_reg_gone(struct proxy *p, const struct reg *r);
 struct outbuf;
 /* The "dialogs" counters for pcscfctl stats (after the "sip" section). */
 void dlg_stats_render(const struct proxy *p, struct outbuf *o, bool json);
+/* pcscfctl rx: the live dialogs (as many as fit in o), after rx_status_render. */
+void dlg_list_render(const struct proxy *p, struct outbuf *o, bool json);
 
 #endif

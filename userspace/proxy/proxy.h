@@ -51,7 +51,7 @@ struct proxy_config {
 	const char *orig_ioi;	     /* orig-ioi of our P-Charging-Vector */
 	const char *icid_node;	     /* node part of icid-value; NULL: our first address */
 	const char *iface; /* access interface: its MTU bounds protected packets (NULL: 1500) */
-	uint32_t max_dialogs, max_held; /* dlg_rx.c: 0 = DLG_DEF_MAX / DLG_DEF_HELD */
+	uint32_t max_dialogs, max_held; /* dlg_rx.c: dialogs 0 = no table; held 0 = DLG_DEF_HELD */
 };
 #define PROXY_CORE_LISTEN_PORT 5060
 
