@@ -52,6 +52,7 @@ import re
 import select
 import socket
 import sys
+import time
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from scapy.layers.inet import IP, UDP, fragment
@@ -176,8 +177,9 @@ class UE:
         return (f"ipsec-3gpp;alg={a.alg};ealg={a.ealg};spi-c={self.spi_uc};"
                 f"spi-s={self.spi_us};port-c={a.port_c};port-s={a.port_s}")
 
-    def register(self, via_port, extra, expires=600, transport="UDP"):
+    def register(self, via_port, extra, expires=None, transport="UDP"):
         a = self.a
+        expires = a.reg_expires if expires is None else expires
         host = f"[{a.local}]" if self.v6 else a.local
         pc = f"[{a.pcscf}]" if self.v6 else a.pcscf
         domain = a.impu.split("@")[1]
@@ -527,6 +529,9 @@ class UE:
             cseq_bye = 2
         if a.ready_file:
             open(a.ready_file, "w").write(cid + "\n")
+        if a.hold_call:
+            time.sleep(a.hold_call)  # no BYE: the registration's end must end the call
+            return "SIP/2.0 200 call held"
         if not a.await_bye:
             prov, ok = self.request(sa_out, sa_in, port_ps, "BYE", ruri, route + sec, to=to,
                                     call_id=cid, cseq=cseq_bye)
@@ -732,6 +737,9 @@ def main():
                    help="after the 200, an INVITE with --sdp (see rx_call)")
     p.add_argument("--sdp", default="tests/integration/rx/offer.sdp")
     p.add_argument("--call-expect", default="200")
+    p.add_argument("--reg-expires", type=int, default=600, help="Expires of the REGISTERs")
+    p.add_argument("--hold-call", type=float, default=0, metavar="S",
+                   help="--rx-call: keep the call S seconds, then leave without BYE")
     p.add_argument("--callee", default="callee", help="--rx-call: user part of the Request-URI")
     p.add_argument("--await-bye", action="store_true")
     p.add_argument("--reinvite", metavar="SDP", help="--rx-call: a re-INVITE with SDP once up")

@@ -134,7 +134,7 @@ print([json.loads(l)["sid"] for l in open(sys.argv[1]) if json.loads(l)["cmd"] =
 		"$LAB_DIR/pcrf.log"
 }
 
-start reject --rx-max-held 8
+start reject --rx-max-held 8 --reg-await-auth 5
 check "pcscfd (policy reject): PCRF STATE_OPEN ($STATE)" [ "$STATE" = STATE_OPEN ]
 
 # 1. allowed: AAR with both SDPs, call completes, STR at BYE
@@ -215,6 +215,18 @@ d() { json_get "$j" dialogs.$1; }
 echo "# dialogs: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dialogs"])' "$j")"
 check "counters: aar 5, aar_update 1, allowed 4, denied 2, rar_ended 1, str 3, none live" \
 	[ "$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d str)/$(d live)/$(d held_now)" = 5/1/4/2/1/3/0/0 ]
+
+# 3b. the registration ends (expires) during a call: STR, BYE to the callee
+check "registration of 3 s with a call held up (no BYE from the UE)" call 10 --reg-expires 3 --hold-call 2
+SID10=$(last_sid)
+CID10=$(cid_of 10)
+# the registration (and its SAs) go REG_SA_GRACE_MS (30 s) after its expiry
+for i in $(seq 450); do [ "$(stat_of dialogs.reg_ended)" = 1 ] && break; sleep 0.1; done
+check "registration end: STR for the call's session (PCRF log)" [ "$(pcrf STR "$SID10")" = 1 ]
+check "registration end: the callee got a BYE from the P-CSCF ($(far_end "$CID10"))" \
+	[ "$(far_end "$CID10")" = "INVITE ACK BYE" ]
+check "registration end: counted (reg_ended 1), no dialog left" \
+	[ "$(stat_of dialogs.reg_ended)/$(stat_of dialogs.live)" = 1/0 ]
 
 # 4. PCRF down, policy reject: 503
 kill "$PCRF_PID"
