@@ -55,6 +55,7 @@ import re
 import select
 import socket
 import sys
+import time
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from scapy.layers.inet import IP, UDP, fragment
@@ -179,8 +180,9 @@ class UE:
         return (f"ipsec-3gpp;alg={a.alg};ealg={a.ealg};spi-c={self.spi_uc};"
                 f"spi-s={self.spi_us};port-c={a.port_c};port-s={a.port_s}")
 
-    def register(self, via_port, extra, expires=600, transport="UDP"):
+    def register(self, via_port, extra, expires=None, transport="UDP"):
         a = self.a
+        expires = a.reg_expires if expires is None else expires
         host = f"[{a.local}]" if self.v6 else a.local
         pc = f"[{a.pcscf}]" if self.v6 else a.pcscf
         domain = a.impu.split("@")[1]
@@ -463,6 +465,100 @@ class UE:
                            to=to, call_id=cid, cseq=2), 200, "BYE along the recorded route")
         return ok.split("\r\n")[0]
 
+    def rx_call(self, sa_out, sa_in, port_ps, server, ck, ik):
+        """--rx-call: an INVITE with the SDP of --sdp through the SAs (tests/integration/
+        test_rx_dialog.sh). --call-expect 200: ACK, then a BYE of ours, or (--await-bye)
+        wait for the network's BYE through port_pc -> port_s and answer it 200. Any
+        other final: its Warning is printed, it is ACKed (RFC 3261 17.1.1.3)."""
+        a = self.a
+        dom = a.impu.split("@")[1]
+        pc = f"[{a.pcscf}]" if self.v6 else a.pcscf
+        host = f"[{a.local}]" if self.v6 else a.local
+        sec = f"Security-Verify: {server}\r\nRequire: sec-agree\r\nProxy-Require: sec-agree\r\n"
+        preload = f"Route: <sip:{pc}:{port_ps};lr>\r\n"
+        sdp = open(a.sdp).read().replace("\r\n", "\n").replace("\n", "\r\n")
+        cid = "rxcall-%08x@%s" % (random.getrandbits(32), a.local)
+        branch = "z9hG4bK%x" % random.getrandbits(48)
+        ruri = f"sip:{a.callee}@{dom}"
+        msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={branch}\r\n"
+               f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: <{ruri}>\r\n"
+               f"Call-ID: {cid}\r\nCSeq: 1 INVITE\r\n{preload}{sec}"
+               f"Contact: <sip:{host}:{a.port_s}>\r\nContent-Type: application/sdp\r\n"
+               f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")
+        print(f"-> INVITE {ruri} with SDP ({a.sdp}), Call-ID {cid}")
+        self.send_protected(sa_out, port_ps, msg)
+        while True:
+            resp, _ = self.recv_esp(sa_in, wait=15)
+            code = int(resp.split(" ")[1])
+            print(f"<- {resp.split(chr(13))[0]} (protected)")
+            if code >= 200:
+                break
+        if str(code) != a.call_expect:
+            raise SystemExit(f"INVITE: final {code}, expected {a.call_expect}")
+        to = header(resp, "To")
+        if code >= 300:
+            print(f"   Warning: {header(resp, 'Warning')}")
+            ack = (f"ACK {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={branch}\r\n"
+                   f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: {to}\r\n"
+                   f"Call-ID: {cid}\r\nCSeq: 1 ACK\r\n{preload}Content-Length: 0\r\n\r\n")
+            self.send_protected(sa_out, port_ps, ack)
+            print("-> ACK of the refusal")
+            return resp.split("\r\n")[0]
+        if "m=audio" not in resp:
+            raise SystemExit("the 200 carries no SDP answer")
+        rr = [u for h in headers(resp, "Record-Route") for u in re.findall(r"<[^>]+>", h)]
+        route = "".join(f"Route: {u}\r\n" for u in reversed(rr))
+        self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid)
+        if a.reinvite:
+            rsdp = open(a.reinvite).read().replace("\r\n", "\n").replace("\n", "\r\n")
+            rb = "z9hG4bK%x" % random.getrandbits(48)
+            msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={rb}\r\n"
+                   f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: {to}\r\n"
+                   f"Call-ID: {cid}\r\nCSeq: 2 INVITE\r\n{route}{sec}"
+                   f"Contact: <sip:{host}:{a.port_s}>\r\nContent-Type: application/sdp\r\n"
+                   f"Content-Length: {len(rsdp)}\r\n\r\n{rsdp}")
+            print(f"-> re-INVITE with SDP ({a.reinvite})")
+            self.send_protected(sa_out, port_ps, msg)
+            while True:
+                resp2, _ = self.recv_esp(sa_in, wait=15)
+                print(f"<- {resp2.split(chr(13))[0]} (protected)")
+                if int(resp2.split(" ")[1]) >= 200:
+                    break
+            if " 200 " not in resp2.split("\r\n")[0] + " " or "m=video 0" not in resp2:
+                raise SystemExit("re-INVITE: no 200 with the new answer")
+            self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid, cseq=2)
+            cseq_bye = 3
+        else:
+            cseq_bye = 2
+        if a.ready_file:
+            open(a.ready_file, "w").write(cid + "\n")
+        if a.hold_call:
+            time.sleep(a.hold_call)  # no BYE: the registration's end must end the call
+            return "SIP/2.0 200 call held"
+        if not a.await_bye:
+            prov, ok = self.request(sa_out, sa_in, port_ps, "BYE", ruri, route + sec, to=to,
+                                    call_id=cid, cseq=cseq_bye)
+            return ok.split("\r\n")[0]
+        crypt, auth = esp_keys(param(server, "alg"), param(server, "ealg"), ck, ik)
+        s_in = SecurityAssociation(ESP, spi=self.spi_us, crypt_algo=crypt[0], crypt_key=crypt[1],
+                                   auth_algo=auth[0], auth_key=auth[1])
+        s_out = SecurityAssociation(ESP, spi=int(param(server, "spi-c")), crypt_algo=crypt[0],
+                                    crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
+        req, udp = self.recv_esp(s_in, wait=30)
+        print(f"<- {req.split(chr(13))[0]} (protected, {udp.sport} -> {udp.dport}), "
+              f"Reason: {header(req, 'Reason')}")
+        if not req.startswith("BYE ") or header(req, "Call-ID") != cid:
+            raise SystemExit("not a BYE of our call")
+        ans = "SIP/2.0 200 OK\r\n" + "".join(
+            f"{h}: {v}\r\n" for h in ("Via", "From", "To", "Call-ID", "CSeq")
+            for v in headers(req, h)) + "Content-Length: 0\r\n\r\n"
+        ipl = IPv6 if self.v6 else IP
+        inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_s, dport=udp.sport)
+                          / ans.encode()))
+        self.raw_tx.sendto(bytes(s_out.encrypt(inner)), (a.pcscf, 0))
+        print("-> 200 OK to the network's BYE")
+        return "SIP/2.0 200 BYE received"
+
     def run(self):
         a = self.a
         realm = a.impu.split("@")[1]
@@ -556,6 +652,8 @@ class UE:
             if a.tcp_esp == "keys":
                 return status  # the benchmark bridges with its own tool
             return tcp_bridge.run(self, spi_ps, spi_pc, port_ps, port_pc, crypt, auth)
+        if " 200 " in status and a.rx_call:
+            return self.rx_call(sa_out, sa_in, port_ps, server, ck, ik)
         if " 200 " in status and a.originate:
             return self.originate(sa_out, sa_in, port_ps, resp, server)
         if " 200 " in status and a.await_request:
@@ -653,6 +751,17 @@ def main():
     p.add_argument("--tcp-esp", nargs="?", const="run", metavar="keys",
                    help="after the 200, SIP over TCP inside ESP through a TUN (tcp_bridge.py); "
                    "'keys': only write the four SAs to --keys-out")
+    p.add_argument("--rx-call", action="store_true",
+                   help="after the 200, an INVITE with --sdp (see rx_call)")
+    p.add_argument("--sdp", default="tests/integration/rx/offer.sdp")
+    p.add_argument("--call-expect", default="200")
+    p.add_argument("--reg-expires", type=int, default=600, help="Expires of the REGISTERs")
+    p.add_argument("--hold-call", type=float, default=0, metavar="S",
+                   help="--rx-call: keep the call S seconds, then leave without BYE")
+    p.add_argument("--callee", default="callee", help="--rx-call: user part of the Request-URI")
+    p.add_argument("--await-bye", action="store_true")
+    p.add_argument("--reinvite", metavar="SDP", help="--rx-call: a re-INVITE with SDP once up")
+    p.add_argument("--ready-file", metavar="PATH", help="written with the Call-ID once up")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

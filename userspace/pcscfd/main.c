@@ -28,6 +28,7 @@
 #include "xdp/xdp_stats.h"
 #include "proxy/proxy.h"
 #include "proxy/tcp_esp.h"
+#include "proxy/dlg_rx.h"
 #include "rx/rx.h"
 #include "pcscfd/ctl_server.h"
 #include "pcscfd/options.h"
@@ -94,6 +95,7 @@ static int ctl_handle(void *ctx, const char *cmd, struct ctl_cursor *cur, char *
 		outbuf_init(&o, buf, cap);
 		outbuf_printf(&o, json ? "{" : "");
 		rx_status_render(&o, json);
+		dlg_list_render(&d->proxy, &o, json); /* proxy/dlg_rx.c */
 		outbuf_printf(&o, json ? "}\n" : "");
 		return outbuf_result(&o);
 	}
@@ -174,6 +176,8 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.pc_hi = c->pc_hi,
 		.reg_await_auth_s = c->reg_await_auth_s,
 		.max_regs = c->max_regs,
+		.max_dialogs = c->max_dialogs,
+		.max_held = c->max_held,
 		.max_pending = c->max_pending ? c->max_pending
 					      : (c->max_regs + PCSCFD_PENDING_SHARE - 1) /
 							PCSCFD_PENDING_SHARE,

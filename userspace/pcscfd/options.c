@@ -10,6 +10,7 @@
 #include "reg/reg.h"
 #include "xdp/xdp_maps.h"
 #include "pcscfd/options.h"
+#include "proxy/dialog.h"
 #include "proxy/tcp_ue.h"
 
 struct option_def {
@@ -378,6 +379,17 @@ static int o_rx_tls_key(struct pcscfd_config *c, const char *v)
 	return set_str(c->rx.tls_key, sizeof(c->rx.tls_key), v);
 }
 
+/* INVITE dialogs holding an Rx session (proxy/dlg_rx.c) */
+static int o_max_dialogs(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->max_dialogs, v, 1, DLG_MAX_LIMIT);
+}
+
+static int o_max_held(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->max_held, v, 1, DLG_MAX_LIMIT);
+}
+
 #define RX_OPTION_DEFS                                                                             \
 	{ "rx", "", "ask the PCRF to authorise media over Rx (default off)", o_rx, true },          \
 	{ "rx-pcrf", "HOST,IP[,PORT]", "a PCRF, in order of preference (repeatable, up to 4; "    \
@@ -396,12 +408,21 @@ static int o_rx_tls_key(struct pcscfd_config *c, const char *v)
 	{ "rx-app-id", "TEXT", "AF-Application-Identifier (default 'IMS Services')", o_rx_app_id }, \
 	{ "rx-tls-cert", "PEM", "certificate freeDiameter loads (default: a generated one)",       \
 	  o_rx_tls_cert },                                                                         \
-	{ "rx-tls-key", "PEM", "its private key", o_rx_tls_key }
+	{ "rx-tls-key", "PEM", "its private key", o_rx_tls_key },                                \
+	{ "max-dialogs", "N", "INVITE dialogs with an Rx session (default 4096, ~7 KB each when "  \
+			      "used)", o_max_dialogs },                                            \
+	{ "rx-max-held", "N", "SIP responses held at once waiting for the PCRF (default 256, "     \
+			      "8 KB each; full: 503)", o_max_held }
 
 static int rx_options_check(struct pcscfd_config *c)
 {
 	struct rx_config *r = &c->rx;
 
+	if (c->max_held && c->max_held > c->max_dialogs) {
+		fprintf(stderr, "pcscfd: --rx-max-held %u is above --max-dialogs %u\n", c->max_held,
+			c->max_dialogs);
+		return -EINVAL;
+	}
 	if (!r->enabled)
 		return 0;
 	if (!r->npeers || !r->dest_realm[0] || !r->origin_host[0] || !r->origin_realm[0]) {
@@ -502,6 +523,8 @@ void options_defaults(struct pcscfd_config *c)
 	strcpy(c->alg_prefs, PCSCFD_DEF_ALGS);
 	strcpy(c->tcp_tun, PCSCFD_DEF_TCP_TUN);
 	rx_config_defaults(&c->rx);
+	c->max_dialogs = DLG_DEF_MAX;
+	c->max_held = 0; /* DLG_DEF_HELD, at most max_dialogs */
 }
 
 static const struct option_def *find_def(const char *name)

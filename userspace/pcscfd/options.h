@@ -70,6 +70,7 @@ struct pcscfd_config {
 	char icid_node[48];	   /* node part of icid-value; "" our first address */
 	char tcp_tun[IF_NAMESIZE]; /* TUN of TCP inside ESP; "" off */
 	struct rx_config rx; /* Rx to the PCRF (--rx and the rx-* settings) */
+	uint32_t max_dialogs, max_held; /* INVITE dialogs with Rx (proxy/dlg_rx.c); held 0: default */
 };
 
 void options_defaults(struct pcscfd_config *c);

@@ -18,6 +18,7 @@
 #include "sip/www_auth.h"
 #include "proxy/proxy.h"
 #include "proxy/orig.h"
+#include "proxy/dlg_rx.h"
 #include "proxy/proxy_priv.h"
 #include "proxy/raw_keys.h"
 #include "proxy/reg_event.h"
@@ -272,6 +273,8 @@ static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k
 
 	if (reg_event_on_response(p, msg)) /* our own SUBSCRIBE's answer */
 		return;
+	if (dlg_own_response(p, msg)) /* dlg_rx.c: the answer to a BYE/CANCEL of ours */
+		return;
 	t = txn_find(&p->txns, sipm_top_branch(msg), now);
 	if (!t) {
 		p->stats.unroutable++;
@@ -283,7 +286,8 @@ static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k
 	if (!t->is_register) {
 		struct ue_route r = route_of_txn(t);
 
-		proxy_send_ue(p, &r, msg);
+		if (!dlg_orig_response(p, t, msg)) /* dlg_rx.c: held for the PCRF, or absorbed */
+			proxy_send_ue(p, &r, msg);
 	} else if (code == 401) {
 		on_401(p, t, msg, k);
 	} else if (code >= 200 && code < 300) {

@@ -19,6 +19,7 @@
 #include "proxy/orig.h"
 #include "proxy/sip_msg.h"
 #include "proxy/terminating.h"
+#include "proxy/dlg_rx.h"
 
 /*
  * Every Authorization gets integrity-protected="yes"/"no"; the UE must not
@@ -247,7 +248,8 @@ void proxy_from_ue(struct proxy *p, const struct sip_in *m)
 	}
 	if (!MSG_IS_REQUEST(msg)) {
 		/* Only answers to our terminating requests (terminating.c) go anywhere. */
-		term_from_ue_response(p, m, msg);
+		if (!dlg_own_response(p, msg)) /* dlg_rx.c: the answer to a BYE of ours */
+			term_from_ue_response(p, m, msg);
 		goto out;
 	}
 	/*

@@ -18,6 +18,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "proxy/orig.h"
+#include "proxy/dlg_rx.h"
 #include "proxy/proxy_priv.h"
 #include "proxy/sip_msg.h"
 
@@ -96,7 +97,7 @@ int orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg)
 		p->stats.pai_removed += n;
 	}
 	if (!initial)
-		return 0;
+		return dlg_orig_request(p, m, msg, r); /* dlg_rx.c: BYE, ACK, re-INVITE of a dialog */
 	if (!reg) {
 		n = route_service(p, msg, r);
 		if (n == -EPERM)
@@ -111,7 +112,7 @@ int orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg)
 		return refuse(p, m, msg, &p->stats.parse_errors, 500, "Server Internal Error");
 	if (!reg && creates_dialog(msg) && route_record(p, msg))
 		return refuse(p, m, msg, &p->stats.parse_errors, 500, "Server Internal Error");
-	return 0;
+	return reg ? 0 : dlg_orig_request(p, m, msg, r); /* dlg_rx.c: INVITE with SDP, CANCEL */
 }
 
 void orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg)

@@ -18,6 +18,7 @@
 #include "proxy/reg_event.h"
 #include "proxy/tcp_esp.h"
 #include "proxy/terminating.h"
+#include "proxy/dlg_rx.h"
 
 /* A test's clock (proxy_io.now_ms): process-wide, so callers need no proxy at hand. */
 static const struct proxy_io *clock_io;
@@ -95,6 +96,8 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 	ret = term_init(p);
 	if (!ret)
 		ret = reg_event_init(p);
+	if (!ret)
+		ret = dlg_init(p); /* dlg_rx.c */
 	return ret;
 }
 
@@ -134,6 +137,7 @@ void proxy_fini(struct proxy *p)
 	sa_slots_fini(&p->slots);
 	reg_event_fini(p);
 	term_fini(p);
+	dlg_fini(p); /* after the registrations: their end may still send a BYE */
 	txn_fini(&p->txns);
 	ue_link_close(p);
 	tcp_ue_close(p);
@@ -224,6 +228,7 @@ void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 			      "registrations", reg_count(p->regs), "sa_sets", reg_set_count(p->regs),
 			      "pending", reg_pending_count(p->regs), "pending_evicted",
 			      (unsigned long long)reg_pending_evictions(p->regs));
+	dlg_stats_render(p, o, json); /* dlg_rx.c */
 }
 
 /*

@@ -52,6 +52,7 @@ struct proxy_config {
 	const char *icid_node;	     /* node part of icid-value; NULL: our first address */
 	const char *iface; /* access interface: its MTU bounds protected packets (NULL: 1500) */
 	const char *tcp_tun; /* TUN of TCP inside ESP (tcp_esp.h); NULL: off */
+	uint32_t max_dialogs, max_held; /* dlg_rx.c: dialogs 0 = no table; held 0 = DLG_DEF_HELD */
 };
 #define PROXY_CORE_LISTEN_PORT 5060
 
@@ -147,6 +148,7 @@ struct proxy {
 	struct term *term;	   /* terminating.c */
 	struct reg_event *regev; /* reg_event.c */
 	struct tcp_esp *tesp;	 /* tcp_esp.c; NULL: TCP inside ESP off */
+	struct dlg_ctx *dlg;	 /* dlg_rx.c: INVITE dialogs with Rx */
 	int core_fd;
 	char core_via_host[64];
 	uint16_t core_via_port;

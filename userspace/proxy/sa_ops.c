@@ -18,6 +18,7 @@
 #include "proxy/proxy.h"
 #include "proxy/reg_event.h"
 #include "proxy/tcp_esp.h"
+#include "proxy/dlg_rx.h"
 
 static void sa_params(const struct reg_sa_set *set, enum reg_sa_which which,
 		      struct esp_sa_params *sp)
@@ -143,6 +144,7 @@ static uint32_t random_u32(void *ctx)
 static void reg_gone(void *ctx, const struct reg *r)
 {
 	reg_event_reg_gone(ctx, r);
+	dlg_reg_gone(ctx, r); /* dlg_rx.c: its dialogs' Rx sessions end */
 }
 
 const struct reg_ops proxy_reg_ops = {

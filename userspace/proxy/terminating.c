@@ -37,6 +37,7 @@
 #include "proxy/reg_event.h"
 #include "proxy/sip_msg.h"
 #include "proxy/terminating.h"
+#include "proxy/dlg_rx.h"
 
 #define TOKEN_FMT "t-%08x-%08x-%016llx"
 #define TOKEN_LEN 36
@@ -260,6 +261,7 @@ void term_from_core(struct proxy *p, osip_message_t *msg, const struct term_peer
 
 	if (MSG_IS_NOTIFY(msg) && reg_event_on_notify(p, msg, src))
 		return;
+	dlg_core_request(p, msg); /* dlg_rx.c: the far end's BYE ends the Rx session */
 	r = find_reg(p, msg, src, ack);
 	if (!r)
 		return;

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The P-CSCF dialog table (proxy/dialog.h): a table of key cases, slot reuse
+ * with generations (an old handle never names the new dialog), the
+ * per-registration lists, and lookups that stay O(1) with the table full.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include "tap.h"
+#include "proxy/dialog.h"
+
+static char long_id[DLG_CALLID_MAX + 8];
+
+static void key_cases(void)
+{
+	struct dlg_table t;
+	static const struct {
+		const char *what, *call_id, *tag;
+		bool created;
+	} c[] = {
+		{"a new dialog", "c1@ue", "t1", true},
+		{"same Call-ID, other UE tag (a second dialog)", "c1@ue", "t2", true},
+		{"the same key again: refused", "c1@ue", "t1", false},
+		{"Call-ID differing in one byte", "c1@uf", "t1", true},
+		{"no tag: refused", "c3@ue", "", false},
+		{"NULL Call-ID: refused", NULL, "t1", false},
+		{"Call-ID too long: refused", long_id, "t1", false},
+		{"Call-ID+tag splits differ (\"c\"+\"1t\")", "c", "1t", true},
+	};
+
+	memset(long_id, 'x', sizeof(long_id) - 1);
+	TAP_CHECK(!dlg_table_init(&t, 16, 4), "table of 16 dialogs");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct dlg *d = dlg_new(&t, c[i].call_id, c[i].tag, 1, 7);
+
+		TAP_CHECK(!!d == c[i].created, "%-48s %s", c[i].what, d ? "created" : "refused");
+		if (d)
+			TAP_CHECK(dlg_find(&t, c[i].call_id, c[i].tag) == d,
+				  "  ... and found by its key");
+	}
+	TAP_CHECK(!dlg_find(&t, "c1@ue", "t3"), "unknown tag: not found");
+	TAP_CHECK(!dlg_find(&t, "c1", "@uet1"), "the key is not a plain concatenation");
+	dlg_table_fini(&t);
+	TAP_CHECK(dlg_table_init(&t, 0, 4) == -EINVAL, "0 dialogs: -EINVAL");
+}
+
+static void reuse(void)
+{
+	struct dlg_table t;
+	struct dlg *a, *b;
+	dlg_handle ha;
+	int n = 0;
+
+	dlg_table_init(&t, 2, 4);
+	a = dlg_new(&t, "x", "1", 0, 1);
+	b = dlg_new(&t, "y", "1", 0, 1);
+	TAP_CHECK(a && b && !dlg_new(&t, "z", "1", 0, 1), "full: the third is refused");
+	ha = dlg_handle_of(&t, a);
+	TAP_CHECK(dlg_by_handle(&t, ha) == a, "the handle names its dialog");
+	snprintf(a->offer, sizeof(a->offer), "v=0");
+	dlg_free(&t, a);
+	TAP_CHECK(!dlg_by_handle(&t, ha) && !dlg_find(&t, "x", "1"), "freed: handle and key dead");
+	TAP_CHECK(!a->offer[0], "freed: the SDP is wiped");
+	a = dlg_new(&t, "z", "1", 2, 1);
+	TAP_CHECK(a && dlg_handle_of(&t, a) >> 32 == ha >> 32 && dlg_handle_of(&t, a) != ha &&
+			  !dlg_by_handle(&t, ha),
+		  "slot reused with a new generation: the old handle stays dead");
+	dlg_free(&t, a);
+	dlg_free(&t, a); /* twice: nothing */
+	TAP_CHECK(t.live == 1, "double free is harmless (live %u)", t.live);
+	for (struct dlg *d = dlg_first_of_reg(&t, 0); d; d = dlg_next_of_reg(&t, d))
+		n++;
+	TAP_CHECK(n == 1 && !dlg_first_of_reg(&t, 2), "registration lists follow frees (%d)", n);
+	dlg_table_fini(&t);
+}
+
+static void reg_lists(void)
+{
+	struct dlg_table t;
+	char id[32];
+	int n0 = 0, n1 = 0;
+
+	dlg_table_init(&t, 64, 3);
+	for (int i = 0; i < 30; i++) {
+		snprintf(id, sizeof(id), "call-%d", i);
+		dlg_new(&t, id, "tag", i % 3 == 0 ? 0 : 1, 1);
+	}
+	/* end registration 0: walk its list, freeing as we go (what dlg_rx does) */
+	for (struct dlg *d = dlg_first_of_reg(&t, 0), *nx; d; d = nx) {
+		nx = dlg_next_of_reg(&t, d);
+		dlg_free(&t, d);
+		n0++;
+	}
+	for (struct dlg *d = dlg_first_of_reg(&t, 1); d; d = dlg_next_of_reg(&t, d))
+		n1++;
+	TAP_CHECK(n0 == 10 && n1 == 20 && t.live == 20 && !dlg_first_of_reg(&t, 0),
+		  "a registration's 10 dialogs ended, the other's 20 kept");
+	TAP_CHECK(!dlg_new(&t, "r", "t", 3, 1), "registration index out of range: refused");
+	dlg_table_fini(&t);
+}
+
+static void o1(void)
+{
+	enum { N = 100000, R = 200000 };
+	struct dlg_table t;
+	char id[48];
+	int miss = 0;
+	double avg;
+
+	dlg_table_init(&t, N, 1000);
+	for (int i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "probe-%d@10.0.0.1", i);
+		if (!dlg_new(&t, id, "ue-tag", i % 1000, 1))
+			miss++;
+	}
+	TAP_CHECK(!miss && t.live == N && !dlg_new(&t, "one-more", "t", 0, 1),
+		  "%d dialogs: table full", N);
+	t.probes = 0;
+	for (int i = 0; i < R; i++) {
+		snprintf(id, sizeof(id), "probe-%d@10.0.0.1", (i * 7919) % N);
+		miss += !dlg_find(&t, id, "ue-tag");
+	}
+	avg = (double)t.probes / R;
+	tap_diag("%d lookups among %d dialogs: %.2f chain entries each", R, N, avg);
+	TAP_CHECK(!miss && avg < 2.5, "lookups O(1): every one found, %.2f entries looked at", avg);
+	dlg_table_fini(&t);
+}
+
+static void rx_index(void)
+{
+	struct dlg_table t;
+	struct dlg *a, *b;
+
+	dlg_table_init(&t, 8, 2);
+	a = dlg_new(&t, "a", "1", 0, 1);
+	b = dlg_new(&t, "b", "1", 0, 1);
+	dlg_set_rx(&t, a, 5ull << 32 | 9);
+	dlg_set_rx(&t, b, 13ull << 32 | 10); /* same bucket as a in a table of 8 */
+	TAP_CHECK(dlg_by_rx(&t, 5ull << 32 | 9) == a && dlg_by_rx(&t, 13ull << 32 | 10) == b,
+		  "Rx handle -> dialog");
+	TAP_CHECK(!dlg_by_rx(&t, 5ull << 32 | 8) && !dlg_by_rx(&t, 0), "other generation, 0: none");
+	dlg_set_rx(&t, a, 0);
+	TAP_CHECK(!dlg_by_rx(&t, 5ull << 32 | 9) && dlg_by_rx(&t, 13ull << 32 | 10) == b,
+		  "unset: gone from the index, the other kept");
+	dlg_set_rx(&t, a, 7ull << 32 | 1);
+	dlg_free(&t, a);
+	TAP_CHECK(!dlg_by_rx(&t, 7ull << 32 | 1), "freed: its Rx handle no longer finds it");
+	dlg_table_fini(&t);
+}
+
+int main(void)
+{
+	rx_index();
+	key_cases();
+	reuse();
+	reg_lists();
+	o1();
+	return tap_failed ? 1 : 0;
+}

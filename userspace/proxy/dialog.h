@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The P-CSCF's INVITE dialogs that hold an Rx session (TS 24.229 5.2.7,
+ * TS 29.214 4.4): a fixed table of slots (--max-dialogs), each with a
+ * generation, so a handle (slot << 32 | generation) names one dialog and
+ * never a later one in the same slot.
+ *
+ * Key: Call-ID and the UE's own tag. The UE's tag is the From tag of what
+ * the UE sends in the dialog and the To tag of what comes to it, so both
+ * directions find the dialog with one hash lookup (keyed SipHash: a Call-ID
+ * chosen to collide cannot make chains long); the far end's tag is compared
+ * once it is known. Every dialog is also on its registration's list, so the
+ * end of a registration ends its dialogs without a scan.
+ *
+ * Pure data: no SIP, no Rx, no sockets (dlg_rx.c is the proxy's use of it),
+ * so it is unit-tested on its own. Nothing is allocated after dlg_table_init.
+ */
+#ifndef PCSCF_DIALOG_H
+#define PCSCF_DIALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "pcscf_maps.h"
+
+#define DLG_DEF_MAX    4096
+#define DLG_DEF_HELD   256
+#define DLG_HELD_BYTES 8192
+#define DLG_MAX_LIMIT  1000000
+#define DLG_CALLID_MAX 128
+#define DLG_TAG_MAX    64
+#define DLG_HDR_MAX    256 /* From / To name-addr, Contact URI */
+#define DLG_ROUTE_MAX  512 /* the route set towards the core, as one Route value */
+#define DLG_ICID_MAX   128
+#define DLG_SDP_MAX    2048 /* the offer kept for the AAR at the answer */
+#define DLG_NONE       UINT32_MAX
+
+typedef uint64_t dlg_handle;
+
+enum dlg_dir { DLG_ORIG, DLG_TERM };
+
+enum dlg_state {
+	DLG_FREE,
+	DLG_OFFERED,	 /* INVITE with SDP relayed; no answer yet */
+	DLG_AUTHORIZING, /* AAR sent at the answer; that response is held */
+	DLG_ACTIVE,	 /* the PCRF (or the unreachable policy) let it go on */
+	DLG_REFUSED,	 /* the UE got the refusal; its ACK of it is absorbed */
+};
+
+struct dlg {
+	uint32_t gen; /* 0: free */
+	uint8_t state, dir;
+	bool updating;		  /* re-INVITE/UPDATE offer waiting for its answer */
+	bool ue_acked, far_done;  /* DLG_REFUSED: the UE's ACK seen, the far end ended */
+	uint64_t rx;		  /* rx_handle, 0 none */
+	uint32_t reg_ri, reg_gen; /* the UE's registration */
+	uint32_t sa_slot, sa_gen; /* the inbound SA the UE used */
+	struct pcscf_addr ue_addr;
+	uint32_t ue_cseq, far_cseq, invite_cseq;
+	uint32_t held; /* hold-buffer index, DLG_NONE */
+	char call_id[DLG_CALLID_MAX];
+	char ue_tag[DLG_TAG_MAX], far_tag[DLG_TAG_MAX];
+	char ue_nameaddr[DLG_HDR_MAX], far_nameaddr[DLG_HDR_MAX]; /* From / To without tags */
+	char ue_target[DLG_HDR_MAX], far_target[DLG_HDR_MAX];	  /* Contact URIs */
+	char core_route[DLG_ROUTE_MAX]; /* Route towards the far end ("" none) */
+	/* the INVITE as relayed, for a CANCEL (RFC 3261 9.1) */
+	char ruri[DLG_HDR_MAX], inv_to[DLG_HDR_MAX], inv_route[DLG_ROUTE_MAX];
+	char branch[48];
+	char icid[DLG_ICID_MAX];
+	char subscription[DLG_HDR_MAX]; /* the asserted identity */
+	uint16_t offer_len;
+	char offer[DLG_SDP_MAX];
+	/* table links (dialog.c only) */
+	uint32_t hash, hnext, rprev, rnext, free_next, rxnext;
+};
+
+struct dlg_table {
+	struct dlg *d;
+	uint32_t cap, live;
+	uint32_t *bucket, hmask;
+	uint32_t *reg_head;  /* by registration index: first dialog, DLG_NONE */
+	uint32_t *rx_bucket; /* by Rx handle: the abort handler names the session only */
+	uint32_t max_regs;
+	uint32_t free_head, gen_next;
+	uint64_t probes; /* chain entries looked at by dlg_find: O(1) shows in tests */
+	uint8_t key[16];
+};
+
+/* cap dialogs for registrations 0..max_regs-1; 0, -EINVAL or -ENOMEM. */
+int dlg_table_init(struct dlg_table *t, uint32_t cap, uint32_t max_regs);
+void dlg_table_fini(struct dlg_table *t);
+/* A new dialog keyed (call_id, ue_tag); NULL when full, the key is taken or too long. */
+struct dlg *dlg_new(struct dlg_table *t, const char *call_id, const char *ue_tag, uint32_t reg_ri,
+		    uint32_t reg_gen);
+struct dlg *dlg_find(struct dlg_table *t, const char *call_id, const char *ue_tag);
+void dlg_free(struct dlg_table *t, struct dlg *d);
+dlg_handle dlg_handle_of(const struct dlg_table *t, const struct dlg *d);
+/* The dialog a handle names while its generation lives, else NULL. */
+struct dlg *dlg_by_handle(struct dlg_table *t, dlg_handle h);
+/* d->rx = rx (0: none), indexed so dlg_by_rx finds it in O(1). */
+void dlg_set_rx(struct dlg_table *t, struct dlg *d, uint64_t rx);
+struct dlg *dlg_by_rx(struct dlg_table *t, uint64_t rx);
+/* The first dialog of a registration (then d->rnext ... via dlg_next_of_reg), NULL none. */
+struct dlg *dlg_first_of_reg(struct dlg_table *t, uint32_t reg_ri);
+struct dlg *dlg_next_of_reg(struct dlg_table *t, const struct dlg *d);
+
+#endif

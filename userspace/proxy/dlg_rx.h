@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * INVITE dialogs and Rx (TS 24.229 5.2.7, TS 29.214 4.4, TS 29.213 B.3):
+ * the proxy's hooks. Each is one call at a point of the SIP path, so the
+ * call sites can move with the code around them:
+ *
+ *   dlg_orig_request   orig_request, a UE's request about to go to the core
+ *                      (after identity and charging): INVITE with SDP makes
+ *                      a dialog; BYE/CANCEL end it (STR); the ACK of a refused
+ *                      INVITE is absorbed (nonzero: do not relay).
+ *   dlg_orig_response  a core response about to go to the UE: the answer
+ *                      (18x/2xx with SDP) is held while the AAR is out (true:
+ *                      do not send); a failed INVITE ends the dialog.
+ *   dlg_core_request   a request from the core: the far end's BYE ends it.
+ *   dlg_own_response   the answer to a BYE pcscfd sent itself: absorbed (true).
+ *   dlg_reg_gone       the registration ended: its dialogs end (STR).
+ *
+ * Only while Rx runs (rx_running) and only for INVITEs with SDP.
+ */
+#ifndef PCSCF_DLG_RX_H
+#define PCSCF_DLG_RX_H
+
+#include <stdbool.h>
+#include "proxy/proxy.h"
+#include "proxy/sip_msg.h"
+
+int dlg_init(struct proxy *p);
+void dlg_fini(struct proxy *p);
+int dlg_orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg,
+		     const struct reg *r);
+bool dlg_orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg);
+void dlg_core_request(struct proxy *p, osip_message_t *msg);
+bool dlg_own_response(struct proxy *p, osip_message_t *msg);
+void dlg_reg_gone(struct proxy *p, const struct reg *r);
+struct outbuf;
+/* The "dialogs" counters for pcscfctl stats (after the "sip" section). */
+void dlg_stats_render(const struct proxy *p, struct outbuf *o, bool json);
+/* pcscfctl rx: the live dialogs (as many as fit in o), after rx_status_render. */
+void dlg_list_render(const struct proxy *p, struct outbuf *o, bool json);
+
+#endif
