@@ -24,7 +24,7 @@ NS_UE=call-ue-$LAB_ID NS_P=call-p-$LAB_ID NS_CORE=call-core-$LAB_ID
 LAB_DIR=/tmp/call-bench-$LAB_ID
 N=${BENCH_CALL_UES:-50}
 MSGS=${BENCH_MESSAGES:-400} # per UE
-CALLS=${BENCH_CALLS:-100}   # per UE
+CALLS=${BENCH_CALLS:-60}    # per UE: pcscfd holds 4,096 transactions, ACKs keep theirs to expiry
 K=465b5ce8b199b49faa5f0a2ee238a6bc
 OPC=cd63cb71954a9f4e48a5994e37a02baf
 CTL=$LAB_DIR/ctl.sock
@@ -61,7 +61,7 @@ sipp_bg "$LAB_DIR/uas.out" -sf tests/sipp/uas_bench.xml -inf "$LAB_DIR/vectors.c
 	-p 5060 -buff_size 8388608 -skip_rlimit
 UAS_PID=$SIPP_PID
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$LAB_DIR/bpffs/pcscf" \
-	--ctl "$CTL" --rate 100000 --burst 100000 --burst-new 100000 --log-level warn
+	--ctl "$CTL" --rate 100000 --burst 100000 --burst-new 100000 --log-level warn 2>"$LAB_DIR/pcscfd.log"
 P_PID=${LAB_PIDS[-1]}
 wait_ctl "$CTL" || { echo "bench_calls: pcscfd did not start"; exit 1; }
 

@@ -74,6 +74,8 @@ static void usage(FILE *f)
 		"  --call-to URI      Request-URI and To of calls/MESSAGEs (default sip:callee@DOMAIN)\n"
 		"  --answer-delay MS  callee: 180 -> 200 (default 0; CANCEL needs a ringing INVITE)\n"
 		"  --hold MS          caller: ACK -> BYE (default 0)\n"
+		"  --export-sa-keys FILE  TEST ONLY: append every SA's ESP keys to FILE (0600)\n"
+		"                     for tshark; never use outside a test\n"
 		"output and load:\n"
 		"  --json             one JSON object per step\n"
 		"  --count N          N UEs (IMPI/IMPU get the index: user@dom -> user<i>@dom, or "
@@ -185,6 +187,7 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate, bo
 		O_CALL_TO,
 		O_ANSWER_DELAY,
 		O_HOLD,
+		O_EXPORT_KEYS,
 		O_HELP
 	};
 	static const struct option lo[] = {
@@ -213,6 +216,7 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate, bo
 		{"call-to", required_argument, NULL, O_CALL_TO},
 		{"answer-delay", required_argument, NULL, O_ANSWER_DELAY},
 		{"hold", required_argument, NULL, O_HOLD},
+		{"export-sa-keys", required_argument, NULL, O_EXPORT_KEYS},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -338,6 +342,12 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate, bo
 			break;
 		case O_HOLD:
 			c->hold_ms = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case O_EXPORT_KEYS:
+			/* tests decode captures with tshark; never for anything else */
+			fprintf(stderr, "imsue: TEST ONLY: writing ESP keys to %s (--export-sa-keys)\n",
+				optarg);
+			c->export_keys = optarg;
 			break;
 		case O_RATE:
 			*rate = atof(optarg);

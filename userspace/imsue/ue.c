@@ -25,6 +25,7 @@
 #include "imsue/ue.h"
 #include "imsue/ue_auth.h"
 #include "imsue/ue_call.h"
+#include "imsue/ue_keys.h"
 #include "imsue/ue_net.h"
 #include "imsue/ue_sa.h"
 #include "imsue/ue_sip.h"
@@ -563,6 +564,9 @@ static void on_401(struct ue *u, const struct ue_resp *r, uint64_t now)
 		fail(u, rc, "cannot create SAs", strerror(-rc));
 		goto out;
 	}
+	if (u->cfg->export_keys &&
+	    ue_keys_export(u->cfg->export_keys, t, &u->local, &u->cfg->pcscf, aka.ck, aka.ik))
+		ue_say(u, "warning", "   --export-sa-keys: cannot write %s", u->cfg->export_keys);
 	ue_say(u, "sa",
 	       "   temporary SAs (%s/%s): UE spi_uc=0x%08x spi_us=0x%08x port_uc=%u port_us=%u"
 	       " -> P spi_pc=0x%08x spi_ps=0x%08x port_pc=%u port_ps=%u",

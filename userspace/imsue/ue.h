@@ -86,6 +86,7 @@ struct ue_cfg {
 	char call_to[UE_STR];	  /* Request-URI and To of ours (default sip:callee@DOMAIN) */
 	uint32_t answer_delay_ms; /* callee: 180 -> 200 */
 	uint32_t hold_ms;	  /* caller: ACK -> BYE */
+	const char *export_keys;  /* TEST ONLY: --export-sa-keys FILE (ue_keys.h) */
 };
 
 /* Our four SAs, named by who sends to whom (see ims-security.md). */
