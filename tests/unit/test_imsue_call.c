@@ -20,7 +20,7 @@
 	"Via: SIP/2.0/UDP 198.51.100.2:5070;branch=z9hG4bK-core-1\r\n"
 #define HDRS(method, cseq, totag)                                                                  \
 	method " sip:192.0.2.2:31001 SIP/2.0\r\n" VIAS "Max-Forwards: 69\r\n"                      \
-	       "Record-Route: <sip:scscf.ims.example;lr>\r\n"                                     \
+	       "Record-Route: <sip:scscf.ims.example;lr>\r\n"                                      \
 	       "From: <sip:caller@ims.example>;tag=c1\r\n"                                         \
 	       "To: <sip:calluser@ims.example>" totag "\r\n"                                       \
 	       "Call-ID: call-1@core\r\n"                                                          \
@@ -106,39 +106,44 @@ static void test_answers(void)
 	TAP_CHECK(!feed(&a, HDRS("INVITE", "1", ""), &ring) && !ring, "INVITE: answered at once");
 	codes(c, sizeof(c));
 	TAP_CHECK(!strcmp(c, "100,180,200"), "INVITE: 100, 180, 200 (%s)", c);
-	TAP_CHECK(strstr(sent[2], "Contact: <sip:192.0.2.2:31001>") &&
-			  strstr(sent[2], "m=audio 50014 RTP/AVP") &&
-			  strstr(sent[2], "Record-Route: <sip:scscf.ims.example;lr>") &&
-			  strstr(sent[0], "To: <sip:calluser@ims.example>\r\n") &&
-			  strstr(sent[2], "To: <sip:calluser@ims.example>;tag="),
-		  "INVITE: the 200 has our Contact (port_us), the SDP answer, the Record-Route, our "
-		  "To tag (the 100 none)");
+	TAP_CHECK(
+		strstr(sent[2], "Contact: <sip:192.0.2.2:31001>") &&
+			strstr(sent[2], "m=audio 50014 RTP/AVP") &&
+			strstr(sent[2], "Record-Route: <sip:scscf.ims.example;lr>") &&
+			strstr(sent[0], "To: <sip:calluser@ims.example>\r\n") &&
+			strstr(sent[2], "To: <sip:calluser@ims.example>;tag="),
+		"INVITE: the 200 has our Contact (port_us), the SDP answer, the Record-Route, our "
+		"To tag (the 100 none)");
 	learn_totag();
 	TAP_CHECK(ue_dialogs.used == 1, "INVITE: one callee dialog");
 	TAP_CHECK(!feed(&a, HDRS("INVITE", "1", ""), &ring) && n_sent == 1 &&
 			  strstr(sent[0], "SIP/2.0 200"),
 		  "INVITE retransmission: the 200 again, no second dialog (%u)", ue_dialogs.used);
-	snprintf(ack, sizeof(ack),
-		 "ACK sip:192.0.2.2:31001 SIP/2.0\r\n" VIAS
-		 "From: <sip:caller@ims.example>;tag=c1\r\nTo: <sip:calluser@ims.example>;tag=%s\r\n"
-		 "Call-ID: call-1@core\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
-		 totag_of_last);
+	snprintf(
+		ack, sizeof(ack),
+		"ACK sip:192.0.2.2:31001 SIP/2.0\r\n" VIAS
+		"From: <sip:caller@ims.example>;tag=c1\r\nTo: <sip:calluser@ims.example>;tag=%s\r\n"
+		"Call-ID: call-1@core\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		totag_of_last);
 	TAP_CHECK(!feed(&a, ack, &ring) && n_sent == 0 &&
 			  ue_dlg_find(&ue_dialogs, "call-1@core", 7, false)->state ==
 				  UE_DLG_UAS_CONFIRMED,
 		  "ACK: absorbed, dialog confirmed");
 	snprintf(bye, sizeof(bye),
 		 "BYE sip:192.0.2.2:31001 SIP/2.0\r\n" VIAS
-		 "From: <sip:caller@ims.example>;tag=c1\r\nTo: <sip:calluser@ims.example>;tag=wrong\r\n"
+		 "From: <sip:caller@ims.example>;tag=c1\r\nTo: "
+		 "<sip:calluser@ims.example>;tag=wrong\r\n"
 		 "Call-ID: call-1@core\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n");
 	feed(&a, bye, &ring);
 	codes(c, sizeof(c));
-	TAP_CHECK(!strcmp(c, "481") && ue_dialogs.used == 1, "BYE with another To tag: 481 (%s)", c);
-	snprintf(bye, sizeof(bye),
-		 "BYE sip:192.0.2.2:31001 SIP/2.0\r\n" VIAS
-		 "From: <sip:caller@ims.example>;tag=c1\r\nTo: <sip:calluser@ims.example>;tag=%s\r\n"
-		 "Call-ID: call-1@core\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
-		 totag_of_last);
+	TAP_CHECK(!strcmp(c, "481") && ue_dialogs.used == 1, "BYE with another To tag: 481 (%s)",
+		  c);
+	snprintf(
+		bye, sizeof(bye),
+		"BYE sip:192.0.2.2:31001 SIP/2.0\r\n" VIAS
+		"From: <sip:caller@ims.example>;tag=c1\r\nTo: <sip:calluser@ims.example>;tag=%s\r\n"
+		"Call-ID: call-1@core\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+		totag_of_last);
 	feed(&a, bye, &ring);
 	codes(c, sizeof(c));
 	TAP_CHECK(!strcmp(c, "200") && ue_dialogs.used == 0, "BYE: 200, dialog gone (%s)", c);
@@ -177,7 +182,8 @@ static void test_cancel(void)
 	codes(c, sizeof(c));
 	TAP_CHECK(!strcmp(c, "200"), "CANCEL again: 200 only (%s)", c);
 	feed(&a,
-	     "ACK sip:192.0.2.2:31001 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:6101;branch=z9hG4bK-pc1-aa\r\n"
+	     "ACK sip:192.0.2.2:31001 SIP/2.0\r\nVia: SIP/2.0/UDP "
+	     "192.0.2.1:6101;branch=z9hG4bK-pc1-aa\r\n"
 	     "From: <sip:caller@ims.example>;tag=c1\r\nTo: <sip:calluser@ims.example>;tag=x\r\n"
 	     "Call-ID: call-1@core\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
 	     &ring);
@@ -199,7 +205,8 @@ static const struct {
 } parse_rows[] = {
 	{"not SIP", "hello", -EINVAL},
 	{"no Call-ID",
-	 "MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+	 "MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK1\r\nFrom: "
+	 "<sip:a@b>;tag=1\r\n"
 	 "To: <sip:c@d>\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n",
 	 -EINVAL},
 	{"no Via",
@@ -207,14 +214,18 @@ static const struct {
 	 "CSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n",
 	 -EINVAL},
 	{"CSeq not a number",
-	 "MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+	 "MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK1\r\nFrom: "
+	 "<sip:a@b>;tag=1\r\n"
 	 "To: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1x MESSAGE\r\nContent-Length: 0\r\n\r\n",
 	 -EINVAL},
 	{"Call-ID of 200 bytes",
-	 "MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+	 "MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK1\r\nFrom: "
+	 "<sip:a@b>;tag=1\r\n"
 	 "To: <sip:c@d>\r\nCall-ID: "
-	 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	 "xxxxxxxxxxx"
+	 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	 "xxxxxxxxxxx"
 	 "\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n",
 	 -EMSGSIZE},
 	{"a whole request", HDRS("MESSAGE", "1", ""), 0},

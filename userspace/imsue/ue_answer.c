@@ -30,9 +30,9 @@ struct resp {
 	const char *reason;
 	const char *vias, *from, *to, *to_tag, *call_id, *cseq_method;
 	uint32_t cseq;
-	const char *rr;	     /* Record-Route values to copy (18x/2xx to INVITE), or NULL */
-	bool contact, sdp;   /* our Contact; the SDP answer */
-	const char *allow;   /* 405 */
+	const char *rr;	   /* Record-Route values to copy (18x/2xx to INVITE), or NULL */
+	bool contact, sdp; /* our Contact; the SDP answer */
+	const char *allow; /* 405 */
 };
 
 static int send_resp(const struct ue_uas *a, const struct resp *r)

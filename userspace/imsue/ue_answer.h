@@ -21,7 +21,7 @@
 
 struct ue_uas {
 	struct ue_dialogs *dlgs;
-	uint32_t ue; /* the callee's index */
+	uint32_t ue;	      /* the callee's index */
 	const char *local_ip; /* Contact and SDP: text, IPv6 without brackets */
 	bool v6;
 	uint16_t port_us;	  /* the Contact names the protected server port */

@@ -194,9 +194,9 @@ static void start_orig(struct ue *u, uint64_t now)
 	snprintf(d->branch, sizeof(d->branch), "%s", branch);
 	/* 24.229 5.1.2A.1.1: the P-CSCF (its protected server port), then the Service-Route */
 	addr_str(&u->cfg->pcscf, pip, sizeof(pip));
-	snprintf(d->route, sizeof(d->route), addr_is_v4(&u->cfg->pcscf) ? "<sip:%s:%u;lr>%s%s"
-									  : "<sip:[%s]:%u;lr>%s%s",
-		 pip, s->port_ps, u->service_route ? ", " : "",
+	snprintf(d->route, sizeof(d->route),
+		 addr_is_v4(&u->cfg->pcscf) ? "<sip:%s:%u;lr>%s%s" : "<sip:[%s]:%u;lr>%s%s", pip,
+		 s->port_ps, u->service_route ? ", " : "",
 		 u->service_route ? u->service_route : "");
 	if (!ue_call_stats.first_ms)
 		ue_call_stats.first_ms = now;
@@ -357,7 +357,8 @@ static void on_response(struct ue *u, struct ue_dialog *d, const struct ue_msg *
 			char branch[UE_MSG_ID];
 			int rc;
 
-			/* RFC 3261 9.1: the INVITE's Request-URI, branch, Call-ID, From, To, route */
+			/* RFC 3261 9.1: the INVITE's Request-URI, branch, Call-ID, From, To, route
+			 */
 			snprintf(branch, sizeof(branch), "%s", d->branch);
 			d->state = UE_DLG_CANCELLING;
 			rc = send_req(u, d,
@@ -483,8 +484,9 @@ bool ue_call_on_sip(struct ue *u, const char *msg, size_t len, struct ue_sa_set 
 		int rc;
 
 		if (!u->cfg->quiet)
-			ue_say(u, "recv", "<- %s (protected, terminating, spi 0x%08x to port_us %u)",
-			       m.method, set->spi_us, set->port_us);
+			ue_say(u, "recv",
+			       "<- %s (protected, terminating, spi 0x%08x to port_us %u)", m.method,
+			       set->spi_us, set->port_us);
 		uas_init(u, &c, set, ip, &a, now);
 		rc = ue_answer_request(&a, &m, &ringing);
 		if (rc)

@@ -28,8 +28,8 @@
 struct ue_call_stats {
 	uint64_t calls, cancelled, messages; /* completed as caller */
 	uint64_t failed;
-	uint64_t wrong_sa;  /* a request to port_uc or a response to port_us: dropped */
-	uint64_t unparsed;  /* protected SIP libosip2 would not read: dropped */
+	uint64_t wrong_sa;	    /* a request to port_uc or a response to port_us: dropped */
+	uint64_t unparsed;	    /* protected SIP libosip2 would not read: dropped */
 	uint64_t first_ms, last_ms; /* first caller request sent, last caller exchange done */
 };
 extern struct ue_call_stats ue_call_stats;

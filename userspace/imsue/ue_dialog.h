@@ -72,7 +72,8 @@ extern struct ue_dialogs ue_dialogs;
 /* @cap dialogs at most; @seed keys the hash. 0 or -ENOMEM / -EINVAL. */
 int ue_dlg_init(struct ue_dialogs *t, uint32_t cap, uint32_t seed);
 void ue_dlg_fini(struct ue_dialogs *t);
-/* A new dialog for @call_id of UE @ue, zeroed but for the key. NULL: full, or the Call-ID too long. */
+/* A new dialog for @call_id of UE @ue, zeroed but for the key. NULL: full, or the Call-ID too long.
+ */
 struct ue_dialog *ue_dlg_new(struct ue_dialogs *t, const char *call_id, uint32_t ue, bool uac);
 /* The dialog of @call_id that UE @ue holds as caller (@uac) or callee, or NULL. */
 struct ue_dialog *ue_dlg_find(struct ue_dialogs *t, const char *call_id, uint32_t ue, bool uac);

@@ -129,7 +129,9 @@ int ue_msg_parse(const char *buf, size_t len, struct ue_msg *m)
 	}
 	if (o->call_id->host)
 		rc = snprintf(m->call_id, sizeof(m->call_id), "%s@%s", o->call_id->number,
-			      o->call_id->host) >= (int)sizeof(m->call_id) ? -EMSGSIZE : 0;
+			      o->call_id->host) >= (int)sizeof(m->call_id)
+			     ? -EMSGSIZE
+			     : 0;
 	else
 		rc = put(m->call_id, sizeof(m->call_id), o->call_id->number);
 	if (rc)

@@ -15,16 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UE_MSG_VIAS  1024 /* every Via, one "Via: ...\r\n" line each */
-#define UE_MSG_RR    1024 /* every Record-Route value, in order, joined by ", " */
-#define UE_MSG_HDR   256  /* From, To (whole header values), Contact URI */
-#define UE_MSG_ID    128  /* Call-ID, tags, branch */
-#define UE_MSG_RR_MAX 16  /* Record-Route entries kept (more: refused) */
+#define UE_MSG_VIAS   1024 /* every Via, one "Via: ...\r\n" line each */
+#define UE_MSG_RR     1024 /* every Record-Route value, in order, joined by ", " */
+#define UE_MSG_HDR    256  /* From, To (whole header values), Contact URI */
+#define UE_MSG_ID     128  /* Call-ID, tags, branch */
+#define UE_MSG_RR_MAX 16   /* Record-Route entries kept (more: refused) */
 
 struct ue_msg {
 	bool request;
-	int status;	      /* response */
-	char method[16];      /* request */
+	int status;	 /* response */
+	char method[16]; /* request */
 	char call_id[UE_MSG_ID];
 	char from[UE_MSG_HDR], to[UE_MSG_HDR]; /* header values as libosip2 writes them */
 	char from_tag[UE_MSG_ID], to_tag[UE_MSG_ID];
