@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@
 #include "common/key_arena.h"
 #include "esp/esp.h"
 #include "imsue/ue.h"
+#include "imsue/ue_answer.h"
+#include "imsue/ue_call.h"
+#include "imsue/ue_dialog.h"
 #include "imsue/ue_dns.h"
 #include "imsue/ue_net.h"
 #include "imsue/ue_range.h"
@@ -66,6 +70,12 @@ static void usage(FILE *f)
 		"  --pcscf IP[:PORT]  P-CSCF address (port 5060 by default)\n"
 		"  --pcscf-fqdn NAME  discover the P-CSCF by DNS (NAPTR, SRV, A/AAAA; RFC 3263)\n"
 		"  --timeout SEC      per final response (default 5)\n"
+		"calls:\n"
+		"  --call-to URI      Request-URI and To of calls/MESSAGEs (default sip:callee@DOMAIN)\n"
+		"  --answer-delay MS  callee: 180 -> 200 (default 0; CANCEL needs a ringing INVITE)\n"
+		"  --hold MS          caller: ACK -> BYE (default 0)\n"
+		"  --export-sa-keys FILE  TEST ONLY: append every SA's ESP keys to FILE (0600)\n"
+		"                     for tshark; never use outside a test\n"
 		"output and load:\n"
 		"  --json             one JSON object per step\n"
 		"  --count N          N UEs (IMPI/IMPU get the index: user@dom -> user<i>@dom, or "
@@ -84,6 +94,12 @@ static void usage(FILE *f)
 		"  deregister           REGISTER Expires: 0 through the SAs: expect 200 OK\n"
 		"  send-options | use-new  protected OPTIONS through the newest set (first use of\n"
 		"                       the new set: the old set is dropped on the answer)\n"
+		"  call                 INVITE (SDP) through the SAs, 100/180/200, ACK, BYE, 200\n"
+		"  call-cancel          INVITE, 180, CANCEL: 200 and 487, ACK\n"
+		"  message              MESSAGE through the SAs: 200\n"
+		"  calls N | messages N N of them back to back (with --count: load, prints /s)\n"
+		"                       terminating MESSAGE/INVITE/BYE/CANCEL that arrive through\n"
+		"                       the SAs (port_us) are answered at any time\n"
 		"  wait N               wait N seconds\n"
 		"  wait-file PATH       wait until PATH exists (lets a script step the UE)\n");
 }
@@ -168,6 +184,10 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate, bo
 		O_RATE,
 		O_PREFIX,
 		O_PREPARE,
+		O_CALL_TO,
+		O_ANSWER_DELAY,
+		O_HOLD,
+		O_EXPORT_KEYS,
 		O_HELP
 	};
 	static const struct option lo[] = {
@@ -193,6 +213,10 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate, bo
 		{"rate", required_argument, NULL, O_RATE},
 		{"ue-prefix", required_argument, NULL, O_PREFIX},
 		{"prepare-only", no_argument, NULL, O_PREPARE},
+		{"call-to", required_argument, NULL, O_CALL_TO},
+		{"answer-delay", required_argument, NULL, O_ANSWER_DELAY},
+		{"hold", required_argument, NULL, O_HOLD},
+		{"export-sa-keys", required_argument, NULL, O_EXPORT_KEYS},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -308,6 +332,23 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate, bo
 		case O_PREPARE:
 			*prepare = true;
 			break;
+		case O_CALL_TO:
+			if (strlen(optarg) >= sizeof(c->call_to) || strpbrk(optarg, "<>\r\n \t"))
+				die("bad --call-to", optarg);
+			strcpy(c->call_to, optarg);
+			break;
+		case O_ANSWER_DELAY:
+			c->answer_delay_ms = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case O_HOLD:
+			c->hold_ms = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case O_EXPORT_KEYS:
+			/* tests decode captures with tshark; never for anything else */
+			fprintf(stderr, "imsue: TEST ONLY: writing ESP keys to %s (--export-sa-keys)\n",
+				optarg);
+			c->export_keys = optarg;
+			break;
 		case O_RATE:
 			*rate = atof(optarg);
 			break;
@@ -382,6 +423,12 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate, bo
 			if (*end)
 				die("wait needs seconds", argv[o]);
 		}
+		if (s->cmd == UE_CMD_CALLS || s->cmd == UE_CMD_MESSAGES) {
+			if (o + 1 >= argc)
+				die("calls/messages need a count", NULL);
+			s->arg = (unsigned int)parse_count(argv[o], argv[o + 1], 100000000);
+			o++;
+		}
 		if (s->cmd == UE_CMD_WAIT_FILE) {
 			if (o + 1 >= argc)
 				die("wait-file needs a path", NULL);
@@ -404,6 +451,8 @@ static void parse_args(int argc, char **argv, struct ue_cfg *c, double *rate, bo
 		die("--local (or --ue-prefix) and the P-CSCF must be the same address family",
 		    NULL);
 	c->quiet = c->n_ues > 1 && !c->json;
+	if (!c->call_to[0])
+		snprintf(c->call_to, sizeof(c->call_to), "sip:callee@%.*s", UE_STR - 16, c->domain);
 }
 
 /* The UEs of the run and what the loop needs to reach any of them in O(1). */
@@ -452,10 +501,10 @@ static void esp_in(struct loop *l, int fd, uint64_t now)
 	for (int budget = 256; budget--;) {
 		ssize_t len = ue_net_recv_esp(net, fd);
 		struct esp_inner in;
-		struct esp_sa *sa;
+		struct ue_sa_set *set;
+		enum ue_sa_which w;
 		struct ue *u;
 		uint32_t spi, idx;
-		uint16_t port;
 		int rc;
 
 		if (len < 0)
@@ -464,10 +513,10 @@ static void esp_in(struct loop *l, int fd, uint64_t now)
 		if (!spi || !ue_spi_owner(l->cfg->spi_base, l->started, spi, &idx))
 			continue;
 		u = &l->ues[idx];
-		sa = ue_find_inbound(u, spi, &port);
-		if (!sa)
+		set = ue_inbound_set(u, spi, &w);
+		if (!set)
 			continue;
-		rc = esp_decap(sa, net->pkt, (size_t)len, &in);
+		rc = esp_decap(set->sa[w], net->pkt, (size_t)len, &in);
 		if (rc) {
 			ue_say(u, "warning", "   ESP packet on spi 0x%08x dropped: %s", spi,
 			       strerror(-rc));
@@ -478,7 +527,9 @@ static void esp_in(struct loop *l, int fd, uint64_t now)
 			       "   ESP spi 0x%08x: not UDP (SIP over TCP not emulated yet)", spi);
 			continue;
 		}
-		ue_on_sip(u, (const char *)in.l4 + 8, in.l4_len - 8, true, now);
+		/* calls and MESSAGEs (ue_call.c) first, then the registration's answers */
+		if (!ue_call_on_sip(u, (const char *)in.l4 + 8, in.l4_len - 8, set, w, now))
+			ue_on_sip(u, (const char *)in.l4 + 8, in.l4_len - 8, true, now);
 		kick(l, u, now);
 	}
 }
@@ -575,6 +626,41 @@ static int prepare_only(struct loop *l)
 	return 0;
 }
 
+/*
+ * Calls and MESSAGEs made and answered. The rate counts from the first
+ * request of a call or MESSAGE to the end of the last one (registration
+ * time left out), so it is the load through the P-CSCF.
+ */
+static void print_calls(const struct ue_cfg *c)
+{
+	const struct ue_call_stats *s = &ue_call_stats;
+	const struct ue_answer_stats *a = &ue_answer_stats;
+	double secs = s->last_ms > s->first_ms ? (double)(s->last_ms - s->first_ms) / 1000.0 : 0;
+	uint64_t n = s->calls + s->cancelled + s->messages;
+
+	if (!n && !s->failed && !a->messages && !a->invites && !s->wrong_sa)
+		return;
+	if (c->json) {
+		printf("{\"calls\":{\"calls\":%" PRIu64 ",\"cancelled\":%" PRIu64
+		       ",\"messages\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"seconds\":%.3f,"
+		       "\"per_s\":%.1f,\"answered_messages\":%" PRIu64
+		       ",\"answered_invites\":%" PRIu64 ",\"answered_byes\":%" PRIu64
+		       ",\"answered_cancels\":%" PRIu64 ",\"wrong_sa\":%" PRIu64 "}}\n",
+		       s->calls, s->cancelled, s->messages, s->failed, secs, secs > 0 ? n / secs : 0,
+		       a->messages, a->invites, a->byes, a->cancels, s->wrong_sa);
+		return;
+	}
+	printf("== made: %" PRIu64 " calls, %" PRIu64 " cancelled calls, %" PRIu64
+	       " MESSAGEs, %" PRIu64 " failed, in %.3f s = %.1f calls/s, %.1f MESSAGEs/s\n",
+	       s->calls, s->cancelled, s->messages, s->failed, secs,
+	       secs > 0 ? s->calls / secs : 0, secs > 0 ? s->messages / secs : 0);
+	printf("== answered: %" PRIu64 " MESSAGEs, %" PRIu64 " INVITEs (%" PRIu64
+	       " 200 OK), %" PRIu64 " ACKs, %" PRIu64 " BYEs, %" PRIu64 " CANCELs, %" PRIu64
+	       " 481; dropped on the wrong SA: %" PRIu64 "\n",
+	       a->messages, a->invites, a->answered, a->acks, a->byes, a->cancels, a->rejected_481,
+	       s->wrong_sa);
+}
+
 int main(int argc, char **argv)
 {
 	static struct ue_net net = {
@@ -606,6 +692,12 @@ int main(int argc, char **argv)
 	rc = key_arena_reserve((size_t)cfg.n_ues * 3 * UE_SA_COUNT + 64);
 	if (rc) {
 		fprintf(stderr, "imsue: key arena: %s\n", strerror(-rc));
+		return 1;
+	}
+	/* caller and callee dialogs: two per UE at once, the pool bounded (ue_dialog.h) */
+	rc = ue_dlg_init(&ue_dialogs, cfg.n_ues > 32768 ? 65600 : 2 * cfg.n_ues + 64, rnd);
+	if (rc) {
+		fprintf(stderr, "imsue: dialog table: %s\n", strerror(-rc));
 		return 1;
 	}
 	l.ues = calloc(cfg.n_ues, sizeof(*l.ues));
@@ -720,8 +812,10 @@ int main(int argc, char **argv)
 		       l.n, l.ok, l.n - l.ok, l.regs, secs, secs > 0 ? l.regs / secs : 0);
 	else
 		printf("== %s\n", l.ok == 1 ? "all commands behaved as expected" : "FAILED");
+	print_calls(&cfg);
 	for (i = 0; i < l.n; i++)
 		ue_fini(&l.ues[i]);
+	ue_dlg_fini(&ue_dialogs);
 	ue_timer_free(&l.tq);
 	free(l.ues);
 	free(pfd);

@@ -24,6 +24,8 @@
 #include "common/addr.h"
 #include "imsue/ue.h"
 #include "imsue/ue_auth.h"
+#include "imsue/ue_call.h"
+#include "imsue/ue_keys.h"
 #include "imsue/ue_net.h"
 #include "imsue/ue_sa.h"
 #include "imsue/ue_sip.h"
@@ -41,6 +43,11 @@ static const char *const cmd_names[] = {
 	[UE_CMD_USE_NEW] = "use-new",
 	[UE_CMD_WAIT] = "wait",
 	[UE_CMD_WAIT_FILE] = "wait-file",
+	[UE_CMD_CALL] = "call",
+	[UE_CMD_CALL_CANCEL] = "call-cancel",
+	[UE_CMD_MESSAGE] = "message",
+	[UE_CMD_CALLS] = "calls",
+	[UE_CMD_MESSAGES] = "messages",
 };
 
 const char *ue_cmd_name(enum ue_cmd c)
@@ -172,6 +179,7 @@ int ue_init(struct ue *u, const struct ue_cfg *cfg, struct ue_net *net, unsigned
 
 void ue_fini(struct ue *u)
 {
+	ue_call_fini(u);
 	ue_sa_set_destroy(&u->set_tmp);
 	ue_sa_set_destroy(&u->set_new);
 	ue_sa_set_destroy(&u->set_old);
@@ -473,6 +481,13 @@ int ue_next(struct ue *u, uint64_t now)
 		u->deadline_ms = now + 100;
 		u->state = UE_SLEEP;
 		break;
+	case UE_CMD_CALL:
+	case UE_CMD_CALL_CANCEL:
+	case UE_CMD_MESSAGE:
+	case UE_CMD_CALLS:
+	case UE_CMD_MESSAGES:
+		ue_call_cmd(u, s, now);
+		break;
 	case UE_CMD_WAIT:
 		ue_say(u, "wait", "   waiting %u s", s->arg);
 		u->deadline_ms = now + (uint64_t)s->arg * 1000;
@@ -549,6 +564,9 @@ static void on_401(struct ue *u, const struct ue_resp *r, uint64_t now)
 		fail(u, rc, "cannot create SAs", strerror(-rc));
 		goto out;
 	}
+	if (u->cfg->export_keys &&
+	    ue_keys_export(u->cfg->export_keys, t, &u->local, &u->cfg->pcscf, aka.ck, aka.ik))
+		ue_say(u, "warning", "   --export-sa-keys: cannot write %s", u->cfg->export_keys);
 	ue_say(u, "sa",
 	       "   temporary SAs (%s/%s): UE spi_uc=0x%08x spi_us=0x%08x port_uc=%u port_us=%u"
 	       " -> P spi_pc=0x%08x spi_ps=0x%08x port_pc=%u port_ps=%u",
@@ -615,6 +633,7 @@ static void on_200_register(struct ue *u, const struct ue_resp *r)
 		return;
 	}
 	u->expires_granted = exp > 0 ? (uint32_t)exp : 0;
+	ue_call_learn_route(u, r->service_route);
 	/* 33.203 7.4: the previous new set is old until the new one is used */
 	ue_sa_set_destroy(&u->set_old);
 	u->set_old = u->set_new;
@@ -632,7 +651,8 @@ static void on_sip(struct ue *u, const char *msg, size_t len, bool prot, uint64_
 void ue_on_sip(struct ue *u, const char *msg, size_t len, bool prot, uint64_t now)
 {
 	on_sip(u, msg, len, prot, now);
-	if (u->state != UE_WAIT_401 && u->state != UE_WAIT_FINAL && u->state != UE_WAIT_OPT)
+	if (u->state != UE_WAIT_401 && u->state != UE_WAIT_FINAL && u->state != UE_WAIT_OPT &&
+	    u->state != UE_CALLING)
 		tx_release(u);
 }
 
@@ -692,6 +712,7 @@ void ue_on_timer(struct ue *u, uint64_t now)
 {
 	struct ue_tx *t = tx_of(u);
 
+	ue_call_on_timer(u, now);
 	switch (u->state) {
 	case UE_SLEEP:
 		if (now < u->deadline_ms)
@@ -729,7 +750,7 @@ void ue_on_timer(struct ue *u, uint64_t now)
 	}
 }
 
-uint64_t ue_next_deadline(const struct ue *u)
+static uint64_t reg_deadline(const struct ue *u)
 {
 	const struct ue_tx *t = &u->tx;
 
@@ -743,6 +764,13 @@ uint64_t ue_next_deadline(const struct ue *u)
 	default:
 		return UINT64_MAX;
 	}
+}
+
+uint64_t ue_next_deadline(const struct ue *u)
+{
+	uint64_t r = reg_deadline(u), c = ue_call_deadline(u);
+
+	return r < c ? r : c;
 }
 
 int ue_prepare_registered(struct ue *u)

@@ -39,11 +39,17 @@ enum ue_cmd {
 	UE_CMD_USE_NEW,		    /* alias of send-options: first use of the new set */
 	UE_CMD_WAIT,		    /* wait N seconds */
 	UE_CMD_WAIT_FILE,	    /* wait until a file exists (scripts step the UE) */
+	/* ue_call.c */
+	UE_CMD_CALL,	    /* INVITE dialog: INVITE, 100/180/200, ACK, BYE, 200 */
+	UE_CMD_CALL_CANCEL, /* INVITE, 180, CANCEL, 200 + 487, ACK */
+	UE_CMD_MESSAGE,	    /* MESSAGE, 200 */
+	UE_CMD_CALLS,	    /* N calls back to back */
+	UE_CMD_MESSAGES,    /* N MESSAGEs back to back */
 };
 
 struct ue_step {
 	enum ue_cmd cmd;
-	unsigned int arg; /* wait: seconds */
+	unsigned int arg; /* wait: seconds; calls, messages: how many */
 	const char *path; /* wait-file */
 };
 
@@ -76,6 +82,11 @@ struct ue_cfg {
 	uint32_t spi_base; /* see ue_spi.h */
 	bool json;
 	bool quiet; /* load mode: no per-step lines */
+	/* calls and MESSAGEs (ue_call.c) */
+	char call_to[UE_STR];	  /* Request-URI and To of ours (default sip:callee@DOMAIN) */
+	uint32_t answer_delay_ms; /* callee: 180 -> 200 */
+	uint32_t hold_ms;	  /* caller: ACK -> BYE */
+	const char *export_keys;  /* TEST ONLY: --export-sa-keys FILE (ue_keys.h) */
 };
 
 /* Our four SAs, named by who sends to whom (see ims-security.md). */
@@ -109,6 +120,7 @@ enum ue_state {
 	UE_WAIT_OPT,
 	UE_SLEEP,
 	UE_DONE,
+	UE_CALLING, /* a call or MESSAGE of ours in progress (ue_call.c) */
 };
 
 struct ue_net;
@@ -174,6 +186,13 @@ struct ue {
 	uint32_t expires_granted;
 
 	struct ue_tx tx;
+
+	/* ue_call.c: our call or MESSAGE in progress, the callee's delayed 200 */
+	char *service_route; /* of the last 200 to REGISTER (heap), NULL: none */
+	uint32_t orig_left;  /* calls/messages N: how many still to make */
+	uint32_t orig_dlg;   /* dialog reference (ue_dialog.h), 0: none */
+	uint32_t ring_dlg;   /* callee dialog whose 200 waits, 0: none */
+	uint8_t orig_kind;   /* enum ue_dlg_kind */
 };
 
 /* ue.c: life cycle and the command state machine */
