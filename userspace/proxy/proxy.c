@@ -11,6 +11,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/outbuf.h"
+#include "common/sa_sizing.h"
 #include "esp/esp.h"
 #include "proxy/orig.h"
 #include "proxy/proxy.h"
@@ -60,6 +61,10 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		.port_ps = cfg->port_ps,
 		.pc_lo = cfg->pc_lo,
 		.pc_hi = cfg->pc_hi,
+		.max_sets = reg_sets_for(cfg->max_regs),
+		.node_bits = cfg->node_bits,
+		.node_id = cfg->node_id,
+		.pending_floor_ms = PROXY_PENDING_FLOOR_MS,
 	};
 	const char *err = NULL;
 	int ret;
@@ -82,7 +87,7 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 	ret = txn_init(&p->txns);
 	if (ret)
 		return ret;
-	ret = sa_slots_init(&p->slots, cfg->max_regs * 3 * REG_SA_COUNT, nworkers);
+	ret = sa_slots_init(&p->slots, sa_slot_count(cfg->max_regs), nworkers);
 	if (ret)
 		return ret;
 	ret = reg_table_init(&p->regs, &rc, &proxy_reg_ops, p);
@@ -91,7 +96,9 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		return ret;
 	}
 	charging_init(p);
-	ret = term_init(p);
+	ret = admit_init(p);
+	if (!ret)
+		ret = term_init(p);
 	if (!ret)
 		ret = reg_event_init(p);
 	return ret;
@@ -128,6 +135,7 @@ void proxy_fini(struct proxy *p)
 		reg_table_destroy(p->regs);
 	p->regs = NULL;
 	sa_slots_fini(&p->slots);
+	admit_fini(p);
 	reg_event_fini(p);
 	term_fini(p);
 	txn_fini(&p->txns);
@@ -206,6 +214,7 @@ void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 		      (unsigned long long)p->stats.f);
 	PROXY_STATS(R)
 #undef R
+	admit_stats_render(p, o, json);
 	if (json)
 		outbuf_printf(o,
 			      ",\"registrations\":%u,\"sa_sets\":%u,\"pending\":%u,"
