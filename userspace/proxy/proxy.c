@@ -13,6 +13,7 @@
 #include "common/outbuf.h"
 #include "common/sa_sizing.h"
 #include "esp/esp.h"
+#include "proxy/ctl_filter.h"
 #include "proxy/orig.h"
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
@@ -238,7 +239,31 @@ struct sa_list_ctx {
 	struct outbuf o;
 	bool json;
 	struct ctl_cursor *cur;
+	struct ctl_filter f;
+	uint32_t refused; /* rows the filter refused in this chunk */
+	bool end;	  /* --limit reached, or past the one --impi registration */
 };
+
+#define ROW_NEXT_CHUNK 1
+#define ROW_END	       2
+
+/* ROW_NEXT_CHUNK / ROW_END to stop the walk, 0 to render the row, -1 to skip it. */
+static int row_filter(struct sa_list_ctx *c, bool match, const char *impi)
+{
+	if (c->f.limit && c->cur->rows >= c->f.limit) {
+		c->end = true;
+		return ROW_END;
+	}
+	if (c->f.impi[0] && strcmp(c->f.impi, impi)) {
+		c->end = true; /* the walk started at that registration: it is behind us */
+		return ROW_END;
+	}
+	if (match)
+		return 0;
+	if (++c->refused >= CTL_FILTER_SCAN_BUDGET)
+		return ROW_NEXT_CHUNK; /* an empty chunk; the walk goes on at the next one */
+	return -1;
+}
 
 #define CTL_ROW_MAX 2048
 
@@ -262,7 +287,10 @@ static int sa_row(const struct reg_sa_row *row, void *arg)
 	char ue[ADDR_STR_LEN], line[CTL_ROW_MAX], impi[2 * REG_IMPI_MAX * 3];
 	uint64_t pk = 0, by = 0, bad = 0;
 	struct outbuf o;
+	int fr = row_filter(c, ctl_filter_sa(&c->f, row), row->impi);
 
+	if (fr)
+		return fr < 0 ? 0 : fr;
 	if (set && set->esp[row->which])
 		st = esp_sa_stats(set->esp[row->which]);
 	if (st) {
@@ -297,7 +325,10 @@ static int reg_row_text(const struct reg_row *row, void *arg)
 	struct sa_list_ctx *c = arg;
 	char ue[ADDR_STR_LEN], line[CTL_ROW_MAX];
 	struct outbuf o;
+	int fr = row_filter(c, ctl_filter_reg(&c->f, row->reg), row->reg->impi);
 
+	if (fr)
+		return fr < 0 ? 0 : fr;
 	addr_str(&row->reg->ue_addr, ue, sizeof(ue));
 	outbuf_init(&o, line, sizeof(line));
 	outbuf_printf(&o, "%-32s %-24s %7lld %4u  %s  %s\n", row->reg->impi, ue,
@@ -310,9 +341,13 @@ static int reg_row_js(const struct reg_row *row, void *arg)
 {
 	struct sa_list_ctx *c = arg;
 	static char line[CTL_ROW_MAX * 16]; /* worst case: every byte of every string escaped */
-	int n = reg_row_json(row, !c->cur->rows, line, sizeof(line));
-	struct outbuf o = { .p = line, .cap = sizeof(line), .len = n };
+	int fr = row_filter(c, ctl_filter_reg(&c->f, row->reg), row->reg->impi), n;
+	struct outbuf o;
 
+	if (fr)
+		return fr < 0 ? 0 : fr;
+	n = reg_row_json(row, !c->cur->rows, line, sizeof(line));
+	o = (struct outbuf){ .p = line, .cap = sizeof(line), .len = n };
 	if (n < 0)
 		return 0; /* cannot happen with the record sizes; a cut row is worse than none */
 	return row_put(c, &o);
@@ -325,9 +360,23 @@ int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *bu
 	bool sa = !strncmp(cmd, "sa list", 7), reg = !strncmp(cmd, "reg list", 8);
 	int rc;
 
+	const char *why = NULL;
+	const struct reg *only;
+
 	if (!sa && !reg)
 		return -ENOENT;
 	outbuf_init(&c.o, buf, cap);
+	if (ctl_filter_parse(cmd + (sa ? 7 : 8), sa, &c.f, &why)) {
+		cur->done = true;
+		outbuf_printf(&c.o, "error: %s\n", why);
+		return outbuf_result(&c.o);
+	}
+	if (!cur->started && c.f.impi[0]) {
+		/* One registration: its rows only, found by its IMPI, not by a walk. */
+		only = reg_find(p->regs, c.f.impi);
+		cur->pos = !only ? UINT64_MAX : sa ? reg_sa_pos_of(p->regs, only)
+						   : reg_pos_of(p->regs, only);
+	}
 	if (!cur->started) {
 		if (c.json)
 			outbuf_printf(&c.o, "[");
@@ -343,7 +392,7 @@ int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *bu
 	rc = sa ? reg_sa_foreach_from(p->regs, now, &cur->pos, sa_row, &c)
 		: reg_foreach_from(p->regs, now, &cur->pos, c.json ? reg_row_js : reg_row_text, &c);
 	/* The closing bracket waits for the next chunk if this one is full. */
-	if (!rc && (!c.json || c.o.len + 3 < c.o.cap)) {
+	if ((!rc || c.end) && (!c.json || c.o.len + 3 < c.o.cap)) {
 		if (c.json)
 			outbuf_printf(&c.o, "]\n");
 		cur->done = true;

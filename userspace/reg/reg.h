@@ -377,6 +377,9 @@ int reg_sa_foreach_from(const struct reg_table *t, uint64_t now_ms, uint64_t *po
 			void *ctx);
 int reg_foreach_from(const struct reg_table *t, uint64_t now_ms, uint64_t *pos, reg_cb cb,
 		     void *ctx);
+/* The positions where r's rows start in those walks (a filter by IMPI starts there). */
+uint64_t reg_sa_pos_of(const struct reg_table *t, const struct reg *r);
+uint64_t reg_pos_of(const struct reg_table *t, const struct reg *r);
 
 /* JSON for pcscfctl --json (reg_json.c): length written, or -ENOSPC. */
 int reg_sa_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap);
