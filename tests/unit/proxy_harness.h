@@ -287,6 +287,9 @@ static inline void ph_tcp_drain(struct ph *h)
 	}
 }
 
+/* Set before ph_init to change the proxy's config (limits, admission) for one harness. */
+static void (*ph_tune)(struct proxy_config *cfg);
+
 static inline int ph_init(struct ph *h)
 {
 	static int rng_set;
@@ -322,6 +325,8 @@ static inline int ph_init(struct ph *h)
 	}
 	addr_parse(PH_OUR_ADDR, &cfg.addrs[0]);
 	addr_parse(PH_CORE_ADDR, &cfg.core_addr);
+	if (ph_tune)
+		ph_tune(&cfg);
 	ph_cur = h;
 	h->now = PH_START_MS;
 	h->rng = 0x243f6a8885a308d3ull;

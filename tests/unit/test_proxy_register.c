@@ -425,10 +425,141 @@ static void run(const struct scenario *sc)
 	ph_fini(&h);
 }
 
+/* ---- admission under load (admit.c): 503 + Retry-After per cause, never losing a registration ---- */
+
+static struct proxy_config tune_cfg;
+
+static void tune(struct proxy_config *c)
+{
+	c->max_regs = tune_cfg.max_regs ? tune_cfg.max_regs : c->max_regs;
+	c->max_pending = tune_cfg.max_pending;
+	c->max_inflight_reg = tune_cfg.max_inflight_reg;
+	c->retry_after_s = 7;
+}
+
+static int census_ok(struct ph *h)
+{
+	struct reg_census a, b;
+
+	reg_census_get(h->p.regs, &a);
+	reg_census_scan(h->p.regs, &b);
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+/* An initial REGISTER of impi from ue with this branch; the UE's answer or NULL. */
+static const struct ph_out *initial(struct ph *h, const char *impi, const char *ue,
+				    const char *branch)
+{
+	char msg[4096];
+	struct ph_reg r = { .impi = impi, .ue = ue, .cseq = 1, .expires = 600, .branch = branch,
+			    .call_id = branch };
+
+	ph_register(msg, sizeof(msg), &r);
+	ph_ue_udp(h, ue, 5060, msg);
+	return ph_get(h, PH_UE_PLAIN, 0);
+}
+
+static int is_503(const struct ph_out *o)
+{
+	const char *ra = o ? ph_hdr(o->text, "Retry-After", 0) : NULL;
+
+	return ph_status(o ? o->text : NULL) == 503 && ra && !strcmp(ra, "7");
+}
+
+static void admission(void)
+{
+	static struct ph h;
+	const struct ph_out *o;
+	char why[128], msg[4096], auth[1024], server[1024];
+	struct reg_census c;
+
+	ph_tune = tune;
+	/* A table of two, both registered: a newcomer is refused before the core sees it. */
+	tune_cfg = (struct proxy_config){ .max_regs = 2 };
+	if (ph_init(&h)) {
+		TAP_CHECK(0, "admission: harness");
+		return;
+	}
+	TAP_CHECK(!ph_register_ue(&h, "alice@ims.example", "10.0.0.10", 600, why, sizeof(why)) &&
+			  !ph_register_ue(&h, "bob@ims.example", "10.0.0.11", 600, why, sizeof(why)),
+		  "admission: alice and bob registered (%s)", why);
+	o = initial(&h, "carol@ims.example", "10.0.0.12", "z9hG4bKcarol1");
+	TAP_CHECK(is_503(o) && !ph_count(&h, PH_CORE) && h.p.admit.busy[BUSY_table_full] == 1 &&
+			  h.p.stats.busy_503 == 1,
+		  "table full: 503 Retry-After 7 at once, nothing to the core, busy_table_full 1");
+	o = initial(&h, "carol@ims.example", "10.0.0.12", "z9hG4bKcarol1");
+	TAP_CHECK(is_503(o) && !ph_count(&h, PH_CORE) && h.p.admit.busy[BUSY_table_full] == 1 &&
+			  h.p.admit.refused_again == 1,
+		  "table full: the retransmission gets the same 503 (refused_again), no new decision");
+	reg_census_get(h.p.regs, &c);
+	TAP_CHECK(c.regs[REG_CLS_REGISTERED] == 2 && c.sets[SET_CLS_NEW] == 2 && census_ok(&h),
+		  "table full: both registrations kept (census registered 2, new sets 2, = scan)");
+	ph_fini(&h);
+
+	/* Pending cap of one: its only entry is younger than the floor, then old enough. */
+	tune_cfg = (struct proxy_config){ .max_regs = 4, .max_pending = 1 };
+	ph_init(&h);
+	initial(&h, "dave@ims.example", "10.0.0.13", "z9hG4bKdave1");
+	ph_core_answer(&h, "401 Unauthorized", PH_WWW_AKA);
+	TAP_CHECK(reg_pending_count(h.p.regs) == 1 && census_ok(&h), "pending cap: dave pending");
+	ph_advance(&h, 1000);
+	o = initial(&h, "eve@ims.example", "10.0.0.14", "z9hG4bKeve1");
+	TAP_CHECK(is_503(o) && !ph_count(&h, PH_CORE) && h.p.admit.busy[BUSY_pending_full] == 1,
+		  "pending cap, oldest 1 s old (floor %d ms): 503, busy_pending_full 1",
+		  PROXY_PENDING_FLOOR_MS);
+	ph_advance(&h, PROXY_PENDING_FLOOR_MS);
+	initial(&h, "eve@ims.example", "10.0.0.14", "z9hG4bKeve2");
+	TAP_CHECK(ph_count(&h, PH_CORE) == 1, "pending cap, oldest past the floor: eve goes on");
+	ph_core_answer(&h, "401 Unauthorized", PH_WWW_AKA);
+	TAP_CHECK(!reg_find(h.p.regs, "dave@ims.example") && reg_find(h.p.regs, "eve@ims.example") &&
+			  reg_pending_evictions(h.p.regs) == 1 && census_ok(&h),
+		  "pending cap: dave evicted at eve's 401, census = scan");
+	ph_fini(&h);
+
+	/* One REGISTER in flight at most; the answer to a challenge is never refused for it. */
+	tune_cfg = (struct proxy_config){ .max_inflight_reg = 1 };
+	ph_init(&h);
+	initial(&h, "frank@ims.example", "10.0.0.15", "z9hG4bKfrank1");
+	TAP_CHECK(ph_count(&h, PH_CORE) == 1 && h.p.admit.n == 1, "in flight: frank's REGISTER out (1)");
+	o = initial(&h, "grace@ims.example", "10.0.0.16", "z9hG4bKgrace1");
+	TAP_CHECK(is_503(o) && !ph_count(&h, PH_CORE) && h.p.admit.busy[BUSY_inflight] == 1,
+		  "in flight at --max-inflight-reg 1: grace gets 503, busy_inflight 1");
+	ph_core_answer(&h, "401 Unauthorized", PH_WWW_AKA);
+	o = ph_get(&h, PH_UE_PLAIN, 0);
+	snprintf(server, sizeof(server), "%s", o ? ph_hdr(o->text, "Security-Server", 0) : "");
+	TAP_CHECK(h.p.admit.n == 0, "in flight: frank's 401 ends it (0)");
+	initial(&h, "grace@ims.example", "10.0.0.16", "z9hG4bKgrace2");
+	TAP_CHECK(ph_count(&h, PH_CORE) == 1 && h.p.admit.n == 1, "in flight: grace's new REGISTER out");
+	ph_auth(auth, sizeof(auth), "frank@ims.example", NULL);
+	ph_register(msg, sizeof(msg),
+		    &(struct ph_reg){ .impi = "frank@ims.example", .ue = "10.0.0.15", .cseq = 2,
+				      .port = 5062, .expires = 600, .auth = auth,
+				      .sec_verify = server, .call_id = "z9hG4bKfrank1" });
+	ph_ue_prot(&h, "frank@ims.example", REG_SET_TEMPORARY, msg);
+	TAP_CHECK(ph_count(&h, PH_CORE) == 1 && h.p.admit.busy[BUSY_inflight] == 1,
+		  "in flight full: frank's answer to the challenge still goes on");
+	ph_advance(&h, ADMIT_INFLIGHT_TIMEOUT_MS + 1000);
+	initial(&h, "heidi@ims.example", "10.0.0.17", "z9hG4bKheidi1");
+	TAP_CHECK(ph_count(&h, PH_CORE) == 1 && h.p.admit.inflight_expired == 2,
+		  "in flight: REGISTERs the core never answered expire after Timer F (2)");
+	ph_fini(&h);
+
+	/* The core cannot be sent to: 503, counted. */
+	tune_cfg = (struct proxy_config){ 0 };
+	ph_init(&h);
+	h.fail_core = 1;
+	o = initial(&h, "ivan@ims.example", "10.0.0.18", "z9hG4bKivan1");
+	TAP_CHECK(is_503(o) && h.p.admit.busy[BUSY_core_unreachable] == 1,
+		  "core send fails: 503 Retry-After 7, busy_core_unreachable 1");
+	ph_fini(&h);
+	ph_tune = NULL;
+}
+
 int main(void)
 {
 	log_level = LOG_LVL_ERR;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		run(&scenarios[i]);
+	admission();
 	return tap_done();
 }

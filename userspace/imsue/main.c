@@ -813,6 +813,9 @@ int main(int argc, char **argv)
 	else
 		printf("== %s\n", l.ok == 1 ? "all commands behaved as expected" : "FAILED");
 	print_calls(&cfg);
+	if (ue_retries_503) /* ue_retry.c */
+		printf(cfg.json ? "{\"retries_503\":%lu}\n" : "== 503 with Retry-After: %lu retries\n",
+		       ue_retries_503);
 	for (i = 0; i < l.n; i++)
 		ue_fini(&l.ues[i]);
 	ue_dlg_fini(&ue_dialogs);

@@ -697,6 +697,11 @@ static void on_sip(struct ue *u, const char *msg, size_t len, bool prot, uint64_
 		return;
 	}
 	ue_say(u, "recv", "<- %d (%s)", r.status, prot ? "protected" : "unprotected");
+	if (r.status == 503 && !strcasecmp(r.cseq_method, "REGISTER")) {
+		ue_sa_set_destroy(&u->set_tmp); /* the challenge, if any, is void */
+		if (ue_retry_later(u, msg, len, now))
+			return;
+	}
 	if (u->cur == UE_CMD_REGISTER_WRONG_RES && u->answered && r.status == 403) {
 		/* the network refused us: the temporary set is gone at P, drop ours */
 		ue_sa_set_destroy(&u->set_tmp);

@@ -184,6 +184,7 @@ struct ue {
 	int failed; /* 0, or negative errno of the first failure */
 	unsigned int registrations;
 	uint32_t expires_granted;
+	uint16_t retries_503; /* ue_retry.c: 503 + Retry-After answers honoured */
 
 	struct ue_tx tx;
 
@@ -194,6 +195,11 @@ struct ue {
 	uint32_t ring_dlg;   /* callee dialog whose 200 waits, 0: none */
 	uint8_t orig_kind;   /* enum ue_dlg_kind */
 };
+
+/* ue_retry.c: a 503 with Retry-After to a REGISTER: true when the command runs again later. */
+bool ue_retry_later(struct ue *u, const char *msg, size_t len, uint64_t now);
+int ue_retry_after_s(const char *msg, size_t len);
+extern unsigned long ue_retries_503; /* all UEs */
 
 /* ue.c: life cycle and the command state machine */
 int ue_init(struct ue *u, const struct ue_cfg *cfg, struct ue_net *net, unsigned int idx);

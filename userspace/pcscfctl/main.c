@@ -34,6 +34,12 @@ static void usage(FILE *f)
 		   "                      (temporary, new, old), algorithms, expiry, traffic;\n"
 		   "                      without pcscfd: the inbound SAs of the pinned map\n"
 		   "  reg list [--json]   registrations: IMPI, UE, expiry, SA sets, IMPU\n"
+		   "  both lists stream (any size) and take filters:\n"
+		   "    --impi IMPI       one registration (found directly, not by a scan)\n"
+		   "    --ue ADDR         a UE address\n"
+		   "    --state S         sa list: temporary, new, old; reg list: pending,\n"
+		   "                      registered, deregistering, unregistered\n"
+		   "    --limit N         at most N rows\n"
 		   "  rx [--json]         Rx: PCRF peer states, sessions, AAR/AAA counters\n"
 		   "                      by Result-Code and Experimental-Result\n"
 		   "  ping                is pcscfd answering\n");
@@ -175,8 +181,14 @@ int main(int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "impi", required_argument, NULL, 'i' },
+		{ "ue", required_argument, NULL, 'u' },
+		{ "state", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' },
 		{ 0 },
 	};
+	char filters[400] = "";
+	size_t flen = 0;
 	const char *ctl = DEF_CTL, *pin_dir = NULL, *cmd;
 	bool json = false;
 	char req[256];
@@ -196,6 +208,20 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'i':
+		case 'u':
+		case 's':
+		case 'l':
+			/* One word each on the control line: no blanks inside a value. */
+			if (!*optarg || strpbrk(optarg, " \t\r\n") ||
+			    flen + strlen(optarg) + 12 >= sizeof(filters)) {
+				fprintf(stderr, "pcscfctl: bad filter value '%s'\n", optarg);
+				return 2;
+			}
+			flen += snprintf(filters + flen, sizeof(filters) - flen, " --%s %s",
+					 opt == 'i' ? "impi" : opt == 'u' ? "ue" : opt == 's' ? "state" : "limit",
+					 optarg);
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -217,9 +243,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	char line[300];
+	char line[800];
 
-	snprintf(line, sizeof(line), "%s%s", cmd, json ? " --json" : "");
+	if (filters[0] && strcmp(cmd, "sa list") && strcmp(cmd, "reg list")) {
+		fprintf(stderr, "pcscfctl: --impi, --ue, --state and --limit go with sa list or reg list\n");
+		return 2;
+	}
+	snprintf(line, sizeof(line), "%s%s%s", cmd, filters, json ? " --json" : "");
 	err = ask_daemon(ctl, line);
 	if (!err)
 		return 0;

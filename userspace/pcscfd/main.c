@@ -17,10 +17,12 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "common/addr.h"
 #include "common/harden.h"
 #include "common/key_arena.h"
+#include "common/sa_sizing.h"
 #include "common/log.h"
 #include "common/outbuf.h"
 #include "xdp/xdp_loader.h"
@@ -111,6 +113,22 @@ static int ctl_handle(void *ctx, const char *cmd, struct ctl_cursor *cur, char *
 	return err;
 }
 
+/* An adopted classifier's SA map must hold every inbound SA --max-regs allows. */
+static int sa_map_fits(const struct pcscf_bpf_handles *h, uint32_t max_regs)
+{
+	struct bpf_map_info mi = {};
+	uint32_t len = sizeof(mi);
+
+	if (bpf_obj_get_info_by_fd(h->sa_fd, &mi, &len))
+		return -errno;
+	if (mi.max_entries >= sa_map_entries(max_regs))
+		return 0;
+	pr_err("the attached pcscf_xdp's SA map (id %u) holds %u entries; --max-regs %u needs %u: "
+	       "detach it (ip link set dev IF xdp off) or lower --max-regs",
+	       mi.id, mi.max_entries, max_regs, sa_map_entries(max_regs));
+	return -ENOSPC;
+}
+
 static int setup_classifier(struct pcscfd *d, int ifindex)
 {
 	struct pcscfd_config *c = &d->cfg;
@@ -134,9 +152,13 @@ static int setup_classifier(struct pcscfd *d, int ifindex)
 	err = pcscf_xdp_adopt(&d->bpf, ifindex);
 	if (!err) {
 		pr_info("adopted the pcscf_xdp program attached to %s", c->iface);
+		err = sa_map_fits(&d->bpf, c->max_regs);
+		if (err)
+			return err;
 	} else if (err == -ENOENT) {
 		pcscf_xdp_release(&d->bpf);
 		pcscf_handles_init(&d->bpf);
+		d->bpf.sa_entries = sa_map_entries(c->max_regs);
 		err = pcscf_xdp_attach(&d->bpf, ifindex, c->pin_dir, c->xdp_mode);
 		if (err)
 			return err;
@@ -193,6 +215,10 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.icid_node = c->icid_node,
 		.iface = c->iface,
 		.tcp_tun = c->tcp_tun[0] ? c->tcp_tun : NULL,
+		.node_bits = c->node_bits,
+		.node_id = c->node_id,
+		.max_inflight_reg = c->max_inflight_reg,
+		.retry_after_s = c->retry_after_s,
 	};
 
 	memcpy(pc.addrs, c->addrs, sizeof(pc.addrs));
@@ -308,7 +334,7 @@ static void run(struct pcscfd *d, int sfd)
 static int harden(const struct pcscfd_config *c)
 {
 	/* every SA of every set of every registration, twice over for the grace period */
-	size_t blocks = (size_t)c->max_regs * 3 * REG_SA_COUNT * 2 + 64;
+	size_t blocks = (size_t)sa_slot_count(c->max_regs) * 2 + 64;
 	struct harden_result r;
 	int err;
 

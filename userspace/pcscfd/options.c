@@ -9,6 +9,7 @@
 #include "common/addr.h"
 #include "reg/reg.h"
 #include "xdp/xdp_maps.h"
+#include "common/sa_sizing.h"
 #include "pcscfd/options.h"
 #include "proxy/dialog.h"
 #include "proxy/tcp_ue.h"
@@ -439,6 +440,70 @@ static int rx_options_check(struct pcscfd_config *c)
 	return 0;
 }
 
+/* ---- scale: node id, REGISTER admission, Retry-After ---- */
+
+static int o_node_id(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->node_id, v, 0, 255);
+}
+
+static int o_node_bits(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->node_bits, v, 0, 8);
+}
+
+static int o_max_inflight(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->max_inflight_reg, v, 1, 1000000);
+}
+
+static int o_retry_after(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->retry_after_s, v, 1, 3600);
+}
+
+#define SCALE_OPTION_DEFS                                                                          \
+	{ "node-id", "N", "this node's id in the top --node-bits bits of our SPIs (default 0)",    \
+	  o_node_id },                                                                             \
+	{ "node-bits", "B", "SPI bits that carry the node id, 0-8 (default 0: one node)",          \
+	  o_node_bits },                                                                           \
+	{ "max-inflight-reg", "N", "REGISTERs waiting for the core at once, more get 503 "         \
+				   "(default: no limit)", o_max_inflight },                        \
+	{ "retry-after", "S", "Retry-After of the 503s we answer when busy (default 10)",          \
+	  o_retry_after }
+
+/* What --max-regs asks of the SA map and the SPI space, against what --node-bits leaves. */
+static int scale_options_check(const struct pcscfd_config *c)
+{
+	uint64_t entries = sa_map_entries(c->max_regs), need = spi_space_needed(c->max_regs);
+	uint64_t have = spi_space(c->node_bits, c->node_id);
+
+	if (c->node_bits < 8 && c->node_id >> c->node_bits) {
+		fprintf(stderr, "pcscfd: --node-id %u does not fit --node-bits %u (at most %u)\n",
+			c->node_id, c->node_bits, (1u << c->node_bits) - 1);
+		return -EINVAL;
+	}
+	if (entries > SA_MAP_MAX_ENTRIES) {
+		fprintf(stderr, "pcscfd: --max-regs %u needs %llu SA map entries, above the %u "
+				"we create\n", c->max_regs, (unsigned long long)entries,
+			SA_MAP_MAX_ENTRIES);
+		return -EINVAL;
+	}
+	if (have < need) {
+		fprintf(stderr, "pcscfd: --node-bits %u leaves %llu SPIs per node; --max-regs %u "
+				"needs %llu (%u x %llu inbound SAs): lower --node-bits or --max-regs\n",
+			c->node_bits, (unsigned long long)have, c->max_regs,
+			(unsigned long long)need, SA_SPI_SPACE_FACTOR, (unsigned long long)entries);
+		return -EINVAL;
+	}
+	if (c->max_pending > c->max_regs) {
+		fprintf(stderr, "pcscfd: --max-pending %u is above --max-regs %u\n", c->max_pending,
+			c->max_regs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int o_config(struct pcscfd_config *c, const char *v);
 
 static const struct option_def defs[] = {
@@ -496,6 +561,7 @@ static const struct option_def defs[] = {
 	{ "debug-dumpable", "", "debugging only: allow core dumps and ptrace (they hold keys)",
 	  o_debug_dumpable, true },
 	RX_OPTION_DEFS,
+	SCALE_OPTION_DEFS,
 };
 #define NDEFS (int)(sizeof(defs) / sizeof(defs[0]))
 
@@ -525,6 +591,7 @@ void options_defaults(struct pcscfd_config *c)
 	rx_config_defaults(&c->rx);
 	c->max_dialogs = DLG_DEF_MAX;
 	c->max_held = 0; /* DLG_DEF_HELD, at most max_dialogs */
+	c->retry_after_s = PCSCFD_DEF_RETRY_AFTER_S;
 }
 
 static const struct option_def *find_def(const char *name)
@@ -671,5 +738,7 @@ int options_parse(struct pcscfd_config *c, int argc, char **argv)
 			"--port-pc-pool %u-%u)\n", c->sip_port, c->port_ps, c->pc_lo, c->pc_hi);
 		return -EINVAL;
 	}
+	if (scale_options_check(c))
+		return -EINVAL;
 	return rx_options_check(c);
 }

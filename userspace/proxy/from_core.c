@@ -53,30 +53,18 @@ static void no_keys(struct proxy *p, struct txn *t, osip_message_t *msg, const c
 			   NULL, why);
 }
 
-/* What ran out when reg_on_401 fails, for the log and the UE (503 + Retry-After). */
-static const struct {
-	int err;
-	const char *resource;
-	const char *retry_after;
-} busy[] = {
-	{-ENOSPC, "registration or SA set table full, or the UE's SA limit (TS 33.203 7.2)", "60"},
-	{-EAGAIN, "no free SPI found", "10"},
-	{-EBUSY, "its de-registration is still being answered", "10"},
-	{-ENOMEM, "out of memory for SA state", "60"},
-	{-E2BIG, "classifier SA map full", "60"},
-};
-
+/* reg_on_401 failed: 503 + our Retry-After for a busy cause (counted by cause), 500 otherwise. */
 static void sa_setup_failed(struct proxy *p, struct txn *t, osip_message_t *msg, int err)
 {
+	enum admit_cause c = admit_cause_of(err);
 	char why[160];
 
-	for (size_t i = 0; i < sizeof(busy) / sizeof(busy[0]); i++) {
-		if (busy[i].err != err)
-			continue;
+	if (c < BUSY_N) {
 		p->stats.busy_503++;
-		snprintf(why, sizeof(why), "cannot create the temporary SA set: %s",
-			 busy[i].resource);
-		challenge_unusable(p, t, msg, 503, "Service Unavailable", busy[i].retry_after, why);
+		p->admit.busy[c]++;
+		snprintf(why, sizeof(why), "cannot create the temporary SA set: %s (busy_%s)",
+			 admit_cause_text(c), admit_cause_name(c));
+		challenge_unusable(p, t, msg, 503, "Service Unavailable", p->admit.retry_after, why);
 		return;
 	}
 	snprintf(why, sizeof(why), "cannot create the temporary SA set: %s", strerror(-err));
@@ -282,6 +270,8 @@ static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k
 		return;
 	}
 	sipm_pop_via(msg);
+	if (code >= 200)
+		admit_done(p, msg); /* admit.c: no longer in flight */
 	orig_response(p, t, msg);
 	if (!t->is_register) {
 		struct ue_route r = route_of_txn(t);

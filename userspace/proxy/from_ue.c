@@ -87,11 +87,13 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 		p->stats.retransmissions++;
 		txn_branch(&p->txns, t, branch, sizeof(branch));
 	} else {
+		if (is_register && admit_register(p, m, msg, impi)) /* admit.c: 503 when busy */
+			return;
 		t = txn_new_request(&p->txns, now, randombytes_random(), &m->src, m->sport,
 				    ue_branch, branch, sizeof(branch));
 		if (!t) {
 			pr_warn_rl("transaction table full: answering 503 to %s", impi);
-			proxy_reply(p, m, msg, 503, "Service Unavailable");
+			admit_refuse(p, m, msg, impi, BUSY_txn_full);
 			return;
 		}
 		t->is_register = is_register;
@@ -122,6 +124,8 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 	if (len < 0 || core_send(p, p->buf, len)) {
 		pr_err_rl("forwarding request of %s (Call-ID %s) to the core failed", impi, t->call_id);
 		txn_done(t);
+		if (len >= 0 && is_register)
+			admit_refuse(p, m, msg, impi, BUSY_core_unreachable);
 	}
 }
 

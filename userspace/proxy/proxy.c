@@ -11,7 +11,9 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/outbuf.h"
+#include "common/sa_sizing.h"
 #include "esp/esp.h"
+#include "proxy/ctl_filter.h"
 #include "proxy/orig.h"
 #include "proxy/proxy.h"
 #include "proxy/sip_msg.h"
@@ -62,6 +64,10 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		.port_ps = cfg->port_ps,
 		.pc_lo = cfg->pc_lo,
 		.pc_hi = cfg->pc_hi,
+		.max_sets = reg_sets_for(cfg->max_regs),
+		.node_bits = cfg->node_bits,
+		.node_id = cfg->node_id,
+		.pending_floor_ms = PROXY_PENDING_FLOOR_MS,
 	};
 	const char *err = NULL;
 	int ret;
@@ -84,7 +90,7 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 	ret = txn_init(&p->txns);
 	if (ret)
 		return ret;
-	ret = sa_slots_init(&p->slots, cfg->max_regs * 3 * REG_SA_COUNT, nworkers);
+	ret = sa_slots_init(&p->slots, sa_slot_count(cfg->max_regs), nworkers);
 	if (ret)
 		return ret;
 	ret = reg_table_init(&p->regs, &rc, &proxy_reg_ops, p);
@@ -93,7 +99,9 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		return ret;
 	}
 	charging_init(p);
-	ret = term_init(p);
+	ret = admit_init(p);
+	if (!ret)
+		ret = term_init(p);
 	if (!ret)
 		ret = reg_event_init(p);
 	if (!ret)
@@ -135,6 +143,7 @@ void proxy_fini(struct proxy *p)
 		reg_table_destroy(p->regs);
 	p->regs = NULL;
 	sa_slots_fini(&p->slots);
+	admit_fini(p);
 	reg_event_fini(p);
 	term_fini(p);
 	dlg_fini(p); /* after the registrations: their end may still send a BYE */
@@ -217,6 +226,7 @@ void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 		      (unsigned long long)p->stats.f);
 	PROXY_STATS(R)
 #undef R
+	admit_stats_render(p, o, json);
 	if (json)
 		outbuf_printf(o,
 			      ",\"registrations\":%u,\"sa_sets\":%u,\"pending\":%u,"
@@ -241,7 +251,31 @@ struct sa_list_ctx {
 	struct outbuf o;
 	bool json;
 	struct ctl_cursor *cur;
+	struct ctl_filter f;
+	uint32_t refused; /* rows the filter refused in this chunk */
+	bool end;	  /* --limit reached, or past the one --impi registration */
 };
+
+#define ROW_NEXT_CHUNK 1
+#define ROW_END	       2
+
+/* ROW_NEXT_CHUNK / ROW_END to stop the walk, 0 to render the row, -1 to skip it. */
+static int row_filter(struct sa_list_ctx *c, bool match, const char *impi)
+{
+	if (c->f.limit && c->cur->rows >= c->f.limit) {
+		c->end = true;
+		return ROW_END;
+	}
+	if (c->f.impi[0] && strcmp(c->f.impi, impi)) {
+		c->end = true; /* the walk started at that registration: it is behind us */
+		return ROW_END;
+	}
+	if (match)
+		return 0;
+	if (++c->refused >= CTL_FILTER_SCAN_BUDGET)
+		return ROW_NEXT_CHUNK; /* an empty chunk; the walk goes on at the next one */
+	return -1;
+}
 
 #define CTL_ROW_MAX 2048
 
@@ -265,7 +299,10 @@ static int sa_row(const struct reg_sa_row *row, void *arg)
 	char ue[ADDR_STR_LEN], line[CTL_ROW_MAX], impi[2 * REG_IMPI_MAX * 3];
 	uint64_t pk = 0, by = 0, bad = 0;
 	struct outbuf o;
+	int fr = row_filter(c, ctl_filter_sa(&c->f, row), row->impi);
 
+	if (fr)
+		return fr < 0 ? 0 : fr;
 	if (set && set->esp[row->which])
 		st = esp_sa_stats(set->esp[row->which]);
 	if (st) {
@@ -300,7 +337,10 @@ static int reg_row_text(const struct reg_row *row, void *arg)
 	struct sa_list_ctx *c = arg;
 	char ue[ADDR_STR_LEN], line[CTL_ROW_MAX];
 	struct outbuf o;
+	int fr = row_filter(c, ctl_filter_reg(&c->f, row->reg), row->reg->impi);
 
+	if (fr)
+		return fr < 0 ? 0 : fr;
 	addr_str(&row->reg->ue_addr, ue, sizeof(ue));
 	outbuf_init(&o, line, sizeof(line));
 	outbuf_printf(&o, "%-32s %-24s %7lld %4u  %s  %s\n", row->reg->impi, ue,
@@ -313,9 +353,13 @@ static int reg_row_js(const struct reg_row *row, void *arg)
 {
 	struct sa_list_ctx *c = arg;
 	static char line[CTL_ROW_MAX * 16]; /* worst case: every byte of every string escaped */
-	int n = reg_row_json(row, !c->cur->rows, line, sizeof(line));
-	struct outbuf o = { .p = line, .cap = sizeof(line), .len = n };
+	int fr = row_filter(c, ctl_filter_reg(&c->f, row->reg), row->reg->impi), n;
+	struct outbuf o;
 
+	if (fr)
+		return fr < 0 ? 0 : fr;
+	n = reg_row_json(row, !c->cur->rows, line, sizeof(line));
+	o = (struct outbuf){ .p = line, .cap = sizeof(line), .len = n };
 	if (n < 0)
 		return 0; /* cannot happen with the record sizes; a cut row is worse than none */
 	return row_put(c, &o);
@@ -328,9 +372,23 @@ int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *bu
 	bool sa = !strncmp(cmd, "sa list", 7), reg = !strncmp(cmd, "reg list", 8);
 	int rc;
 
+	const char *why = NULL;
+	const struct reg *only;
+
 	if (!sa && !reg)
 		return -ENOENT;
 	outbuf_init(&c.o, buf, cap);
+	if (ctl_filter_parse(cmd + (sa ? 7 : 8), sa, &c.f, &why)) {
+		cur->done = true;
+		outbuf_printf(&c.o, "error: %s\n", why);
+		return outbuf_result(&c.o);
+	}
+	if (!cur->started && c.f.impi[0]) {
+		/* One registration: its rows only, found by its IMPI, not by a walk. */
+		only = reg_find(p->regs, c.f.impi);
+		cur->pos = !only ? UINT64_MAX : sa ? reg_sa_pos_of(p->regs, only)
+						   : reg_pos_of(p->regs, only);
+	}
 	if (!cur->started) {
 		if (c.json)
 			outbuf_printf(&c.o, "[");
@@ -346,7 +404,7 @@ int proxy_ctl(struct proxy *p, const char *cmd, struct ctl_cursor *cur, char *bu
 	rc = sa ? reg_sa_foreach_from(p->regs, now, &cur->pos, sa_row, &c)
 		: reg_foreach_from(p->regs, now, &cur->pos, c.json ? reg_row_js : reg_row_text, &c);
 	/* The closing bracket waits for the next chunk if this one is full. */
-	if (!rc && (!c.json || c.o.len + 3 < c.o.cap)) {
+	if ((!rc || c.end) && (!c.json || c.o.len + 3 < c.o.cap)) {
 		if (c.json)
 			outbuf_printf(&c.o, "]\n");
 		cur->done = true;

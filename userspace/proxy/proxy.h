@@ -19,6 +19,7 @@
 #include "proxy/sip_ring.h"
 #include "proxy/tcp_ue.h"
 #include "proxy/txn.h"
+#include "proxy/admit.h"
 #include "xdp/xdp_loader.h"
 
 struct proxy_config {
@@ -53,8 +54,15 @@ struct proxy_config {
 	const char *iface; /* access interface: its MTU bounds protected packets (NULL: 1500) */
 	const char *tcp_tun; /* TUN of TCP inside ESP (tcp_esp.h); NULL: off */
 	uint32_t max_dialogs, max_held; /* dlg_rx.c: dialogs 0 = no table; held 0 = DLG_DEF_HELD */
+	/* Scale (admit.c): node id in our SPIs, REGISTER admission, what our 503s say. */
+	uint8_t node_bits;
+	uint32_t node_id;
+	uint32_t max_inflight_reg; /* REGISTERs at the core at once; 0: no limit */
+	uint32_t retry_after_s;	   /* 0: PROXY_RETRY_AFTER_S */
 };
 #define PROXY_CORE_LISTEN_PORT 5060
+/* A pending registration younger than this is not evicted for a newcomer (its 401 answer may be on its way). */
+#define PROXY_PENDING_FLOOR_MS 4000
 
 /* Counted events, for pcscfctl stats. */
 struct proxy_stats {
@@ -145,6 +153,7 @@ struct proxy {
 	struct txn_table txns;
 	struct tcp_ue tcp;
 	struct proxy_stats stats;
+	struct admit admit;	   /* admit.c: REGISTER admission, 503 causes */
 	struct term *term;	   /* terminating.c */
 	struct reg_event *regev; /* reg_event.c */
 	struct tcp_esp *tesp;	 /* tcp_esp.c; NULL: TCP inside ESP off */

@@ -115,6 +115,7 @@ struct reg_sa_set {
 	uint8_t state;	   /* enum reg_set_state */
 	uint8_t used;	   /* a packet arrived on an inbound SA since it became this state */
 	uint8_t installed; /* bit per which: sa_install succeeded, sa_remove still owed */
+	uint8_t census_cls; /* enum set_class it is counted in (reg_census.c) */
 	struct pcscf_addr ue_addr; /* IPv4 as ::ffff:a.b.c.d */
 	struct pcscf_addr our_addr;
 	uint32_t spi[REG_SA_COUNT]; /* host order, indexed by enum reg_sa_which */
@@ -141,6 +142,7 @@ struct reg {
 	uint8_t dereg_pending; /* de-REGISTER 200 seen; sets go when it has been sent */
 	uint8_t n_impus;
 	uint8_t n_routes;
+	uint8_t census_cls; /* enum reg_class it is counted in (reg_census.c); fills padding */
 	uint16_t port_ps; /* reg_config.port_ps, kept across re-authentication */
 	struct pcscf_addr ue_addr;
 	uint64_t expires_ms;	    /* registration expiry (no +30 s) */
@@ -190,6 +192,7 @@ struct reg_config {
 	uint32_t dereg_grace_ms; /* 0: REG_DEREG_GRACE_MS */
 	uint32_t spi_tries;	 /* random draws per SPI before -EAGAIN; 0: 64 */
 	uint32_t max_pending;	 /* unauthenticated registrations held; 0: no cap of their own */
+	uint32_t pending_floor_ms; /* a pending registration younger than this is not evicted; 0: any */
 };
 
 /* The UE's half of the agreed mechanism (from its Security-Client). */
@@ -218,7 +221,13 @@ void reg_table_destroy(struct reg_table *t);
 uint32_t reg_count(const struct reg_table *t);
 uint32_t reg_set_count(const struct reg_table *t);
 
-/* Events. 0 or negative errno; on error the table is unchanged. */
+/*
+ * Events. 0 or negative errno; on error the table is unchanged. reg_on_401's
+ * "busy" errors: -ENOSPC registration table full, -EDQUOT pending cap with
+ * its oldest younger than the floor, -ENOBUFS set pool full, -EMLINK the
+ * UE's SA limit (TS 33.203 7.2), -EAGAIN no free SPI, -EBUSY its
+ * de-registration still being answered.
+ */
 int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *ue_addr,
 	       const struct pcscf_addr *our_addr, const struct reg_ue_sec *ue, const uint8_t ck[16],
 	       const uint8_t ik[16], uint64_t reg_await_auth_ms, uint64_t now_ms,
@@ -282,6 +291,44 @@ struct reg_mem {
 };
 void reg_mem_usage(const struct reg_table *t, struct reg_mem *m);
 
+/*
+ * Census (reg_census.c): registrations and SA sets by state, counted as they
+ * change, read in O(1). An SA set is four SAs, two inbound.
+ */
+enum reg_class {
+	REG_CLS_NONE,
+	REG_CLS_PENDING,	/* a challenge unanswered, never registered */
+	REG_CLS_REGISTERED,
+	REG_CLS_DEREGISTERING,	/* de-REGISTER answered, its sets go when the 200 is out */
+	REG_CLS_UNREGISTERED,	/* live but not registered: expired, sets outlasting it */
+	REG_CLS_N,
+};
+enum set_class {
+	SET_CLS_NONE,
+	SET_CLS_TEMPORARY,
+	SET_CLS_NEW,
+	SET_CLS_OLD,
+	SET_CLS_SUPERSEDED, /* a replaced temporary set a re-challenge's 401 leaves through */
+	SET_CLS_N,
+};
+struct reg_census {
+	uint32_t regs[REG_CLS_N];
+	uint32_t sets[SET_CLS_N];
+};
+void reg_census_get(const struct reg_table *t, struct reg_census *out);
+/* The same by walking the table (tests compare the two). */
+void reg_census_scan(const struct reg_table *t, struct reg_census *out);
+const char *reg_class_name(unsigned int c);
+const char *set_class_name(unsigned int c);
+
+/*
+ * Would a REGISTER of impi find room (reg_on_401 for a newcomer)? 0 (known
+ * IMPI, a free entry, or a pending registration old enough to evict), or
+ * -EDQUOT (pending cap, its oldest younger than the floor), -ENOSPC (table
+ * full of registered UEs and young pending ones). Changes nothing.
+ */
+int reg_admit(const struct reg_table *t, const char *impi, uint64_t now_ms);
+
 /* Pending (unauthenticated) registrations now, and how many were evicted at the cap. */
 uint32_t reg_pending_count(const struct reg_table *t);
 uint64_t reg_pending_evictions(const struct reg_table *t);
@@ -330,6 +377,9 @@ int reg_sa_foreach_from(const struct reg_table *t, uint64_t now_ms, uint64_t *po
 			void *ctx);
 int reg_foreach_from(const struct reg_table *t, uint64_t now_ms, uint64_t *pos, reg_cb cb,
 		     void *ctx);
+/* The positions where r's rows start in those walks (a filter by IMPI starts there). */
+uint64_t reg_sa_pos_of(const struct reg_table *t, const struct reg *r);
+uint64_t reg_pos_of(const struct reg_table *t, const struct reg *r);
 
 /* JSON for pcscfctl --json (reg_json.c): length written, or -ENOSPC. */
 int reg_sa_list_json(const struct reg_table *t, uint64_t now_ms, char *buf, size_t cap);

@@ -77,7 +77,9 @@ int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *u
 		return -EBUSY; /* its sets go as soon as the de-REGISTER answer is out */
 	if (ri < 0) {
 		/* A newcomer is pending until its 200: the oldest pending one may have to go. */
-		reg_pending_make_room(t, now_ms);
+		err = reg_pending_make_room(t, now_ms);
+		if (err)
+			return err;
 		ri = reg_new(t, impi, ue_addr);
 		if (ri < 0)
 			return ri;
@@ -89,7 +91,7 @@ int reg_on_401(struct reg_table *t, const char *impi, const struct pcscf_addr *u
 	/* 33.203 7.2 note; the temporary set being replaced does not count. */
 	live = reg_nsets(r) - (old_tmp != NULL);
 	if (2 * (live + 1) > t->cfg.max_sa_per_dir) {
-		err = -ENOSPC;
+		err = -EMLINK;
 		goto fail_reg;
 	}
 	si = reg_set_new(t, ri);
@@ -208,6 +210,7 @@ int reg_on_200_register(struct reg_table *t, const char *impi, uint32_t expires_
 		r->dereg_pending = 1;
 		r->dereg_deadline_ms = now_ms + t->cfg.dereg_grace_ms;
 		reg_timer_sync_reg(t, ri);
+		reg_census_reg(t, ri);
 		return 0;
 	}
 	n_impus = n_impus < REG_MAX_IMPUS ? n_impus : REG_MAX_IMPUS;

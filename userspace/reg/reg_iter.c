@@ -109,3 +109,13 @@ int reg_foreach(const struct reg_table *t, uint64_t now_ms, reg_cb cb, void *ctx
 
 	return reg_foreach_from(t, now_ms, &pos, cb, ctx);
 }
+
+uint64_t reg_sa_pos_of(const struct reg_table *t, const struct reg *r)
+{
+	return (uint64_t)reg_index_of(t, r) * ROWS_PER_REG;
+}
+
+uint64_t reg_pos_of(const struct reg_table *t, const struct reg *r)
+{
+	return reg_index_of(t, r);
+}

@@ -64,6 +64,7 @@ void reg_pending_sync(struct reg_table *t, uint32_t ri)
 {
 	struct reg_pending *q = &t->pending;
 
+	reg_census_reg(t, ri); /* every event ends here: the census moves with it */
 	if (!reg_is_pending(&t->regs[ri])) {
 		reg_pending_unlink(t, ri);
 		return;
@@ -81,22 +82,68 @@ void reg_pending_sync(struct reg_table *t, uint32_t ri)
 	q->n++;
 }
 
-void reg_pending_make_room(struct reg_table *t, uint64_t now_ms)
+/* The oldest pending registration, if it may be evicted now (older than the floor). */
+static bool head_evictable(const struct reg_table *t, uint64_t now_ms)
+{
+	const struct reg_pending *q = &t->pending;
+	const struct reg_sa_set *tmp;
+
+	if (q->head == REG_TIMER_NONE)
+		return false;
+	tmp = reg_set_at(t, t->regs[q->head].set[REG_SET_TEMPORARY - 1]);
+	return !t->cfg.pending_floor_ms || !tmp || tmp->created_ms + t->cfg.pending_floor_ms <= now_ms;
+}
+
+static bool table_full(const struct reg_table *t)
+{
+	return !t->reg_free_n && t->reg_hw == t->cfg.max_regs;
+}
+
+static bool at_cap(const struct reg_table *t)
+{
+	return t->cfg.max_pending && t->pending.n >= t->cfg.max_pending;
+}
+
+/*
+ * Room for one newcomer: at the pending cap, or with the table full, the
+ * oldest pending registration goes, if it is older than the floor (a storm
+ * must not evict every challenge before its answer can come back).
+ * Registered UEs are never evicted. -EDQUOT: at the cap, the oldest too
+ * young; -ENOSPC: the table full of what may not be evicted.
+ */
+static int make_room(struct reg_table *t, uint64_t now_ms, bool evict)
 {
 	struct reg_pending *q = &t->pending;
 	uint32_t ri;
 
-	while (t->cfg.max_pending && q->n >= t->cfg.max_pending && q->head != REG_TIMER_NONE) {
+	while (at_cap(t) || table_full(t)) {
+		if (!head_evictable(t, now_ms))
+			return at_cap(t) ? -EDQUOT : -ENOSPC;
+		if (!evict)
+			return 0;
 		ri = q->head;
 		if (!q->evicted || now_ms - q->last_evict_ms >= EVICT_LOG_QUIET_MS)
-			pr_info("pending registrations at the cap (%u): evicting the oldest (%s), "
-				"%llu evicted so far",
+			pr_info("pending registrations at the cap (%u) or table full: evicting the "
+				"oldest (%s), %llu evicted so far",
 				t->cfg.max_pending, t->regs[ri].impi,
 				(unsigned long long)q->evicted + 1);
 		q->last_evict_ms = now_ms;
 		q->evicted++;
 		reg_destroy_all(t, ri);
 	}
+	return 0;
+}
+
+int reg_pending_make_room(struct reg_table *t, uint64_t now_ms)
+{
+	return make_room(t, now_ms, true);
+}
+
+int reg_admit(const struct reg_table *t, const char *impi, uint64_t now_ms)
+{
+	if (!impi || reg_lookup(t, impi) >= 0)
+		return 0; /* a known registration takes no new entry */
+	return make_room((struct reg_table *)t, now_ms, false);
 }
 
 uint32_t reg_pending_count(const struct reg_table *t)

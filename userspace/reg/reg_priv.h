@@ -95,6 +95,7 @@ struct reg_table {
 	struct reg_timers timers;
 	struct reg_pending pending;
 	struct reg_strs strs;
+	struct reg_census census; /* reg_census.c */
 };
 
 int reg_index_init(struct reg_index *idx, uint32_t entries,
@@ -155,13 +156,21 @@ bool reg_timer_due(const struct reg_table *t, uint64_t now_ms, uint32_t *id);
 uint64_t reg_timer_next(const struct reg_table *t);
 void reg_timers_rebuild(struct reg_table *t);
 
+/* Census (reg_census.c): re-class one registration and its sets, or one set. */
+void reg_census_reg(struct reg_table *t, uint32_t ri);
+void reg_census_set(struct reg_table *t, struct reg_sa_set *s);
+
 /* Pending registrations (reg_pending.c). */
 int reg_pending_init(struct reg_table *t);
 void reg_pending_free(struct reg_table *t);
 bool reg_is_pending(const struct reg *r);
 void reg_pending_sync(struct reg_table *t, uint32_t ri); /* after any change to its sets */
 void reg_pending_unlink(struct reg_table *t, uint32_t ri);
-/* Make room for one more pending registration: evicts the oldest at the cap. */
-void reg_pending_make_room(struct reg_table *t, uint64_t now_ms);
+/*
+ * Make room for one more pending registration: evicts the oldest at the cap
+ * or when the table is full, unless it is younger than the floor (-EDQUOT at
+ * the cap, -ENOSPC with the table full).
+ */
+int reg_pending_make_room(struct reg_table *t, uint64_t now_ms);
 
 #endif /* PCSCF_REG_PRIV_H */

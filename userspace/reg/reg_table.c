@@ -204,6 +204,8 @@ void reg_del(struct reg_table *t, uint32_t ri)
 	reg_pending_unlink(t, ri);
 	reg_index_del(t, &t->by_impi, reg_key_impi(t, ri), ri);
 	reg_strs_release(&t->strs, r);
+	r->live = 0;
+	reg_census_reg(t, ri); /* counted as none from here: its sets are gone */
 	memset(r, 0, sizeof(*r));
 	r->generation = gen; /* the next user of the entry takes the next one */
 	reg_timer_sync_reg(t, ri);
@@ -223,7 +225,7 @@ int reg_set_new(struct reg_table *t, uint32_t ri)
 
 	si = pop_free(t->set_free, &t->set_free_n, &t->set_hw, t->cfg.max_sets);
 	if (si < 0)
-		return -ENOSPC;
+		return -ENOBUFS;
 	s = &t->sets[si];
 	gen = s->generation + 1;
 	memset(s, 0, sizeof(*s));
@@ -283,6 +285,7 @@ void reg_set_destroy(struct reg_table *t, struct reg_sa_set *s)
 	if (r->superseded == (int32_t)s->index)
 		r->superseded = -1;
 	s->live = 0;
+	reg_census_set(t, s);
 	reg_timer_sync_set(t, s);
 	if (r->live)
 		reg_pending_sync(t, s->reg);

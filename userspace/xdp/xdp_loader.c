@@ -131,6 +131,13 @@ int pcscf_xdp_attach(struct pcscf_bpf_handles *h, int ifindex, const char *pin_d
 		return err;
 	}
 	h->skel = skel;
+	if (h->sa_entries) {
+		err = pcscf_sa_pin_check(pin_dir, h->sa_entries);
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.pcscf_sa, h->sa_entries);
+		if (err)
+			return err;
+	}
 	h->prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(h->prog);
 	if (err) {

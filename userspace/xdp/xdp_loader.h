@@ -28,6 +28,7 @@ struct pcscf_bpf_handles {
 	int rl_fd;
 	int xsks_fd;
 	bool attached_by_us; /* detach on exit only what we attached */
+	uint32_t sa_entries; /* SA map size to create (sa_map_entries()); 0: the object's own */
 	struct xdp_program *prog;
 	struct pcscf_bpf *skel;
 };
@@ -37,6 +38,12 @@ void pcscf_handles_init(struct pcscf_bpf_handles *h);
 int pcscf_xdp_adopt(struct pcscf_bpf_handles *h, int ifindex);
 int pcscf_xdp_attach(struct pcscf_bpf_handles *h, int ifindex, const char *pin_dir,
 		     enum xdp_attach_mode_opt mode);
+/*
+ * xdp_pin.c: a pinned SA map under pin_dir that does not have want_entries
+ * entries (or our key/value sizes) is removed when no loaded program uses it,
+ * so attach creates it anew; -EBUSY (logged, naming the pin) when one does.
+ */
+int pcscf_sa_pin_check(const char *pin_dir, uint32_t want_entries);
 /* Maps only, from pinned files under dir (no program). */
 int pcscf_maps_open_pinned(struct pcscf_bpf_handles *h, const char *dir);
 /* Detaches when we attached, closes every fd. */
