@@ -17,6 +17,7 @@
 #include "proxy/sip_msg.h"
 #include "proxy/reg_event.h"
 #include "proxy/terminating.h"
+#include "proxy/txn_proxy.h"
 
 /* A test's clock (proxy_io.now_ms): process-wide, so callers need no proxy at hand. */
 static const struct proxy_io *clock_io;
@@ -79,9 +80,11 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		pr_err("--algs '%s': %s", cfg->alg_prefs, err ? err : "invalid");
 		return -EINVAL;
 	}
-	ret = txn_init(&p->txns);
-	if (ret)
+	ret = txn_init_cap(&p->txns, cfg->max_txns ? cfg->max_txns : TXN_MAX_DEFAULT);
+	if (ret) {
+		pr_err("transaction table (%u slots): %s", cfg->max_txns, strerror(-ret));
 		return ret;
+	}
 	ret = sa_slots_init(&p->slots, cfg->max_regs * 3 * REG_SA_COUNT, nworkers);
 	if (ret)
 		return ret;
@@ -142,15 +145,16 @@ void proxy_fini(struct proxy *p)
 int proxy_tick(struct proxy *p)
 {
 	uint64_t now = proxy_now_ms(), next;
+	int txn_ms;
 
 	next = reg_tick(p->regs, now);
-	txn_expire(&p->txns, now);
+	txn_ms = txn_tick(p, now, 1000);
 	sa_slots_reclaim(&p->slots);
 	if (p->slots.nretired)
-		return 10; /* come back soon to finish wiping retired SAs */
+		return txn_ms < 10 ? txn_ms : 10; /* come back soon to finish wiping retired SAs */
 	if (next == REG_NO_DEADLINE || next - now > 1000)
-		return 1000;
-	return next > now ? (int)(next - now) : 0;
+		return txn_ms;
+	return next > now ? ((int)(next - now) < txn_ms ? (int)(next - now) : txn_ms) : 0;
 }
 
 void proxy_from_kernel_sip(struct proxy *p, int fd)
@@ -194,7 +198,11 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(tcp_refused_rate) X(tcp_keepalives) X(ctl_dropped) X(core_foreign) X(term_requests)     \
 	X(term_responses) X(term_not_found) X(term_unavailable) X(term_bad_token)                \
 	X(term_bad_response) X(regev_subscribes) X(regev_notifies) X(regev_deregs) X(regev_bad)  \
-	X(orig_forbidden) X(loop_482) X(hops_483) X(route_mismatch) X(pai_removed)
+	X(orig_forbidden) X(loop_482) X(hops_483) X(route_mismatch) X(pai_removed)                \
+	X(txn_full) X(txn_no_buf) X(txn_resent) X(txn_absorbed_100) X(txn_absorbed_final)          \
+	X(txn_absorbed_ack) X(txn_acks_sent) X(txn_stateless_ack) X(txn_cancels)                   \
+	X(txn_cancels_sent) X(txn_481) X(txn_req_retx) X(txn_resp_retx) X(txn_timeouts)           \
+	X(txn_timer_c) X(txn_no_ack)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

@@ -27,6 +27,7 @@
 #include "proxy/reg_event.h"
 #include "proxy/sip_msg.h"
 #include "proxy/terminating.h"
+#include "proxy/txn_proxy.h"
 
 #define BRANCH_PREFIX "z9hG4bK-rs"
 #define CALLID_FMT    "rs-%08x-%08x-%016llx"
@@ -338,4 +339,9 @@ bool reg_event_on_notify(struct proxy *p, osip_message_t *msg, const struct term
 		"reg-event NOTIFY: registration of %s terminated by the network, SA sets deleted",
 		impi);
 	return true;
+}
+
+void reg_event_on_txn_response(struct proxy *p, struct txn *t, osip_message_t *msg)
+{
+	/* The SUBSCRIBE is still sent without a transaction slot (reg_event_on_response). */
 }
