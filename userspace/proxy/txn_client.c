@@ -68,6 +68,7 @@ static int hop_request(struct proxy *p, struct txn *t, const char *method, osip_
 	osip_message_t *req, *m = NULL;
 	osip_via_t *v, *v2 = NULL;
 	osip_cseq_t *cs = NULL;
+	const char *pai;
 	int err = -ENOMEM;
 
 	if (!txt || sipm_parse(&req, txt, len))
@@ -91,6 +92,10 @@ static int hop_request(struct proxy *p, struct txn *t, const char *method, osip_
 	if (osip_list_clone(&req->routes, &m->routes, (int (*)(void *, void **))osip_route_clone) ||
 	    sipm_add(m, "Max-Forwards", "70") || osip_message_set_content_length(m, "0"))
 		goto out;
+	/* The identity we asserted on the request, on its CANCEL and ACK too (RFC 3325 9.1). */
+	for (int i = 0; (pai = sipm_header(req, "P-Asserted-Identity", i)); i++)
+		if (sipm_add(m, "P-Asserted-Identity", pai))
+			goto out;
 	err = sipm_print(m, out, cap);
 out:
 	if (m)
