@@ -248,6 +248,8 @@ static void run(const struct tcase *c, int ci)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s", ph_hdr(h.last_req, "Path", 0) ?: "");
+	/* Our reg-event SUBSCRIBE is a transaction too: answered, so it is not sent again. */
+	ph_core_answer_sub(&h, "200 OK", NULL);
 	core_inv[0] = ue_last[0] = ue_inv[0] = why[0] = '\0';
 	for (int i = 0; ok && c->ev[i].e != E_END; i++) {
 		const struct ev_row *e = &c->ev[i];
@@ -327,6 +329,30 @@ static void run(const struct tcase *c, int ci)
 	ph_fini(&h);
 }
 
+/* Our reg-event SUBSCRIBE: a client transaction without a server side (reg_event.c). */
+static void subscribe(void)
+{
+	char why[128];
+	int copies = 0, got408 = 0;
+
+	if (ph_init(&h) || ph_register_ue(&h, ALICE, UE, 600, why, sizeof(why))) {
+		TAP_CHECK(0, "subscribe: registration");
+		return;
+	}
+	for (int k = 0; k < 320; k++) {
+		ph_advance(&h, 100);
+		for (int i = 0; i < h.nout; i++)
+			copies += h.out[i].dest == PH_CORE && !strncmp(h.out[i].text, "SUBSCRIBE ", 10);
+		got408 |= ph_to_ue(&h) != NULL;
+	}
+	TAP_CHECK(copies == 10 && !got408 && h.p.stats.txn_timeouts == 1,
+		  "subscribe: unanswered, sent again 10 times (E), timed out at F, nothing to a UE "
+		  "(%d copies)", copies);
+	TAP_CHECK(h.p.txns.live == 0, "subscribe: and its slot is free again (%u live)",
+		  h.p.txns.live);
+	ph_fini(&h);
+}
+
 /*
  * 100,000 live transactions (the default --max-txns): the table is filled
  * with slots as a busy proxy's would be, then one more request from the UE
@@ -384,6 +410,7 @@ int main(void)
 	log_level = LOG_LVL_ERR;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(&cases[i], (int)i);
+	subscribe();
 	many();
 	return tap_done();
 }

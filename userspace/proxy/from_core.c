@@ -273,8 +273,7 @@ static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k
 {
 	struct txn *t;
 
-	if (reg_event_on_response(p, msg)) /* our own SUBSCRIBE's answer */
-		return;
+	/* Our own reg-event SUBSCRIBEs' answers too (TXN_LOCAL, reg_event.c). */
 	t = txn_client_match(p, msg);
 	if (!t || t->kind == TXN_TERM) {
 		p->stats.unroutable++;

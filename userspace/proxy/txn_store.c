@@ -17,6 +17,7 @@
 #include "proxy/txn.h"
 
 #define BRANCH_PREFIX "z9hG4bK-pc"
+#define LOCAL_PREFIX  "z9hG4bK-rs" /* our own requests (reg_event.c) */
 
 int txn_init_cap(struct txn_table *tt, uint32_t cap)
 {
@@ -166,7 +167,8 @@ struct txn *txn_lookup(struct txn_table *tt, uint64_t key)
 
 void txn_branch(const struct txn_table *tt, const struct txn *t, char *branch, size_t cap)
 {
-	snprintf(branch, cap, BRANCH_PREFIX "%x-%08x", (unsigned int)(t - tt->t), t->cookie);
+	snprintf(branch, cap, "%s%x-%08x", t->kind == TXN_LOCAL ? LOCAL_PREFIX : BRANCH_PREFIX,
+		 (unsigned int)(t - tt->t), t->cookie);
 }
 
 struct txn *txn_by_branch(struct txn_table *tt, const char *branch)
@@ -174,12 +176,16 @@ struct txn *txn_by_branch(struct txn_table *tt, const char *branch)
 	unsigned int idx, cookie;
 	char tail;
 
-	if (!branch || strncmp(branch, BRANCH_PREFIX, strlen(BRANCH_PREFIX)))
+	if (!branch || (strncmp(branch, BRANCH_PREFIX, strlen(BRANCH_PREFIX)) &&
+			strncmp(branch, LOCAL_PREFIX, strlen(LOCAL_PREFIX))))
 		return NULL;
 	if (sscanf(branch + strlen(BRANCH_PREFIX), "%x-%8x%c", &idx, &cookie, &tail) != 2 ||
 	    idx >= tt->cap)
 		return NULL;
-	return tt->t[idx].cookie && tt->t[idx].cookie == cookie ? &tt->t[idx] : NULL;
+	if (!tt->t[idx].cookie || tt->t[idx].cookie != cookie ||
+	    (tt->t[idx].kind == TXN_LOCAL) != !strncmp(branch, LOCAL_PREFIX, strlen(LOCAL_PREFIX)))
+		return NULL;
+	return &tt->t[idx];
 }
 
 enum txn_method txn_method_of(const char *method)
