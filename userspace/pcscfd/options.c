@@ -449,7 +449,7 @@ static const struct option_def defs[] = {
 	  "unauthenticated registrations held at most, oldest evicted first (default max-regs/4)",
 	  o_max_pending },
 	{ "max-txns", "N",
-	  "live SIP transactions at most (default 100000; each lingers 32 s once over, ~200 B + "
+	  "live SIP transactions at most (default 100000; each lingers 32 s once over, 224 B + "
 	  "its copies)", o_max_txns },
 	{ "tcp-per-source", "N", "open SIP/TCP connections per source address (default 8)",
 	  o_tcp_per_source },
