@@ -829,7 +829,7 @@ static inline int ph_register_ue(struct ph *h, const char *impi, const char *ue,
 		snprintf(why, wcap, "no 401 with Security-Server to the UE");
 		return -EPROTO;
 	}
-	snprintf(server, sizeof(server), "%s", ph_hdr(o->text, "Security-Server", 0));
+	snprintf(server, sizeof(server), "%s", ph_hdr(o->text, "Security-Server", 0) ?: "");
 	ph_auth(auth, sizeof(auth), impi, NULL);
 	snprintf(branch, sizeof(branch), "z9hG4bKreg%u-2", nreg);
 	r.cseq = 2;

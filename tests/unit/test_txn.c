@@ -9,7 +9,9 @@
  */
 #include <errno.h>
 #include "tap.h"
+#include "common/addr.h"
 #include "proxy/txn.h"
+#include "proxy/txn_proxy.h"
 
 #define N 100000
 
@@ -111,9 +113,51 @@ static void many(void)
 	txn_fini(&tt);
 }
 
+/* RFC 3261 18.2.2 / RFC 3581: where the response to a request goes, from its top Via. */
+static void via_target(void)
+{
+	static const struct {
+		const char *via, *want; /* want "ADDR PORT" or NULL: no target (packet source) */
+	} rows[] = {
+		{ "SIP/2.0/UDP 10.0.1.1:5070;branch=z9hG4bKa", "10.0.1.1 5070" },
+		{ "SIP/2.0/UDP 10.0.1.1;branch=z9hG4bKa", "10.0.1.1 5060" },
+		{ "SIP/2.0/UDP 10.0.1.1:5070;branch=z9hG4bKa;received=10.0.1.9", "10.0.1.9 5070" },
+		{ "SIP/2.0/UDP 10.0.1.1:5070;branch=z9hG4bKa;received=10.0.1.9;rport=4000",
+		  "10.0.1.9 4000" },
+		{ "SIP/2.0/UDP 10.0.1.1:5070;rport;branch=z9hG4bKa", "10.0.1.1 5070" },
+		{ "SIP/2.0/UDP [2001:db8::5]:5080;branch=z9hG4bKa", "2001:db8::5 5080" },
+		{ "SIP/2.0/UDP scscf.ims.example:5060;branch=z9hG4bKa", NULL },
+		{ "SIP/2.0/UDP scscf.ims.example;received=10.0.1.7;branch=z9hG4bKa", "10.0.1.7 5060" },
+	};
+
+	sipm_init();
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char msg[512], got[64] = "-", a[ADDR_STR_LEN];
+		osip_message_t *m;
+		struct pcscf_addr addr;
+		uint16_t port;
+		int n = snprintf(msg, sizeof(msg),
+				 "MESSAGE sip:a@b SIP/2.0\r\nVia: %s\r\nFrom: <sip:c@d>;tag=1\r\n"
+				 "To: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 MESSAGE\r\n"
+				 "Content-Length: 0\r\n\r\n",
+				 rows[i].via);
+
+		if (sipm_parse(&m, msg, n)) {
+			TAP_CHECK(0, "via: %s parses", rows[i].via);
+			continue;
+		}
+		if (!txn_via_target(m, &addr, &port))
+			snprintf(got, sizeof(got), "%s %u", addr_str(&addr, a, sizeof(a)), port);
+		osip_message_free(m);
+		TAP_CHECK(rows[i].want ? !strcmp(got, rows[i].want) : !strcmp(got, "-"),
+			  "via: %s -> %s", rows[i].via, got);
+	}
+}
+
 int main(void)
 {
 	basics();
+	via_target();
 	many();
 	return tap_done();
 }

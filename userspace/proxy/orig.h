@@ -28,6 +28,8 @@ bool orig_creates_dialog(osip_message_t *msg);
 void orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg);
 
 /* route.c */
+/* A Via or URI host as an address (IPv6 with or without brackets); -EINVAL for a name. */
+int route_host_addr(const char *h, struct pcscf_addr *a);
 /* Our Record-Route/Route URI on the core side, "<sip:HOST:PORT;lr>"; length or -ENOSPC. */
 int route_core_uri(const struct proxy *p, char *out, size_t cap);
 /* The URI names this node: one of our addresses on a port of ours, or the core side. */

@@ -35,7 +35,7 @@ int route_core_uri(const struct proxy *p, char *out, size_t cap)
 }
 
 /* A host as an address; -EINVAL for a name. osip may keep the brackets of IPv6. */
-static int host_addr(const char *h, struct pcscf_addr *a)
+int route_host_addr(const char *h, struct pcscf_addr *a)
 {
 	char host[ADDR_STR_LEN + 2];
 	size_t n;
@@ -51,7 +51,7 @@ static int host_addr(const char *h, struct pcscf_addr *a)
 
 static int uri_addr(const osip_uri_t *u, struct pcscf_addr *a)
 {
-	return u ? host_addr(u->host, a) : -EINVAL;
+	return u ? route_host_addr(u->host, a) : -EINVAL;
 }
 
 static unsigned int uri_port(const osip_uri_t *u)
@@ -110,7 +110,7 @@ bool route_loops(const struct proxy *p, osip_message_t *msg)
 		return false;
 	for (int i = 0; (v = osip_list_get(&msg->vias, i)); i++) {
 		b = NULL;
-		if (host_addr(v->host, &a) || memcmp(&a, &core, sizeof(a)) ||
+		if (route_host_addr(v->host, &a) || memcmp(&a, &core, sizeof(a)) ||
 		    (v->port ? (unsigned int)strtoul(v->port, NULL, 10) : 5060) != p->core_via_port)
 			continue;
 		/* our branches (txn.h): a spiral through us would carry another one, still ours */

@@ -17,26 +17,13 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "proxy/orig.h"
 #include "proxy/proxy_priv.h"
 #include "proxy/txn_proxy.h"
 
 static unsigned int via_port(const osip_via_t *v)
 {
 	return v->port && *v->port ? (unsigned int)strtoul(v->port, NULL, 10) : 5060;
-}
-
-static int host_addr(const char *h, struct pcscf_addr *a)
-{
-	char host[ADDR_STR_LEN + 2];
-	size_t n;
-
-	if (!h || (n = strlen(h)) >= sizeof(host))
-		return -EINVAL;
-	if (n > 2 && h[0] == '[' && h[n - 1] == ']')
-		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), h + 1);
-	else
-		snprintf(host, sizeof(host), "%s", h);
-	return addr_parse(host, a);
 }
 
 int txn_via_target(osip_message_t *msg, struct pcscf_addr *addr, uint16_t *port)
@@ -49,7 +36,7 @@ int txn_via_target(osip_message_t *msg, struct pcscf_addr *addr, uint16_t *port)
 		return -EINVAL;
 	osip_via_param_get_byname(v, "received", &rcv);
 	osip_via_param_get_byname(v, "rport", &rport);
-	if (host_addr(rcv && rcv->gvalue ? rcv->gvalue : v->host, addr))
+	if (route_host_addr(rcv && rcv->gvalue ? rcv->gvalue : v->host, addr))
 		return -EINVAL; /* a name: no DNS here, the caller keeps the packet's source */
 	n = rport && rport->gvalue && *rport->gvalue ? strtoul(rport->gvalue, NULL, 10)
 						      : via_port(v);
