@@ -315,6 +315,10 @@ class UE:
                 return "SIP/2.0 none"
         else:
             resp, _ = self.recv_esp(sa_in)
+            # An INVITE gets the P-CSCF's 100 Trying first (RFC 3261 16.2): the final follows.
+            while re.match(r"SIP/2\.0 1\d\d ", resp):
+                print(f"<- {resp.split(chr(13))[0]} (protected)")
+                resp, _ = self.recv_esp(sa_in)
         status = resp.split("\r\n")[0]
         body = resp.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in resp else ""
         print(f"<- {status} (protected, {len(resp)} bytes, body {len(body)})")

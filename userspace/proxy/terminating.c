@@ -20,9 +20,12 @@
  * that first use), outbound SA US: from our port_pc to the UE's port_us,
  * spi_us, with our Route entries popped and our Via (our access address,
  * port_pc) on top, so the UE answers from port_us to port_pc through spi_pc.
- * The transaction (txn.c, keyed by the sender's address, port and branch for
- * retransmissions) remembers the core node to answer and the registration
- * whose SAs may carry the answer; a response through any other SA is dropped.
+ * The transaction slot (txn.h: server side on the core leg, client side on
+ * the UE leg) remembers the core node to answer (the top Via's target,
+ * RFC 3261 18.2.2) and the registration whose SAs carry the request, its
+ * retransmissions, our CANCEL and ACK; a response through any other SA is
+ * dropped. An initial INVITE, SUBSCRIBE or REFER is record-routed with our
+ * access address and the protected server port (prepare.c).
  */
 #include <errno.h>
 #include <stdio.h>
