@@ -217,14 +217,15 @@ void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 	if (json)
 		outbuf_printf(o,
 			      ",\"registrations\":%u,\"sa_sets\":%u,\"pending\":%u,"
-			      "\"pending_evicted\":%llu}",
+			      "\"pending_evicted\":%llu,\"txns_live\":%u}",
 			      reg_count(p->regs), reg_set_count(p->regs), reg_pending_count(p->regs),
-			      (unsigned long long)reg_pending_evictions(p->regs));
+			      (unsigned long long)reg_pending_evictions(p->regs), p->txns.live);
 	else
-		outbuf_printf(o, "  %-32s %u\n  %-32s %u\n  %-32s %u\n  %-32s %llu\n",
+		outbuf_printf(o, "  %-32s %u\n  %-32s %u\n  %-32s %u\n  %-32s %llu\n  %-32s %u\n",
 			      "registrations", reg_count(p->regs), "sa_sets", reg_set_count(p->regs),
 			      "pending", reg_pending_count(p->regs), "pending_evicted",
-			      (unsigned long long)reg_pending_evictions(p->regs));
+			      (unsigned long long)reg_pending_evictions(p->regs), "txns_live",
+			      p->txns.live);
 }
 
 /*
