@@ -192,10 +192,35 @@ static void test_sec_client_size(void)
 		  strlen(mech[0]) * 8, rc);
 }
 
+/*
+ * fuzz_proxy found it: libosip2 read "sip:bo<CRLF><CRLF>s.example" as one
+ * Request-URI and printed the empty line back out, so the next hop saw a
+ * message cut after the start line. The start line is one line, or refused.
+ */
+static void test_start_line(void)
+{
+	static const char *bad = "MESSAGE sip:bo\r\n\r\ns.example SIP/2.0\r\n"
+				 "Via: SIP/2.0/UDP 10.0.0.10:5062;branch=z9hG4bKf7\r\n"
+				 "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"
+				 "CSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n";
+	static const char *good = "MESSAGE sip:bob@ims.example SIP/2.0\r\n"
+				  "Via: SIP/2.0/UDP 10.0.0.10:5062;branch=z9hG4bKf7\r\n"
+				  "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"
+				  "CSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n";
+	osip_message_t *m = NULL;
+
+	TAP_CHECK(sipm_parse(&m, bad, strlen(bad)) == -EBADMSG,
+		  "start line: a Request-URI across line breaks is refused");
+	TAP_CHECK(!sipm_parse(&m, good, strlen(good)), "start line: one line parses");
+	if (m)
+		osip_message_free(m);
+}
+
 int main(void)
 {
 	if (sipm_init())
 		return 1;
+	test_start_line();
 	test_integrity();
 	test_expires();
 	test_sec_client_size();

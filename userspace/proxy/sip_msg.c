@@ -100,10 +100,29 @@ static int keep_raw(osip_message_t *m, osip_list_t *list, void (*free_fn)(void *
 	return 0;
 }
 
+/*
+ * The start line is one line: "METHOD URI SIP/2.0" or "SIP/2.0 CODE ...".
+ * libosip2 takes a Request-URI up to " SIP/" across line breaks, and would
+ * print the breaks back out (an empty line there ends the header section
+ * for the next hop): such a message is refused here.
+ */
+static bool start_line_ok(const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len);
+	size_t n = nl ? (size_t)(nl - buf) : len;
+
+	if (n && buf[n - 1] == '\r')
+		n--;
+	return (n >= 8 && !memcmp(buf, "SIP/2.0 ", 8)) ||
+	       (n >= 8 && !memcmp(buf + n - 8, " SIP/2.0", 8));
+}
+
 int sipm_parse(osip_message_t **out, const char *buf, size_t len)
 {
 	osip_message_t *m;
 
+	if (!start_line_ok(buf, len))
+		return -EBADMSG;
 	if (osip_message_init(&m))
 		return -ENOMEM;
 	if (osip_message_parse(m, buf, len) ||
