@@ -113,8 +113,9 @@ static bool start_line_ok(const char *buf, size_t len)
 
 	if (n && buf[n - 1] == '\r')
 		n--;
-	return (n >= 8 && !memcmp(buf, "SIP/2.0 ", 8)) ||
-	       (n >= 8 && !memcmp(buf + n - 8, " SIP/2.0", 8));
+	/* RFC 3261 7.1: the version compares without case. */
+	return (n >= 8 && !strncasecmp(buf, "SIP/2.0 ", 8)) ||
+	       (n >= 8 && !strncasecmp(buf + n - 8, " SIP/2.0", 8));
 }
 
 int sipm_parse(osip_message_t **out, const char *buf, size_t len)
