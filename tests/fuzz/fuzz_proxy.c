@@ -37,7 +37,7 @@
  * the UE wrote there (or preferred) never reaches the core unless the
  * registration grants it; no P-Preferred-Identity at all. A protected
  * request relayed to the core is sent again at once, as a retransmission:
- * relayed again, it must be the same text.
+ * its server transaction absorbs it (nothing to the core again).
  *
  * Also (issue 7): no ck/ik parameter in anything sent to a UE, and no
  * integrity-protected other than "no" on a REGISTER that came unprotected;
@@ -385,9 +385,9 @@ static void check_map(void)
 
 /*
  * A request relayed to the core, sent again (a retransmission: same text,
- * same branch): if it is relayed again, it is the same text, so the core
- * can tell it is a retransmission (issue 9: a fresh icid-value per copy
- * broke that). REGISTER is left out: its answers move the SA state on.
+ * same branch): its server transaction absorbs it (RFC 3261 17.2), nothing
+ * goes to the core again; our own copies (timers A/E) are the first text.
+ * REGISTER is left out: its answers move the SA state on.
  */
 static void replay_same(uint32_t slot, uint32_t gen, const char *text, size_t tl)
 {
@@ -424,6 +424,11 @@ static void replay_same(uint32_t slot, uint32_t gen, const char *text, size_t tl
 	if (o && strcmp(o->text, first)) {
 		dprintf(2, "a retransmission was relayed as other text:\n%s\nagain:\n%s\n", first,
 			o->text);
+		abort();
+	}
+	/* An ACK of a 2xx has no transaction: every copy goes on (RFC 3261 17.1.1.3). */
+	if (o && strict && strncmp(first, "ACK ", 4)) {
+		dprintf(2, "a retransmission went to the core again (not absorbed):\n%s\n", o->text);
 		abort();
 	}
 }

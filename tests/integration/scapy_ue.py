@@ -320,6 +320,10 @@ class UE:
                 return "SIP/2.0 none"
         else:
             resp, _ = self.recv_esp(sa_in)
+            # An INVITE gets the P-CSCF's 100 Trying first (RFC 3261 16.2): the final follows.
+            while re.match(r"SIP/2\.0 1\d\d ", resp):
+                print(f"<- {resp.split(chr(13))[0]} (protected)")
+                resp, _ = self.recv_esp(sa_in)
         status = resp.split("\r\n")[0]
         body = resp.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in resp else ""
         print(f"<- {status} (protected, {len(resp)} bytes, body {len(body)})")
@@ -413,6 +417,63 @@ class UE:
             if int(status.split(" ")[1]) >= 200:
                 return prov, resp
             prov.append(int(status.split(" ")[1]))
+
+    def cancel_call(self, sa_out, sa_in, port_ps, server):
+        """INVITE (sent twice: a retransmission), 180, CANCEL: 200 to it and 487, ACK (issue 9)."""
+        a = self.a
+        dom = a.impu.split("@")[1]
+        host = f"[{a.local}]" if self.v6 else a.local
+        pc = f"[{a.pcscf}]" if self.v6 else a.pcscf
+        sec = f"Security-Verify: {server}\r\nRequire: sec-agree\r\nProxy-Require: sec-agree\r\n"
+        branch = f"z9hG4bK{random.getrandbits(48):x}"
+        cid = "cancel-%08x@%s" % (random.getrandbits(32), a.local)
+
+        def req(method):
+            return (f"{method} sip:callee@{dom} SIP/2.0\r\n"
+                    f"Via: SIP/2.0/UDP {host}:{a.port_c};branch={branch}\r\n"
+                    "Max-Forwards: 70\r\n"
+                    f"Route: <sip:{pc}:{port_ps};lr>, <sip:orig@scscf.{dom};lr>\r\n"
+                    f"From: <sip:{a.impu}>;tag={self.tag}\r\nTo: <sip:callee@{dom}>\r\n"
+                    f"Call-ID: {cid}\r\nCSeq: 1 {method}\r\n" +
+                    (f"Contact: <sip:{host}:{a.port_s}>\r\n" + sec if method == "INVITE" else "") +
+                    "Content-Length: 0\r\n\r\n")
+
+        def recv():
+            resp, udp = self.recv_esp(sa_in)
+            st = resp.split("\r\n")[0]
+            print(f"<- {st} ({header(resp, 'CSeq')})")
+            if udp.sport != port_ps or udp.dport != a.port_c:
+                raise SystemExit("answer on the wrong ports")
+            return int(st.split(" ")[1]), header(resp, "CSeq") or "", resp
+
+        invite = req("INVITE")
+        print("-> INVITE, and the same INVITE again (a retransmission)")
+        self.send_protected(sa_out, port_ps, invite)
+        self.send_protected(sa_out, port_ps, invite)
+        seen = []
+        while 180 not in seen:
+            code, cseq, _ = recv()
+            seen.append(code)
+            if code >= 200:
+                raise SystemExit(f"INVITE: final {code} before the 180")
+        print(f"   OK: provisionals {seen} (our 100 Trying first, once per copy at most)")
+        if seen[0] != 100:
+            raise SystemExit(f"INVITE: the first answer is not our 100 Trying: {seen}")
+        print("-> CANCEL under the INVITE's branch")
+        self.send_protected(sa_out, port_ps, req("CANCEL"))
+        got = {}
+        while "INVITE" not in got or "CANCEL" not in got:
+            code, cseq, resp = recv()
+            if code >= 200:
+                got[cseq.split()[-1]] = (code, resp)
+        if got["CANCEL"][0] != 200 or got["INVITE"][0] != 487:
+            raise SystemExit(f"CANCEL {got['CANCEL'][0]}, INVITE {got['INVITE'][0]}")
+        print("   OK: 200 to the CANCEL, 487 to the INVITE")
+        ack = req("ACK").replace("To: <sip:callee@" + dom + ">",
+                                 "To: " + header(got["INVITE"][1], "To"))
+        print("-> ACK of the 487 (hop by hop: it must end at the P-CSCF)")
+        self.send_protected(sa_out, port_ps, ack)
+        return "SIP/2.0 487 Request Terminated"
 
     def originate(self, sa_out, sa_in, port_ps, ok, server):
         a = self.a
@@ -656,6 +717,8 @@ class UE:
             return self.rx_call(sa_out, sa_in, port_ps, server, ck, ik)
         if " 200 " in status and a.originate:
             return self.originate(sa_out, sa_in, port_ps, resp, server)
+        if " 200 " in status and a.cancel_call:
+            return self.cancel_call(sa_out, sa_in, port_ps, server)
         if " 200 " in status and a.await_request:
             sys.stdout.flush()
             return self.terminating(server, ck, ik)
@@ -737,6 +800,8 @@ def main():
                    help="after the 200, answer N terminating requests (port_s, spi_us) with 200")
     p.add_argument("--originate", action="store_true",
                    help="after the 200, MESSAGEs and an INVITE dialog through the SAs")
+    p.add_argument("--cancel-call", action="store_true",
+                   help="after the 200, an INVITE sent twice, CANCELled after the 180 (487)")
     p.add_argument("--big-message", type=int, metavar="N",
                    help="after the 200, send a request of N bytes through the SA as fragments")
     p.add_argument("--big-method", default="MESSAGE")

@@ -814,10 +814,14 @@ static inline void ph_auth(char *out, size_t cap, const char *impi, const char *
 static inline int ph_register_ue_ok(struct ph *h, const char *impi, const char *ue, int expires,
 				    const char *ok_hdrs, char *why, size_t wcap)
 {
-	char msg[4096], auth[1024], server[1024], ok[512];
+	char msg[4096], auth[1024], server[1024], ok[512], branch[64];
 	const struct ph_out *o;
 	const char *ss;
-	struct ph_reg r = {.impi = impi, .ue = ue, .cseq = 1, .expires = expires};
+	static unsigned int nreg;
+	struct ph_reg r = {.impi = impi, .ue = ue, .cseq = 1, .expires = expires, .branch = branch};
+
+	/* Every registration's REGISTERs are new transactions (RFC 3261 17.2.3: own branches). */
+	snprintf(branch, sizeof(branch), "z9hG4bKreg%u-1", ++nreg);
 
 	snprintf(why, wcap, "ok");
 	if (ph_register(msg, sizeof(msg), &r) < 0 || ph_ue_udp(h, ue, 5060, msg) ||
@@ -834,6 +838,7 @@ static inline int ph_register_ue_ok(struct ph *h, const char *impi, const char *
 	}
 	snprintf(server, sizeof(server), "%s", ss);
 	ph_auth(auth, sizeof(auth), impi, NULL);
+	snprintf(branch, sizeof(branch), "z9hG4bKreg%u-2", nreg);
 	r.cseq = 2;
 	r.port = 5062;
 	r.auth = auth;

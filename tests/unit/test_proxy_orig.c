@@ -248,6 +248,16 @@ static void check_learnt(void)
 	ph_core_answer(&h, "200 OK", OK_REFRESH);
 }
 
+/* Our 100 Trying among the outputs. */
+static int trying(const struct ph *hh)
+{
+	int n = 0;
+
+	for (int i = 0; i < hh->nout; i++)
+		n += hh->out[i].dest == PH_UE_PROT && ph_status(hh->out[i].text) == 100;
+	return n;
+}
+
 static void run(const struct ocase *c, int n)
 {
 	char msg[4096], why[256] = "";
@@ -264,7 +274,10 @@ static void run(const struct ocase *c, int n)
 	build(msg, sizeof(msg), c, n);
 	ph_ue_prot(&h, c->bob ? BOB : ALICE, c->bob ? REG_SET_TEMPORARY : REG_SET_NEW, msg);
 	o = ph_get(&h, c->to, 0);
-	if (!o || ph_count(&h, PH_CORE) + ph_count(&h, PH_UE_PROT) != 1) {
+	/* An INVITE also has our 100 Trying (RFC 3261 16.2) back at once: not counted. */
+	if (o && c->to == PH_UE_PROT && ph_status(o->text) == 100)
+		o = ph_get(&h, c->to, 1);
+	if (!o || ph_count(&h, PH_CORE) + ph_count(&h, PH_UE_PROT) - trying(&h) != 1) {
 		snprintf(why, sizeof(why), "%d to the core, %d to the UE", ph_count(&h, PH_CORE),
 			 ph_count(&h, PH_UE_PROT));
 		ok = 0;
@@ -337,10 +350,11 @@ static void check_icid(void)
 }
 
 /*
- * A retransmission (same request, same branch) is relayed byte for byte as
- * the first copy: SIPp, like any UAS, tells a retransmission from a new
- * request by its text, so a fresh icid-value per copy made the core take
- * the copy for the next request (test_lifecycle_imsue failed that way).
+ * A retransmission from the UE (same request, same branch) is absorbed by
+ * its server transaction; our own retransmission (timer E) is byte for
+ * byte the first copy: SIPp, like any UAS, tells a retransmission from a
+ * new request by its text, so a fresh icid-value per copy made the core
+ * take the copy for the next request (test_lifecycle_imsue failed that way).
  */
 static void check_retransmission(void)
 {
@@ -355,9 +369,15 @@ static void check_retransmission(void)
 	o = ph_get(&h, PH_CORE, 0);
 	snprintf(first, sizeof(first), "%s", o ? o->text : "");
 	ph_ue_prot(&h, ALICE, REG_SET_NEW, msg);
-	o = ph_get(&h, PH_CORE, 0);
-	same = o && first[0] && !strcmp(first, o->text);
-	TAP_CHECK(same, "a retransmitted MESSAGE is relayed as the same text (same icid-value)");
+	TAP_CHECK(!ph_count(&h, PH_CORE) && !ph_count(&h, PH_UE_PROT),
+		  "a retransmitted MESSAGE is absorbed (nothing to the core, nothing answered yet)");
+	ph_advance(&h, TXN_T1_MS);
+	same = 0;
+	/* The earlier cases' requests are due again too: look for this one. */
+	for (int i = 0; (o = ph_get(&h, PH_CORE, i)); i++)
+		same |= first[0] && !strcmp(first, o->text);
+	o = NULL;
+	TAP_CHECK(same, "timer E sends the MESSAGE again as the same text (same icid-value)");
 	if (!same && o)
 		tap_diag("first:\n%s\nagain:\n%s", first, o->text);
 }

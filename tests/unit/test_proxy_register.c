@@ -124,16 +124,18 @@ static const struct scenario scenarios[] = {
 	      .lacks = { "Authorization~integrity-protected=\"yes\"" }, .after = "-" } } },
 	{ "retransmissions",
 	  { S_REGISTER,
-	    { "the same REGISTER again (same branch): relayed under the same transaction", IN_REG,
-	      REG0(), .to = PH_CORE, .has = { TO_CORE_HAS("no") }, .same_branch = 1,
-	      STAT(retransmissions, 1), .puts = 0, .after = "-" },
+	    { "the same REGISTER again (same branch): absorbed by its server transaction",
+	      IN_REG, REG0(), .to = NONE, STAT(retransmissions, 1), .puts = 0, .after = "-" },
 	    S_401,
+	    { "the same REGISTER again once answered: the 401 again, nothing to the core", IN_REG,
+	      REG0(), .to = PH_UE_PLAIN, .code = 401, STAT(txn_resent, 1), .puts = 0,
+	      .after = "T" },
 	    S_PROT_REGISTER,
-	    { "the protected REGISTER again: same transaction", IN_REG_T, PROT(2), .to = PH_CORE,
-	      .same_branch = 1, STAT(retransmissions, 2), .after = "T" },
+	    { "the protected REGISTER again: absorbed", IN_REG_T, PROT(2), .to = NONE,
+	      STAT(retransmissions, 3), .after = "T" },
 	    S_200,
-	    { "the 200 again: its transaction is over, dropped", IN_CORE, .text = "200 OK",
-	      .extra = OK_600, .to = NONE, .puts = 0, .dels = 0, STAT(unroutable, 1),
+	    { "the 200 again: a retransmitted final, absorbed", IN_CORE, .text = "200 OK",
+	      .extra = OK_600, .to = NONE, .puts = 0, .dels = 0, STAT(txn_absorbed_final, 1),
 	      .after = "RN" } } },
 	{ "de-registration",
 	  { S_REGISTER, S_401, S_PROT_REGISTER, S_200,
@@ -207,11 +209,13 @@ static const struct scenario scenarios[] = {
 	      .to = NONE, STAT(unroutable, 1), .puts = 0, .after = "-" } } },
 	{ "transaction lifetime",
 	  { S_REGISTER,
-	    { "no answer for 64*T1", IN_TICK, .ms = TXN_LIFETIME_MS + 1000, .to = NONE, .dels = 0,
-	      .after = "-" },
-	    { "a 401 after that: its transaction is gone, dropped, no SAs", IN_CORE,
+	    { "timer E: the REGISTER again to the core after T1", IN_TICK, .ms = TXN_T1_MS,
+	      .to = PH_CORE, .same_branch = 1, STAT(txn_req_retx, 1), .after = "-" },
+	    { "timer F: no answer for 64*T1, 408 to the UE", IN_TICK, .ms = TXN_64T1_MS,
+	      .to = PH_UE_PLAIN, .code = 408, .dels = 0, STAT(txn_timeouts, 1), .after = "-" },
+	    { "a 401 after that: its client transaction is over, absorbed, no SAs", IN_CORE,
 	      .text = "401 Unauthorized", .extra = PH_WWW_AKA, .to = NONE, .puts = 0,
-	      STAT(unroutable, 1), .after = "-" } } },
+	      STAT(txn_absorbed_final, 1), .after = "-" } } },
 	{ "reg-await-auth expiry",
 	  { S_REGISTER, S_401,
 	    { "no answer to the challenge for reg-await-auth: the temporary set goes", IN_TICK,
@@ -540,8 +544,9 @@ static void admission(void)
 		  "in flight full: frank's answer to the challenge still goes on");
 	ph_advance(&h, ADMIT_INFLIGHT_TIMEOUT_MS + 1000);
 	initial(&h, "heidi@ims.example", "10.0.0.17", "z9hG4bKheidi1");
-	TAP_CHECK(ph_count(&h, PH_CORE) == 1 && h.p.admit.inflight_expired == 2,
-		  "in flight: REGISTERs the core never answered expire after Timer F (2)");
+	/* Timer F (txn_timer.c) answers them 408, which ends their admission too. */
+	TAP_CHECK(ph_count(&h, PH_CORE) == 1 && h.p.admit.n == 1,
+		  "in flight: REGISTERs the core never answered end at Timer F (their 408)");
 	ph_fini(&h);
 
 	/* The core cannot be sent to: 503, counted. */

@@ -15,9 +15,14 @@ static struct ph h;
 
 static const char *reg(int cseq, const char *impi, int with_client)
 {
-	static char msg[4096];
+	static char msg[4096], branch[64];
+	static unsigned int n;
 	struct ph_reg r = { .impi = impi, .ue = UE, .port = 40000, .transport = "TCP",
-			    .cseq = cseq, .expires = 600, .sec_client = with_client ? NULL : "" };
+			    .cseq = cseq, .expires = 600, .sec_client = with_client ? NULL : "",
+			    .branch = branch };
+
+	/* Each REGISTER a transaction of its own (RFC 3261 17.2.3: its own branch). */
+	snprintf(branch, sizeof(branch), "z9hG4bKtcp%u", ++n);
 
 	ph_register(msg, sizeof(msg), &r);
 	return msg;

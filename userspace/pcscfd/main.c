@@ -203,6 +203,7 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.max_pending = c->max_pending ? c->max_pending
 					      : (c->max_regs + PCSCFD_PENDING_SHARE - 1) /
 							PCSCFD_PENDING_SHARE,
+		.max_txns = c->max_txns,
 		.tcp_per_source = c->tcp_per_source,
 		.tcp_rate = c->tcp_rate,
 		.alg_prefs = c->alg_prefs,

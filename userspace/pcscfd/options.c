@@ -12,6 +12,7 @@
 #include "common/sa_sizing.h"
 #include "pcscfd/options.h"
 #include "proxy/dialog.h"
+#include "proxy/txn.h"
 #include "proxy/tcp_ue.h"
 
 struct option_def {
@@ -170,6 +171,11 @@ static int o_max_regs(struct pcscfd_config *c, const char *v)
 static int o_max_pending(struct pcscfd_config *c, const char *v)
 {
 	return set_u32(&c->max_pending, v, 1, 1000000);
+}
+
+static int o_max_txns(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->max_txns, v, 64, TXN_MAX_LIMIT);
 }
 
 static int o_tcp_per_source(struct pcscfd_config *c, const char *v)
@@ -540,6 +546,9 @@ static const struct option_def defs[] = {
 	{ "max-pending", "N",
 	  "unauthenticated registrations held at most, oldest evicted first (default max-regs/4)",
 	  o_max_pending },
+	{ "max-txns", "N",
+	  "live SIP transactions at most (default 100000; each lingers 32 s once over, 224 B + "
+	  "its copies)", o_max_txns },
 	{ "tcp-per-source", "N", "open SIP/TCP connections per source address (default 8)",
 	  o_tcp_per_source },
 	{ "tcp-rate", "N", "new SIP/TCP connections per second per source address (default 4)",

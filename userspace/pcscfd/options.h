@@ -56,6 +56,7 @@ struct pcscfd_config {
 	uint32_t reg_await_auth_s;
 	uint32_t max_regs;
 	uint32_t max_pending; /* 0: max_regs / PCSCFD_PENDING_SHARE */
+	uint32_t max_txns;    /* 0: TXN_MAX_DEFAULT */
 	uint32_t tcp_per_source, tcp_rate;
 	enum xdp_attach_mode_opt xdp_mode;
 	enum log_level log_level;

@@ -24,6 +24,20 @@
 #include "proxy/reg_event.h"
 #include "proxy/terminating.h"
 #include "proxy/sip_msg.h"
+#include "proxy/txn_proxy.h"
+
+/* What the REGISTER carried (txn_reg), or an empty one when none was kept. */
+static struct txn_reg *reg_of(struct proxy *p, struct txn *t)
+{
+	static struct txn_reg none;
+	struct txn_reg *x = txn_buf_get(&p->txns.bufs, t->reg_buf, NULL);
+
+	if (x)
+		return x;
+	memset(&none, 0, sizeof(none));
+	none.expires_req = -1;
+	return &none;
+}
 
 /*
  * The 401 we cannot act on goes to the UE as @code (500, or 503 with
@@ -33,9 +47,8 @@
 static void challenge_unusable(struct proxy *p, struct txn *t, osip_message_t *msg, int code,
 			       const char *reason, const char *retry_after, const char *why)
 {
-	struct ue_route r = route_of_txn(t);
 
-	pr_err_rl("401 for %s (Call-ID %s): %s: answering %d to the UE", t->impi, t->call_id, why,
+	pr_err_rl("401 for %s (Call-ID %s): %s: answering %d to the UE", reg_of(p, t)->impi, reg_of(p, t)->call_id, why,
 	       code);
 	sipm_keep_dialog_only(msg);
 	if (retry_after)
@@ -43,7 +56,7 @@ static void challenge_unusable(struct proxy *p, struct txn *t, osip_message_t *m
 	osip_message_set_status_code(msg, code);
 	osip_free(msg->reason_phrase);
 	msg->reason_phrase = osip_strdup(reason);
-	proxy_send_ue(p, &r, msg);
+	txn_respond(p, t, msg);
 }
 
 static void no_keys(struct proxy *p, struct txn *t, osip_message_t *msg, const char *why)
@@ -93,7 +106,6 @@ static int clean_challenges(osip_message_t *msg, const char *name)
 static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct raw_keys *k)
 {
 	char server[REG_SECHDR_MAX];
-	struct ue_route r = route_of_txn(t);
 	struct reg_alloc alloc;
 	struct reg_ue_sec ue;
 	struct sec_list client;
@@ -112,8 +124,8 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
 		return;
 	}
 	sec_list_init(&client);
-	if (!t->sec_client[0] ||
-	    sec_list_parse(&client, t->sec_client, strlen(t->sec_client), NULL) < 0 ||
+	if (!reg_of(p, t)->sec_client[0] ||
+	    sec_list_parse(&client, reg_of(p, t)->sec_client, strlen(reg_of(p, t)->sec_client), NULL) < 0 ||
 	    sec_choose(&client, &p->prefs, &mi, &pi)) {
 		challenge_unusable(p, t, msg, 500, "Server Internal Error", NULL,
 				   "the REGISTER had no usable Security-Client");
@@ -127,7 +139,7 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
 		.alg = p->prefs.p[pi].alg,
 		.ealg = p->prefs.p[pi].ealg,
 	};
-	err = reg_on_401(p->regs, t->impi, &t->ue_addr, &t->our_addr, &ue, k->ck, k->ik,
+	err = reg_on_401(p->regs, reg_of(p, t)->impi, &t->ue.ue_addr, &t->ue.our_addr, &ue, k->ck, k->ik,
 			 (uint64_t)p->cfg.reg_await_auth_s * 1000, proxy_now_ms(), &alloc);
 	sodium_memzero(k, sizeof(*k));
 	if (err) {
@@ -137,17 +149,17 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
 	if (sec_mech_server(&sm, &p->prefs.p[pi], "trans", alloc.spi_pc, alloc.spi_ps,
 			    alloc.port_pc, alloc.port_ps) ||
 	    sec_mech_format(&sm, server, sizeof(server)) < 0) {
-		reg_on_auth_failure(p->regs, t->impi, proxy_now_ms());
+		reg_on_auth_failure(p->regs, reg_of(p, t)->impi, proxy_now_ms());
 		challenge_unusable(p, t, msg, 500, "Server Internal Error", NULL,
 				   "cannot format Security-Server");
 		return;
 	}
-	reg_set_pending(p->regs, t->impi, t->call_id, t->sec_client, server);
+	reg_set_pending(p->regs, reg_of(p, t)->impi, reg_of(p, t)->call_id, reg_of(p, t)->sec_client, server);
 	sipm_add(msg, "Security-Server", server);
 	pr_info_rl("401 for %s: temporary SAs spi_pc 0x%08x spi_ps 0x%08x port_pc %u port_ps %u "
 		"(%s/%s)",
-		t->impi, alloc.spi_pc, alloc.spi_ps, alloc.port_pc, alloc.port_ps, ue.alg, ue.ealg);
-	proxy_send_ue(p, &r, msg);
+		reg_of(p, t)->impi, alloc.spi_pc, alloc.spi_ps, alloc.port_pc, alloc.port_ps, ue.alg, ue.ealg);
+	txn_respond(p, t, msg);
 }
 
 /*
@@ -155,7 +167,7 @@ static void on_401(struct proxy *p, struct txn *t, osip_message_t *msg, struct r
  * rest are counted and left out (one log line per 200), so that no identity
  * or route we later write from them is one that no SIP stack parses.
  */
-static int keep_usable_uris(struct proxy *p, const struct txn *t, const char *name,
+static int keep_usable_uris(struct proxy *p, struct txn *t, const char *name,
 			    char (*list)[REG_URI_MAX], int n, const char **out)
 {
 	int kept = 0;
@@ -169,7 +181,7 @@ static int keep_usable_uris(struct proxy *p, const struct txn *t, const char *na
 		p->stats.bad_core_uri++;
 		if (!logged)
 			pr_warn_rl("200 for %s (Call-ID %s): %s entry %d is no usable URI: left out",
-				   t->impi, t->call_id, name, i + 1);
+				   reg_of(p, t)->impi, reg_of(p, t)->call_id, name, i + 1);
 		logged = true;
 	}
 	return kept;
@@ -180,7 +192,6 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 	char impus[REG_MAX_IMPUS][REG_URI_MAX], routes[REG_MAX_ROUTES][REG_URI_MAX];
 	const char *impu_p[REG_MAX_IMPUS], *route_p[REG_MAX_ROUTES];
 	char contact[REG_CONTACT_MAX];
-	struct ue_route r = route_of_txn(t);
 	const struct reg_sa_set *set;
 	const struct reg *reg;
 	uint32_t expires;
@@ -189,20 +200,20 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 
 	if (!t->protected) {
 		/* Registered without IMS AKA: nothing to set up, nothing to keep. */
-		proxy_send_ue(p, &r, msg);
+		txn_respond(p, t, msg);
 		return;
 	}
-	set = reg_sa_by_slot(p->regs, t->sa_slot, t->sa_generation);
-	reg = reg_find(p->regs, t->impi);
+	set = reg_sa_by_slot(p->regs, t->ue.sa_slot, t->ue.sa_generation);
+	reg = reg_find(p->regs, reg_of(p, t)->impi);
 	/* The binding of this UE: its address and protected server port (24.229 5.1.1.2). */
-	err = sipm_reg_expires(msg, set ? &set->ue_addr : &t->ue_addr, set ? set->port_us : 0,
+	err = sipm_reg_expires(msg, set ? &set->ue_addr : &t->ue.ue_addr, set ? set->port_us : 0,
 			       &expires, contact, sizeof(contact));
 	if (err) {
 		/* Never read as expires 0: a de-registration is only one the core states. */
 		p->stats.bad_expires_200++;
-		pr_err("200 for %s (Call-ID %s): expiry %s: registration state kept", t->impi,
-		       t->call_id, err == -ENOENT ? "missing" : "unparsable or above 2^32-1");
-		proxy_send_ue(p, &r, msg);
+		pr_err("200 for %s (Call-ID %s): expiry %s: registration state kept", reg_of(p, t)->impi,
+		       reg_of(p, t)->call_id, err == -ENOENT ? "missing" : "unparsable or above 2^32-1");
+		txn_respond(p, t, msg);
 		return;
 	}
 	ni = sipm_collect(msg, "P-Associated-URI", &impus[0][0], REG_URI_MAX, REG_MAX_IMPUS);
@@ -217,80 +228,80 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 	if (set && reg && (set->state == REG_SET_TEMPORARY || !reg_set_of(p->regs, reg,
 									   REG_SET_TEMPORARY) ||
 			   expires == 0)) {
-		err = reg_on_200_register(p->regs, t->impi, expires, impu_p, ni, route_p, nr,
+		err = reg_on_200_register(p->regs, reg_of(p, t)->impi, expires, impu_p, ni, route_p, nr,
 					  contact, proxy_now_ms());
 		if (err)
-			pr_err_rl("200 for %s: registration update failed: %s", t->impi,
+			pr_err_rl("200 for %s: registration update failed: %s", reg_of(p, t)->impi,
 			       strerror(-err));
 		else if (expires)
 			pr_info_rl("200 for %s: registered for %u s, SA set promoted to new",
-				t->impi, expires);
+				reg_of(p, t)->impi, expires);
 		promoted = !err;
 	}
 	/* De-registration: the 200 leaves through the SA first, then the sets go (24.229). */
-	proxy_send_ue(p, &r, msg);
+	txn_respond(p, t, msg);
 	/* TS 24.229 5.2.3: subscribe to (refresh) the UE's reg event; Expires 0 at the end. */
 	if (promoted)
-		reg_event_on_registration(p, t->impi, expires);
-	if (expires == 0 && reg_find(p->regs, t->impi)) {
-		reg_on_dereg_response_sent(p->regs, t->impi, proxy_now_ms());
-		pr_info_rl("200 for %s: de-registered, SA sets deleted", t->impi);
+		reg_event_on_registration(p, reg_of(p, t)->impi, expires);
+	if (expires == 0 && reg_find(p->regs, reg_of(p, t)->impi)) {
+		reg_on_dereg_response_sent(p->regs, reg_of(p, t)->impi, proxy_now_ms());
+		pr_info_rl("200 for %s: de-registered, SA sets deleted", reg_of(p, t)->impi);
 	}
 }
 
 static void on_register_failure(struct proxy *p, struct txn *t, osip_message_t *msg, int code)
 {
-	struct ue_route r = route_of_txn(t);
 	const struct reg_sa_set *set = NULL;
 
 	if (t->protected)
-		set = reg_sa_by_slot(p->regs, t->sa_slot, t->sa_generation);
+		set = reg_sa_by_slot(p->regs, t->ue.sa_slot, t->ue.sa_generation);
 	/* The answer to the protected REGISTER goes through the temporary set, then it goes. */
-	proxy_send_ue(p, &r, msg);
+	txn_respond(p, t, msg);
 	if (set && set->state == REG_SET_TEMPORARY) {
-		reg_on_auth_failure(p->regs, t->impi, proxy_now_ms());
-		pr_info_rl("%d for %s: temporary SA set deleted", code, t->impi);
+		reg_on_auth_failure(p->regs, reg_of(p, t)->impi, proxy_now_ms());
+		pr_info_rl("%d for %s: temporary SA set deleted", code, reg_of(p, t)->impi);
 	}
+}
+
+void orig_deliver(struct proxy *p, struct txn *t, osip_message_t *msg, struct raw_keys *k)
+{
+	int code = msg->status_code;
+
+	sipm_pop_via(msg);
+	if (t->is_register && code >= 200)
+		admit_done(p, msg); /* admit.c: no longer in flight */
+	orig_response(p, t, msg);
+	if (!t->is_register) {
+		if (!dlg_orig_response(p, t, msg)) /* dlg_rx.c: held for the PCRF, or absorbed */
+			txn_respond(p, t, msg);
+	} else if (code < 200)
+		txn_respond(p, t, msg);
+	else if (code == 401 && k)
+		on_401(p, t, msg, k);
+	else if (code == 401)
+		no_keys(p, t, msg, "ck/ik missing");
+	else if (code < 300)
+		on_register_2xx(p, t, msg);
+	else
+		on_register_failure(p, t, msg, code);
 }
 
 static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k)
 {
-	uint64_t now = proxy_now_ms();
 	struct txn *t;
-	int code = msg->status_code;
 
-	if (reg_event_on_response(p, msg)) /* our own SUBSCRIBE's answer */
-		return;
 	if (dlg_own_response(p, msg)) /* dlg_rx.c: the answer to a BYE/CANCEL of ours */
 		return;
-	t = txn_find(&p->txns, sipm_top_branch(msg), now);
-	if (!t) {
+	/* Our own reg-event SUBSCRIBEs' answers too (TXN_LOCAL, reg_event.c). */
+	t = txn_client_match(p, msg);
+	if (!t || t->kind == TXN_TERM) {
 		p->stats.unroutable++;
-		pr_debug("response %d without a transaction of ours: dropped", code);
+		pr_debug("response %d without a transaction of ours: dropped", msg->status_code);
 		return;
 	}
-	sipm_pop_via(msg);
-	if (code >= 200)
-		admit_done(p, msg); /* admit.c: no longer in flight */
-	orig_response(p, t, msg);
-	if (!t->is_register) {
-		struct ue_route r = route_of_txn(t);
-
-		if (!dlg_orig_response(p, t, msg)) /* dlg_rx.c: held for the PCRF, or absorbed */
-			proxy_send_ue(p, &r, msg);
-	} else if (code == 401) {
-		on_401(p, t, msg, k);
-	} else if (code >= 200 && code < 300) {
-		on_register_2xx(p, t, msg);
-	} else if (code >= 300) {
-		on_register_failure(p, t, msg, code);
-	} else {
-		struct ue_route r = route_of_txn(t);
-
-		proxy_send_ue(p, &r, msg);
-	}
-	if (code >= 200)
-		txn_done(t);
+	/* 100s, retransmitted finals, the answer to our CANCEL: absorbed (txn_client.c). */
+	if (txn_client_response(p, t, msg))
+		prep_deliver(p, t, msg, k);
 }
 
 void proxy_from_core(struct proxy *p)

@@ -20,6 +20,7 @@
 #include "proxy/sip_msg.h"
 #include "proxy/terminating.h"
 #include "proxy/dlg_rx.h"
+#include "proxy/txn_proxy.h"
 
 /*
  * Every Authorization gets integrity-protected="yes"/"no"; the UE must not
@@ -65,54 +66,72 @@ static void reply_494(struct proxy *p, const struct sip_in *m, osip_message_t *m
 			server[0] ? server : NULL);
 }
 
+/* A branch for a request relayed without a transaction (ACK of a 2xx): the same for its copies. */
+static void stateless_branch(uint64_t key, char *branch, size_t cap)
+{
+	snprintf(branch, cap, "z9hG4bK-pcsl%016llx", (unsigned long long)key);
+}
+
 static void forward_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg,
 			    bool is_register, const char *impi, const char *sec_client)
 {
+	struct ue_route r = route_of_msg(m);
+	struct txn_from from = {.kind = TXN_ORIG,
+				.ue = {.ue_addr = r.ue_addr, .our_addr = r.our_addr,
+				       .ue_port = r.ue_port, .protected = r.protected,
+				       .sa_slot = r.sa_slot, .sa_generation = r.sa_generation,
+				       .conn = r.conn, .conn_gen = r.conn_gen}};
 	char branch[TXN_BRANCH_MAX], path[160];
-	const char *ue_branch = sipm_top_branch(msg);
-	uint64_t now = proxy_now_ms();
+	enum txn_verdict v;
+	uint64_t key;
 	struct txn *t;
 	int len;
 
+	/* Retransmissions, ACKs of our non-2xx finals, CANCELs: the server side's (txn_server.c). */
+	v = txn_server_request(p, &from, msg, &key);
+	if (v == TXN_HANDLED)
+		return;
 	/* Routing, identity, charging (orig.h): answered or dropped there when it may not go on. */
 	if (orig_request(p, m, msg))
 		return;
-	t = txn_find_request(&p->txns, &m->src, m->sport, ue_branch, now);
-	if (t) {
-		/*
-		 * A retransmission: relayed again under the same branch, so the
-		 * core's transaction layer sees the same transaction (and answers
-		 * it once) while a request lost on the way still gets through.
-		 */
-		p->stats.retransmissions++;
-		txn_branch(&p->txns, t, branch, sizeof(branch));
-	} else {
-		if (is_register && admit_register(p, m, msg, impi)) /* admit.c: 503 when busy */
+	if (v == TXN_ACK_2XX) {
+		/* The ACK of a 2xx is a transaction of its own, end to end (RFC 3261 17.1.1.3). */
+		stateless_branch(key ? key : randombytes_random(), branch, sizeof(branch));
+		if (sipm_push_via(msg, p->core_via_host, p->core_via_port, branch) ||
+		    (len = sipm_print(msg, p->buf, sizeof(p->buf))) < 0 || core_send(p, p->buf, len))
 			return;
-		t = txn_new_request(&p->txns, now, randombytes_random(), &m->src, m->sport,
-				    ue_branch, branch, sizeof(branch));
-		if (!t) {
-			pr_warn_rl("transaction table full: answering 503 to %s", impi);
-			admit_refuse(p, m, msg, impi, BUSY_txn_full);
+		p->stats.txn_stateless_ack++;
+		return;
+	}
+	if (is_register && admit_register(p, m, msg, impi)) /* admit.c: 503 when busy */
+		return;
+	t = txn_server_new(p, &from, msg, key);
+	if (!t) {
+		pr_warn_rl("transaction table full: answering 503 to %s", impi);
+		admit_refuse(p, m, msg, impi, BUSY_txn_full);
+		return;
+	}
+	t->is_register = is_register;
+	if (is_register) {
+		static struct txn_reg reg; /* single thread; 2.8 KB off the stack */
+
+		memset(&reg, 0, sizeof(reg));
+		snprintf(reg.impi, sizeof(reg.impi), "%s", impi);
+		sipm_call_id(msg, reg.call_id, sizeof(reg.call_id));
+		if (sec_client)
+			snprintf(reg.sec_client, sizeof(reg.sec_client), "%s", sec_client);
+		reg.expires_req = -1;
+		t->reg_buf = txn_buf_put(&p->txns.bufs, &reg, sizeof(reg));
+		if (!t->reg_buf) {
+			p->stats.txn_no_buf++;
+			txn_free(&p->txns, t);
+			proxy_reply(p, m, msg, 503, "Service Unavailable");
 			return;
 		}
-		t->is_register = is_register;
-		t->protected = m->protected;
-		t->ue_addr = m->src;
-		t->our_addr = m->dst;
-		t->ue_port = m->sport;
-		t->sa_slot = m->slot;
-		t->sa_generation = m->generation;
-		t->conn = m->conn;
-		t->conn_gen = m->conn_gen;
-		snprintf(t->impi, sizeof(t->impi), "%s", impi);
-		snprintf(t->ue_branch, sizeof(t->ue_branch), "%s", ue_branch ? ue_branch : "");
-		sipm_call_id(msg, t->call_id, sizeof(t->call_id));
-		if (sec_client)
-			snprintf(t->sec_client, sizeof(t->sec_client), "%s", sec_client);
 	}
+	txn_branch(&p->txns, t, branch, sizeof(branch));
 	if (sipm_push_via(msg, p->core_via_host, p->core_via_port, branch)) {
-		txn_done(t);
+		txn_free(&p->txns, t);
 		return;
 	}
 	if (is_register) {
@@ -121,11 +140,18 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 			sipm_add(msg, "Path", path);
 	}
 	len = sipm_print(msg, p->buf, sizeof(p->buf));
-	if (len < 0 || core_send(p, p->buf, len)) {
-		pr_err_rl("forwarding request of %s (Call-ID %s) to the core failed", impi, t->call_id);
-		txn_done(t);
-		if (len >= 0 && is_register)
+	if (len < 0) {
+		txn_free(&p->txns, t);
+		return;
+	}
+	/* A send that fails is sent again by timer A/E, and answered 408 by B/F ... */
+	if (txn_client_start(p, t, p->buf, len)) {
+		pr_err_rl("forwarding %s of %s to the core failed", msg->sip_method, impi);
+		/* ... but a REGISTER is told at once to come back later (admit.c). */
+		if (is_register) {
+			txn_free(&p->txns, t);
 			admit_refuse(p, m, msg, impi, BUSY_core_unreachable);
+		}
 	}
 }
 

@@ -22,10 +22,14 @@
  * not go on: a negative errno.
  */
 int orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg);
+/* RFC 3261 12.1, RFC 6665 4.1, RFC 3515 2.4.4: an initial request that may create a dialog. */
+bool orig_creates_dialog(osip_message_t *msg);
 /* A response of transaction t, about to go to the UE. */
 void orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg);
 
 /* route.c */
+/* A Via or URI host as an address (IPv6 with or without brackets); -EINVAL for a name. */
+int route_host_addr(const char *h, struct pcscf_addr *a);
 /* Our Record-Route/Route URI on the core side, "<sip:HOST:PORT;lr>"; length or -ENOSPC. */
 int route_core_uri(const struct proxy *p, char *out, size_t cap);
 /* The URI names this node: one of our addresses on a port of ours, or the core side. */
@@ -55,6 +59,14 @@ int route_record(struct proxy *p, osip_message_t *msg);
  */
 int route_rr_to_ue(struct proxy *p, osip_message_t *msg, const struct pcscf_addr *ours,
 		   uint16_t port);
+/*
+ * Terminating dialogs (24.229 5.2.7): towards the UE our access address and
+ * the protected server port on top of the Record-Route; in the UE's
+ * responses that entry becomes our core-side URI again.
+ */
+int route_record_access(struct proxy *p, osip_message_t *msg, const struct pcscf_addr *ours,
+			uint16_t port);
+int route_rr_to_core(struct proxy *p, osip_message_t *msg);
 
 /* identity.c */
 /* Security-Client, Security-Verify, sec-agree in (Proxy-)Require: ours, never the core's. */

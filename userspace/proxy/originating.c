@@ -29,10 +29,10 @@ static bool has_to_tag(osip_message_t *msg)
 	return msg->to && !osip_to_get_tag(msg->to, &tag) && tag;
 }
 
-/* RFC 3261 12.1, RFC 6665 4.1, RFC 3515 2.4.4: the requests that may create a dialog. */
-static bool creates_dialog(osip_message_t *msg)
+bool orig_creates_dialog(osip_message_t *msg)
 {
-	return MSG_IS_INVITE(msg) || MSG_IS_SUBSCRIBE(msg) || MSG_IS_REFER(msg);
+	return (MSG_IS_INVITE(msg) || MSG_IS_SUBSCRIBE(msg) || MSG_IS_REFER(msg)) &&
+	       !has_to_tag(msg);
 }
 
 static int refuse(struct proxy *p, const struct sip_in *m, osip_message_t *msg, uint64_t *ctr,
@@ -110,7 +110,7 @@ int orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *msg)
 	/* A CANCEL belongs to its INVITE's charging session (9.1: same Route, same request). */
 	if (!MSG_IS_CANCEL(msg) && (charging_add_vector(p, m, msg) || charging_visited(p, msg)))
 		return refuse(p, m, msg, &p->stats.parse_errors, 500, "Server Internal Error");
-	if (!reg && creates_dialog(msg) && route_record(p, msg))
+	if (!reg && orig_creates_dialog(msg) && route_record(p, msg))
 		return refuse(p, m, msg, &p->stats.parse_errors, 500, "Server Internal Error");
 	return reg ? 0 : dlg_orig_request(p, m, msg, r); /* dlg_rx.c: INVITE with SDP, CANCEL */
 }
@@ -122,6 +122,6 @@ void orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg)
 	charging_strip(msg);
 	if (!t->protected)
 		return;
-	set = reg_sa_by_slot(p->regs, t->sa_slot, t->sa_generation);
-	route_rr_to_ue(p, msg, &t->our_addr, set ? set->port_ps : p->cfg.port_ps);
+	set = reg_sa_by_slot(p->regs, t->ue.sa_slot, t->ue.sa_generation);
+	route_rr_to_ue(p, msg, &t->ue.our_addr, set ? set->port_ps : p->cfg.port_ps);
 }

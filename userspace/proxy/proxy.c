@@ -21,6 +21,7 @@
 #include "proxy/tcp_esp.h"
 #include "proxy/terminating.h"
 #include "proxy/dlg_rx.h"
+#include "proxy/txn_proxy.h"
 
 /* A test's clock (proxy_io.now_ms): process-wide, so callers need no proxy at hand. */
 static const struct proxy_io *clock_io;
@@ -87,9 +88,11 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		pr_err("--algs '%s': %s", cfg->alg_prefs, err ? err : "invalid");
 		return -EINVAL;
 	}
-	ret = txn_init(&p->txns);
-	if (ret)
+	ret = txn_init_cap(&p->txns, cfg->max_txns ? cfg->max_txns : TXN_MAX_DEFAULT);
+	if (ret) {
+		pr_err("transaction table (%u slots): %s", cfg->max_txns, strerror(-ret));
 		return ret;
+	}
 	ret = sa_slots_init(&p->slots, sa_slot_count(cfg->max_regs), nworkers);
 	if (ret)
 		return ret;
@@ -160,15 +163,16 @@ void proxy_fini(struct proxy *p)
 int proxy_tick(struct proxy *p)
 {
 	uint64_t now = proxy_now_ms(), next;
+	int txn_ms;
 
 	next = reg_tick(p->regs, now);
-	txn_expire(&p->txns, now);
+	txn_ms = txn_tick(p, now, 1000);
 	sa_slots_reclaim(&p->slots);
 	if (p->slots.nretired)
-		return 10; /* come back soon to finish wiping retired SAs */
+		return txn_ms < 10 ? txn_ms : 10; /* come back soon to finish wiping retired SAs */
 	if (next == REG_NO_DEADLINE || next - now > 1000)
-		return 1000;
-	return next > now ? (int)(next - now) : 0;
+		return txn_ms;
+	return next > now ? ((int)(next - now) < txn_ms ? (int)(next - now) : txn_ms) : 0;
 }
 
 void proxy_from_kernel_sip(struct proxy *p, int fd)
@@ -214,7 +218,11 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(term_bad_response) X(regev_subscribes) X(regev_notifies) X(regev_deregs) X(regev_bad)  \
 	X(orig_forbidden) X(loop_482) X(hops_483) X(route_mismatch) X(pai_removed)                \
 	X(tcp_esp_out) X(tcp_esp_no_sa) X(tcp_esp_bad) X(tcp_esp_accepted) X(tcp_esp_refused)     \
-	X(tcp_esp_connects) X(tcp_esp_fallback)
+	X(tcp_esp_connects) X(tcp_esp_fallback) \
+	X(txn_full) X(txn_no_buf) X(txn_resent) X(txn_absorbed_100) X(txn_absorbed_final)          \
+	X(txn_absorbed_ack) X(txn_acks_sent) X(txn_stateless_ack) X(txn_cancels)                   \
+	X(txn_cancels_sent) X(txn_481) X(txn_req_retx) X(txn_resp_retx) X(txn_timeouts)           \
+	X(txn_timer_c) X(txn_no_ack)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {
@@ -230,14 +238,15 @@ void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 	if (json)
 		outbuf_printf(o,
 			      ",\"registrations\":%u,\"sa_sets\":%u,\"pending\":%u,"
-			      "\"pending_evicted\":%llu}",
+			      "\"pending_evicted\":%llu,\"txns_live\":%u}",
 			      reg_count(p->regs), reg_set_count(p->regs), reg_pending_count(p->regs),
-			      (unsigned long long)reg_pending_evictions(p->regs));
+			      (unsigned long long)reg_pending_evictions(p->regs), p->txns.live);
 	else
-		outbuf_printf(o, "  %-32s %u\n  %-32s %u\n  %-32s %u\n  %-32s %llu\n",
+		outbuf_printf(o, "  %-32s %u\n  %-32s %u\n  %-32s %u\n  %-32s %llu\n  %-32s %u\n",
 			      "registrations", reg_count(p->regs), "sa_sets", reg_set_count(p->regs),
 			      "pending", reg_pending_count(p->regs), "pending_evicted",
-			      (unsigned long long)reg_pending_evictions(p->regs));
+			      (unsigned long long)reg_pending_evictions(p->regs), "txns_live",
+			      p->txns.live);
 	dlg_stats_render(p, o, json); /* dlg_rx.c */
 }
 

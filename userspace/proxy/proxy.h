@@ -59,6 +59,7 @@ struct proxy_config {
 	uint32_t node_id;
 	uint32_t max_inflight_reg; /* REGISTERs at the core at once; 0: no limit */
 	uint32_t retry_after_s;	   /* 0: PROXY_RETRY_AFTER_S */
+	uint32_t max_txns; /* live transactions (txn.h); 0: TXN_MAX_DEFAULT */
 };
 #define PROXY_CORE_LISTEN_PORT 5060
 /* A pending registration younger than this is not evicted for a newcomer (its 401 answer may be on its way). */
@@ -77,7 +78,7 @@ struct proxy_stats {
 	uint64_t busy_503;	  /* a 401 we could not act on for lack of ports, slots, SPIs: 503 */
 	uint64_t wrong_sa;	  /* protected message on an SA that cannot carry it */
 	uint64_t unroutable;	  /* response without our Via, or its transaction gone */
-	uint64_t retransmissions; /* requests relayed again under their transaction */
+	uint64_t retransmissions; /* retransmitted requests from upstream absorbed (txn_server.c) */
 	uint64_t send_errors;
 	uint64_t fragmented;	     /* protected messages sent as IP fragments (UDP, over the MTU) */
 	uint64_t truncated;	     /* a datagram larger than our buffer (MSG_TRUNC): dropped */
@@ -110,6 +111,23 @@ struct proxy_stats {
 	uint64_t tcp_esp_refused;  /* ... refused: SA gone, connection limits */
 	uint64_t tcp_esp_connects; /* our connections from port_pc to a UE's port_us */
 	uint64_t tcp_esp_fallback; /* ... that failed: the request went on UDP (RFC 3261 18.1.1) */
+	/* Transactions (txn_*.c, RFC 3261 16/17) */
+	uint64_t txn_full;	   /* no free slot (--max-txns): 503 */
+	uint64_t txn_no_buf;	   /* no room for a copy: that one is not retransmitted */
+	uint64_t txn_resent;	   /* last response sent again for a retransmitted request */
+	uint64_t txn_absorbed_100;   /* 100 Trying from downstream, not forwarded */
+	uint64_t txn_absorbed_final; /* retransmitted final responses from downstream absorbed */
+	uint64_t txn_absorbed_ack;   /* ACKs of non-2xx finals from upstream absorbed */
+	uint64_t txn_acks_sent;	   /* ACKs we sent downstream for non-2xx finals */
+	uint64_t txn_stateless_ack;  /* ACKs of 2xx relayed as requests */
+	uint64_t txn_cancels;	   /* CANCELs from upstream answered 200 */
+	uint64_t txn_cancels_sent;   /* CANCELs we sent downstream */
+	uint64_t txn_481;	   /* CANCEL of no transaction */
+	uint64_t txn_req_retx;	   /* timers A/E: requests sent again downstream */
+	uint64_t txn_resp_retx;	   /* timer G: non-2xx finals sent again upstream */
+	uint64_t txn_timeouts;	   /* timers B/F: no final from downstream, 408 upstream */
+	uint64_t txn_timer_c;	   /* Timer C: INVITE CANCELled, 408 upstream */
+	uint64_t txn_no_ack;	   /* timer H: no ACK for a non-2xx final */
 };
 
 /* A UDP datagram, whole: the core socket and the SIP-port socket receive into this. */

@@ -27,10 +27,10 @@ static inline struct ue_route route_of_msg(const struct sip_in *m)
 
 static inline struct ue_route route_of_txn(const struct txn *t)
 {
-	return (struct ue_route){ .ue_addr = t->ue_addr, .our_addr = t->our_addr,
-				  .ue_port = t->ue_port, .protected = t->protected,
-				  .sa_slot = t->sa_slot, .sa_generation = t->sa_generation,
-				  .conn = t->conn, .conn_gen = t->conn_gen };
+	return (struct ue_route){ .ue_addr = t->ue.ue_addr, .our_addr = t->ue.our_addr,
+				  .ue_port = t->ue.ue_port, .protected = t->ue.protected,
+				  .sa_slot = t->ue.sa_slot, .sa_generation = t->ue.sa_generation,
+				  .conn = t->ue.conn, .conn_gen = t->ue.conn_gen };
 }
 
 /*
@@ -39,6 +39,8 @@ static inline struct ue_route route_of_txn(const struct txn *t)
  * on UE client -> P server is answered on P server -> UE client).
  */
 int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg);
+/* The same for a message already printed (buf may be p->buf). */
+int proxy_send_ue_text(struct proxy *p, const struct ue_route *r, const char *buf, size_t len);
 /* Answers request req with code/reason, back the way it came; a 503 says when to retry. */
 #define PROXY_RETRY_AFTER_S "30"
 int proxy_reply(struct proxy *p, const struct sip_in *m, osip_message_t *req, int code,

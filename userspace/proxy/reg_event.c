@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sodium.h>
 
 #include "common/addr.h"
 #include "common/log.h"
@@ -27,8 +28,8 @@
 #include "proxy/reg_event.h"
 #include "proxy/sip_msg.h"
 #include "proxy/terminating.h"
+#include "proxy/txn_proxy.h"
 
-#define BRANCH_PREFIX "z9hG4bK-rs"
 #define CALLID_FMT    "rs-%08x-%08x-%016llx"
 #define CALLID_LEN    37 /* before the @ */
 
@@ -113,6 +114,8 @@ static int send_subscribe(struct proxy *p, const struct reg *r, uint32_t ri, str
 	/* Its own buffer: a registration may end (reg_event_reg_gone) while p->buf is in use. */
 	static char out[4096 + sizeof(route)];
 	const char *h = p->core_via_host;
+	char branch[TXN_BRANCH_MAX];
+	struct txn *t;
 	size_t o = 0;
 	int n;
 
@@ -129,9 +132,20 @@ static int send_subscribe(struct proxy *p, const struct reg *r, uint32_t ri, str
 	snprintf(via, sizeof(via), "%s%s%s", strchr(h, ':') ? "[" : "", h,
 		 strchr(h, ':') ? "]" : "");
 	s->cseq++;
+	/* A client transaction of its own (no server side): retransmitted, timed out (408). */
+	t = txn_alloc(&p->txns, TXN_LOCAL, randombytes_random());
+	if (!t) {
+		p->stats.txn_full++;
+		return -ENOSPC;
+	}
+	t->method = TXN_M_OTHER;
+	t->local[0] = ri;
+	t->local[1] = s->gen;
+	t->local[2] = s->cseq;
+	txn_branch(&p->txns, t, branch, sizeof(branch));
 	n = snprintf(out, sizeof(out),
 		     "SUBSCRIBE %s SIP/2.0\r\n"
-		     "Via: SIP/2.0/UDP %s:%u;branch=" BRANCH_PREFIX "%08x-%08x-%08x\r\n"
+		     "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n"
 		     "Max-Forwards: 70\r\n"
 		     "%s"
 		     "From: <%s>;tag=%016llx\r\n"
@@ -144,14 +158,16 @@ static int send_subscribe(struct proxy *p, const struct reg *r, uint32_t ri, str
 		     "Accept: application/reginfo+xml\r\n"
 		     "Expires: %u\r\n"
 		     "Content-Length: 0\r\n\r\n",
-		     impu, via, p->core_via_port, ri, s->gen, s->cseq, route, me,
+		     impu, via, p->core_via_port, branch, route, me,
 		     (unsigned long long)term_mac(p, 'f', ri, s->gen), impu, totag, ri, s->gen,
 		     (unsigned long long)term_mac(p, 'r', ri, s->gen), via, s->cseq, me, me,
 		     expires);
-	if (n < 0 || (size_t)n >= sizeof(out))
+	if (n < 0 || (size_t)n >= sizeof(out)) {
+		txn_free(&p->txns, t);
 		return -ENOSPC;
+	}
 	p->stats.regev_subscribes++;
-	return core_send(p, out, n);
+	return txn_client_start(p, t, out, n);
 }
 
 void reg_event_on_registration(struct proxy *p, const char *impi, uint32_t expires)
@@ -194,34 +210,29 @@ void reg_event_reg_gone(struct proxy *p, const struct reg *r)
 		s->state = SUB_ENDING;
 }
 
-bool reg_event_on_response(struct proxy *p, osip_message_t *msg)
+/* The answer to one of our SUBSCRIBEs (or the 408 of its timeout), from txn_client.c. */
+static void on_sub_response(struct proxy *p, uint32_t ri, uint32_t gen, uint32_t cseq,
+			    osip_message_t *msg)
 {
-	const char *b = sipm_top_branch(msg);
 	osip_generic_param_t *tag = NULL;
-	unsigned int ri, gen, cseq;
 	struct sub *s;
-	char tail;
 
-	if (!b || strncmp(b, BRANCH_PREFIX, strlen(BRANCH_PREFIX)))
-		return false;
-	if (sscanf(b + strlen(BRANCH_PREFIX), "%8x-%8x-%8x%c", &ri, &gen, &cseq, &tail) != 3 ||
-	    ri >= p->regev->cap)
-		return true; /* our prefix, nothing of ours: swallowed */
+	if (ri >= p->regev->cap)
+		return;
 	s = &p->regev->subs[ri];
 	if (s->gen != gen || s->cseq != cseq || s->state == SUB_NONE || msg->status_code < 200)
-		return true;
+		return;
 	if (msg->status_code >= 300 || s->state == SUB_ENDING) {
 		if (msg->status_code >= 300)
 			pr_warn_rl("reg-event SUBSCRIBE answered %d: no subscription",
 				   msg->status_code);
 		s->state = SUB_NONE;
 		s->to_tag[0] = '\0';
-		return true;
+		return;
 	}
 	s->state = SUB_ACTIVE;
 	if (msg->to && !osip_to_get_tag(msg->to, &tag) && tag && tag->gvalue)
 		snprintf(s->to_tag, sizeof(s->to_tag), "%s", tag->gvalue);
-	return true;
 }
 
 struct notify_ctx {
@@ -338,4 +349,9 @@ bool reg_event_on_notify(struct proxy *p, osip_message_t *msg, const struct term
 		"reg-event NOTIFY: registration of %s terminated by the network, SA sets deleted",
 		impi);
 	return true;
+}
+
+void reg_event_on_txn_response(struct proxy *p, struct txn *t, osip_message_t *msg)
+{
+	on_sub_response(p, t->local[0], t->local[1], t->local[2], msg);
 }

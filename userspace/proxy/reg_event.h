@@ -36,8 +36,6 @@ void reg_event_on_registration(struct proxy *p, const char *impi, uint32_t expir
  * unless its end is already under way or the network ended it.
  */
 void reg_event_reg_gone(struct proxy *p, const struct reg *r);
-/* A response from the core: true when it answers one of our SUBSCRIBEs (consumed). */
-bool reg_event_on_response(struct proxy *p, osip_message_t *msg);
 /* A NOTIFY from the core: true when it belongs to one of our subscriptions (answered). */
 bool reg_event_on_notify(struct proxy *p, osip_message_t *msg, const struct term_peer *src);
 

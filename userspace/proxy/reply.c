@@ -12,18 +12,22 @@
 
 int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg)
 {
+	int len = sipm_print(msg, p->buf, sizeof(p->buf));
+
+	return len < 0 ? len : proxy_send_ue_text(p, r, p->buf, len);
+}
+
+int proxy_send_ue_text(struct proxy *p, const struct ue_route *r, const char *buf, size_t len)
+{
 	const struct reg_sa_set *set;
 	char a[ADDR_STR_LEN];
-	int len, err;
+	int err;
 
-	len = sipm_print(msg, p->buf, sizeof(p->buf));
-	if (len < 0)
-		return len;
 	/* On the connection the request came on, plain or inside ESP (tcp_esp.h). */
 	if (r->conn >= 0)
-		return tcp_ue_send(p, r->conn, r->conn_gen, p->buf, len);
+		return tcp_ue_send(p, r->conn, r->conn_gen, buf, len);
 	if (!r->protected)
-		return ue_send_plain(p, &r->our_addr, &r->ue_addr, r->ue_port, p->buf, len);
+		return ue_send_plain(p, &r->our_addr, &r->ue_addr, r->ue_port, buf, len);
 	set = reg_sa_by_slot(p->regs, r->sa_slot, r->sa_generation);
 	if (!set) {
 		/* The set died (expired, deleted) while the core answered: nothing safe to use. */
@@ -34,7 +38,7 @@ int proxy_send_ue(struct proxy *p, const struct ue_route *r, osip_message_t *msg
 	}
 	err = ue_send_protected(p, set,
 				r->sa_slot % REG_SA_COUNT == REG_SA_PS ? REG_SA_UC : REG_SA_US,
-				p->buf, len);
+				buf, len);
 	return err;
 }
 

@@ -35,7 +35,7 @@ int route_core_uri(const struct proxy *p, char *out, size_t cap)
 }
 
 /* A host as an address; -EINVAL for a name. osip may keep the brackets of IPv6. */
-static int host_addr(const char *h, struct pcscf_addr *a)
+int route_host_addr(const char *h, struct pcscf_addr *a)
 {
 	char host[ADDR_STR_LEN + 2];
 	size_t n;
@@ -51,7 +51,7 @@ static int host_addr(const char *h, struct pcscf_addr *a)
 
 static int uri_addr(const osip_uri_t *u, struct pcscf_addr *a)
 {
-	return u ? host_addr(u->host, a) : -EINVAL;
+	return u ? route_host_addr(u->host, a) : -EINVAL;
 }
 
 static unsigned int uri_port(const osip_uri_t *u)
@@ -110,7 +110,7 @@ bool route_loops(const struct proxy *p, osip_message_t *msg)
 		return false;
 	for (int i = 0; (v = osip_list_get(&msg->vias, i)); i++) {
 		b = NULL;
-		if (host_addr(v->host, &a) || memcmp(&a, &core, sizeof(a)) ||
+		if (route_host_addr(v->host, &a) || memcmp(&a, &core, sizeof(a)) ||
 		    (v->port ? (unsigned int)strtoul(v->port, NULL, 10) : 5060) != p->core_via_port)
 			continue;
 		/* our branches (txn.h): a spiral through us would carry another one, still ours */
@@ -218,18 +218,15 @@ int route_record(struct proxy *p, osip_message_t *msg)
 	return rr_insert(msg, uri, 0);
 }
 
-int route_rr_to_ue(struct proxy *p, osip_message_t *msg, const struct pcscf_addr *ours,
-		   uint16_t port)
+/* Every Record-Route entry that match() says is ours becomes uri (RFC 3261 16.7 9). */
+static int rr_replace(const struct proxy *p, osip_message_t *msg,
+		      bool (*match)(const struct proxy *, const osip_uri_t *), const char *uri)
 {
-	char host[ADDR_STR_LEN], uri[160];
 	osip_record_route_t *rr;
 	int n = 0;
 
-	addr_str(ours, host, sizeof(host));
-	if (uri_of(host, port, uri, sizeof(uri)) < 0)
-		return -ENOSPC;
 	for (int i = 0; (rr = osip_list_get(&msg->record_routes, i)); i++) {
-		if (!is_core_side(p, rr->url))
+		if (!match(p, rr->url))
 			continue;
 		osip_list_remove(&msg->record_routes, i);
 		osip_record_route_free(rr);
@@ -238,4 +235,55 @@ int route_rr_to_ue(struct proxy *p, osip_message_t *msg, const struct pcscf_addr
 		n++;
 	}
 	return n;
+}
+
+/* "<sip:OURS:PORT;lr>" for an access address of ours and a protected server port. */
+static int access_uri(const struct pcscf_addr *ours, uint16_t port, char *uri, size_t cap)
+{
+	char host[ADDR_STR_LEN];
+
+	addr_str(ours, host, sizeof(host));
+	return uri_of(host, port, uri, cap);
+}
+
+int route_rr_to_ue(struct proxy *p, osip_message_t *msg, const struct pcscf_addr *ours,
+		   uint16_t port)
+{
+	char uri[160];
+
+	if (access_uri(ours, port, uri, sizeof(uri)) < 0)
+		return -ENOSPC;
+	return rr_replace(p, msg, is_core_side, uri);
+}
+
+int route_record_access(struct proxy *p, osip_message_t *msg, const struct pcscf_addr *ours,
+			uint16_t port)
+{
+	char uri[160];
+
+	if (access_uri(ours, port, uri, sizeof(uri)) < 0)
+		return -ENOSPC;
+	return rr_insert(msg, uri, 0);
+}
+
+/* One of our access addresses with the protected server port: what route_record_access wrote. */
+static bool is_access_side(const struct proxy *p, const osip_uri_t *u)
+{
+	struct pcscf_addr a;
+
+	if (uri_addr(u, &a) || uri_port(u) != p->cfg.port_ps)
+		return false;
+	for (int i = 0; i < p->cfg.naddrs; i++)
+		if (!memcmp(&a, &p->cfg.addrs[i], sizeof(a)))
+			return true;
+	return false;
+}
+
+int route_rr_to_core(struct proxy *p, osip_message_t *msg)
+{
+	char uri[160];
+
+	if (route_core_uri(p, uri, sizeof(uri)) < 0)
+		return -ENOSPC;
+	return rr_replace(p, msg, is_access_side, uri);
 }

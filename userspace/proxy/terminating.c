@@ -20,9 +20,12 @@
  * that first use), outbound SA US: from our port_pc to the UE's port_us,
  * spi_us, with our Route entries popped and our Via (our access address,
  * port_pc) on top, so the UE answers from port_us to port_pc through spi_pc.
- * The transaction (txn.c, keyed by the sender's address, port and branch for
- * retransmissions) remembers the core node to answer and the registration
- * whose SAs may carry the answer; a response through any other SA is dropped.
+ * The transaction slot (txn.h: server side on the core leg, client side on
+ * the UE leg) remembers the core node to answer (the top Via's target,
+ * RFC 3261 18.2.2) and the registration whose SAs carry the request, its
+ * retransmissions, our CANCEL and ACK; a response through any other SA is
+ * dropped. An initial INVITE, SUBSCRIBE or REFER is record-routed with our
+ * access address and the protected server port (prepare.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,21 +41,13 @@
 #include "proxy/sip_msg.h"
 #include "proxy/terminating.h"
 #include "proxy/dlg_rx.h"
+#include "proxy/txn_proxy.h"
 
 #define TOKEN_FMT "t-%08x-%08x-%016llx"
 #define TOKEN_LEN 36
 
-/* What a terminating transaction needs beyond struct txn, by txn slot. */
-struct term_txn {
-	uint32_t cookie;  /* the txn's cookie while it is ours; 0: not a terminating one */
-	uint32_t ri, gen; /* the registration whose SAs carry it */
-	struct term_peer peer;
-};
-
 struct term {
 	uint8_t key[crypto_shorthash_KEYBYTES];
-	struct term_txn *tx;
-	uint32_t cap;
 };
 
 int term_init(struct proxy *p)
@@ -61,12 +56,6 @@ int term_init(struct proxy *p)
 
 	if (!t)
 		return -ENOMEM;
-	t->cap = p->txns.cap;
-	t->tx = calloc(t->cap, sizeof(*t->tx));
-	if (!t->tx) {
-		free(t);
-		return -ENOMEM;
-	}
 	/* Per process: a token outlives neither pcscfd nor its registration table. */
 	crypto_shorthash_keygen(t->key);
 	p->term = t;
@@ -78,7 +67,6 @@ void term_fini(struct proxy *p)
 	if (!p->term)
 		return;
 	sodium_memzero(p->term->key, sizeof(p->term->key));
-	free(p->term->tx);
 	free(p->term);
 	p->term = NULL;
 }
@@ -247,125 +235,128 @@ static const struct reg *find_reg(struct proxy *p, osip_message_t *msg, const st
 	return r;
 }
 
-void term_from_core(struct proxy *p, osip_message_t *msg, const struct term_peer *src)
+const struct reg_sa_set *term_set_of(struct proxy *p, uint32_t ri, uint32_t gen)
 {
-	const char *cbranch = sipm_top_branch(msg);
-	bool ack = MSG_IS_ACK(msg), cancel = MSG_IS_CANCEL(msg);
-	uint64_t now = proxy_now_ms();
+	const struct reg *r = reg_by_index(p->regs, ri, gen);
+
+	return r ? term_set(p, r) : NULL;
+}
+
+/* RFC 3261 18.2.2: answers go where the top Via says (received, rport), if that is the core. */
+static struct term_peer answer_peer(struct proxy *p, osip_message_t *msg,
+				    const struct term_peer *src)
+{
+	struct term_peer v;
+
+	if (!txn_via_target(msg, &v.addr, &v.port) && core_peer_ok(p, &v.addr))
+		return v;
+	return *src;
+}
+
+void term_from_core(struct proxy *p, osip_message_t *msg, const struct term_peer *pkt_src)
+{
+	struct term_peer src = answer_peer(p, msg, pkt_src);
+	struct txn_from from = {.kind = TXN_TERM, .peer_addr = src.addr, .peer_port = src.port};
 	const struct reg_sa_set *set;
 	char branch[TXN_BRANCH_MAX], via[ADDR_STR_LEN];
+	enum txn_verdict v;
 	const struct reg *r;
-	struct term_txn *tx = NULL;
-	struct txn *t = NULL;
+	struct txn *t;
+	uint64_t key;
+	bool ack;
 	int len;
 
-	if (MSG_IS_NOTIFY(msg) && reg_event_on_notify(p, msg, src))
+	if (MSG_IS_NOTIFY(msg) && reg_event_on_notify(p, msg, &src))
+		return;
+	/* Retransmissions, ACKs of non-2xx finals, CANCELs: txn_server.c. */
+	v = txn_server_request(p, &from, msg, &key);
+	if (v == TXN_HANDLED)
 		return;
 	dlg_core_request(p, msg); /* dlg_rx.c: the far end's BYE ends the Rx session */
-	r = find_reg(p, msg, src, ack);
+	ack = v == TXN_ACK_2XX;
+	r = find_reg(p, msg, &src, ack);
 	if (!r)
 		return;
 	set = term_set(p, r);
 	if (!set) {
 		p->stats.term_unavailable++;
 		if (!ack)
-			term_reply_core(p, msg, src, 480, "Temporarily Unavailable");
+			term_reply_core(p, msg, &src, 480, "Temporarily Unavailable");
 		return;
 	}
 	if (hop(msg)) {
 		if (!ack)
-			term_reply_core(p, msg, src, 483, "Too Many Hops");
+			term_reply_core(p, msg, &src, 483, "Too Many Hops");
 		return;
 	}
-	t = txn_find_request(&p->txns, &src->addr, src->port, cbranch, now);
-	if (t && p->term->tx[t - p->txns.t].cookie != t->cookie)
-		t = NULL; /* not a terminating transaction of ours */
-	if (ack || cancel) {
-		/*
-		 * Hop by hop under the INVITE's branch (RFC 3261 9.1, 17.1.1.3): a
-		 * CANCEL, and the ACK of a non-2xx final response. An ACK of a 2xx
-		 * has a branch of its own; a CANCEL of nothing we know gets 481.
-		 */
-		if (t)
-			txn_branch(&p->txns, t, branch, sizeof(branch));
-		else if (ack)
-			snprintf(branch, sizeof(branch), "z9hG4bK-pcack%08x", randombytes_random());
-		else {
-			term_reply_core(p, msg, src, 481, "Call/Transaction Does Not Exist");
-			return;
-		}
-		t = NULL; /* nothing of the INVITE's transaction to undo if the send fails */
-	} else if (t) {
-		p->stats.retransmissions++;
-		txn_branch(&p->txns, t, branch, sizeof(branch));
-	} else {
-		t = txn_new_request(&p->txns, now, randombytes_random(), &src->addr, src->port,
-				    cbranch, branch, sizeof(branch));
-		if (!t) {
-			pr_warn_rl("transaction table full: terminating %s answered 503",
-				   msg->sip_method);
-			term_reply_core(p, msg, src, 503, "Service Unavailable");
-			return;
-		}
-		/* Nothing of a UE route: a core answer naming this branch reaches no UE. */
-		t->conn = -1;
-		snprintf(t->impi, sizeof(t->impi), "%s", r->impi);
-		sipm_call_id(msg, t->call_id, sizeof(t->call_id));
-		tx = &p->term->tx[t - p->txns.t];
-		*tx = (struct term_txn){.cookie = t->cookie,
-					.ri = reg_index_of(p->regs, r),
-					.gen = r->generation,
-					.peer = *src};
-	}
-	if (t)
-		tx = &p->term->tx[t - p->txns.t];
 	addr_str(&set->our_addr, via, sizeof(via));
+	if (ack) {
+		/* The ACK of a 2xx: a request of its own, relayed without a transaction. */
+		snprintf(branch, sizeof(branch), "z9hG4bK-pcsl%016llx",
+			 (unsigned long long)(key ? key : randombytes_random()));
+		if (!sipm_push_via(msg, via, set->port_pc, branch) &&
+		    (len = sipm_print(msg, p->buf, sizeof(p->buf))) > 0 &&
+		    !ue_send_protected(p, set, REG_SA_US, p->buf, len)) {
+			p->stats.txn_stateless_ack++;
+			p->stats.term_requests++;
+		}
+		return;
+	}
+	if (prep_term_request(p, msg, set)) {
+		term_reply_core(p, msg, &src, 500, "Server Internal Error");
+		return;
+	}
+	t = txn_server_new(p, &from, msg, key);
+	if (!t) {
+		pr_warn_rl("transaction table full: terminating %s answered 503", msg->sip_method);
+		term_reply_core(p, msg, &src, 503, "Service Unavailable");
+		return;
+	}
+	t->ri = reg_index_of(p->regs, r);
+	t->rgen = r->generation;
+	txn_branch(&p->txns, t, branch, sizeof(branch));
 	if (sipm_push_via(msg, via, set->port_pc, branch) ||
 	    (len = sipm_print(msg, p->buf, sizeof(p->buf))) < 0 ||
-	    ue_send_protected(p, set, REG_SA_US, p->buf, len)) {
+	    txn_client_start(p, t, p->buf, len)) {
 		pr_err_rl("terminating %s for %s: cannot send through spi 0x%08x", msg->sip_method,
 			  r->impi, set->spi[REG_SA_US]);
-		if (t) {
-			tx->cookie = 0;
-			txn_done(t);
-			term_reply_core(p, msg, src, 480, "Temporarily Unavailable");
+		/* Timers A/E send it again; B/F answer 408 if it never gets through. */
+		if (!t->req_buf) {
+			txn_free(&p->txns, t);
+			term_reply_core(p, msg, &src, 480, "Temporarily Unavailable");
 		}
 		return;
 	}
 	p->stats.term_requests++;
 }
 
+void term_deliver(struct proxy *p, struct txn *t, osip_message_t *msg)
+{
+	sipm_pop_via(msg);
+	prep_term_response(p, t, msg);
+	if (!txn_respond(p, t, msg))
+		p->stats.term_responses++;
+}
+
 void term_from_ue_response(struct proxy *p, const struct sip_in *m, osip_message_t *msg)
 {
-	struct txn *t = txn_find(&p->txns, sipm_top_branch(msg), proxy_now_ms());
-	struct term_txn *tx = t ? &p->term->tx[t - p->txns.t] : NULL;
+	struct txn *t = txn_client_match(p, msg);
 	const struct reg_sa_set *set;
 	const struct reg *r;
-	int len;
 
-	if (!tx || tx->cookie != t->cookie) {
+	if (!t || t->kind != TXN_TERM) {
 		p->stats.term_bad_response++;
 		return;
 	}
 	/* Only the UE's own SA that answers ours: port_us -> port_pc, spi_pc. */
 	set = m->protected ? reg_sa_by_slot(p->regs, m->slot, m->generation) : NULL;
 	r = reg_of_set(p->regs, set);
-	if (!r || m->slot % REG_SA_COUNT != REG_SA_PC ||
-	    r != reg_by_index(p->regs, tx->ri, tx->gen)) {
+	if (!r || m->slot % REG_SA_COUNT != REG_SA_PC || r != reg_by_index(p->regs, t->ri, t->rgen)) {
 		p->stats.term_bad_response++;
-		pr_warn_rl("response to a terminating request for %s on the wrong SA: dropped",
-			   t->impi);
+		pr_warn_rl("response to a terminating request on the wrong SA: dropped");
 		return;
 	}
-	sipm_pop_via(msg);
-	len = sipm_print(msg, p->buf, sizeof(p->buf));
-	if (len < 0 || core_send_to(p, &tx->peer.addr, tx->peer.port, p->buf, len))
-		return;
-	p->stats.term_responses++;
-	/* The 200 to a CANCEL shares the INVITE's branch: the INVITE's own answer is still due. */
-	if (msg->status_code >= 200 &&
-	    !(msg->cseq && msg->cseq->method && !strcmp(msg->cseq->method, "CANCEL"))) {
-		tx->cookie = 0;
-		txn_done(t);
-	}
+	/* 100s, retransmitted finals, the answer to our CANCEL: absorbed (txn_client.c). */
+	if (txn_client_response(p, t, msg))
+		term_deliver(p, t, msg);
 }
