@@ -134,6 +134,8 @@ static int setup_classifier(struct pcscfd *d, int ifindex)
 	} else if (err == -ENOENT) {
 		pcscf_xdp_release(&d->bpf);
 		pcscf_handles_init(&d->bpf);
+		/* the SA map's size: one place, from what the registration table can hold */
+		d->bpf.sa_entries = reg_sa_map_entries(&(struct reg_config){ .max_regs = c->max_regs });
 		err = pcscf_xdp_attach(&d->bpf, ifindex, c->pin_dir, c->xdp_mode);
 		if (err)
 			return err;

@@ -60,6 +60,7 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		.port_ps = cfg->port_ps,
 		.pc_lo = cfg->pc_lo,
 		.pc_hi = cfg->pc_hi,
+		.spi_slot_bits = PCSCF_SPI_SLOT_BITS, /* the classifier's SA array */
 	};
 	const char *err = NULL;
 	int ret;

@@ -131,6 +131,10 @@ int pcscf_xdp_attach(struct pcscf_bpf_handles *h, int ifindex, const char *pin_d
 		return err;
 	}
 	h->skel = skel;
+	if (h->sa_entries && (err = bpf_map__set_max_entries(skel->maps.pcscf_sa, h->sa_entries))) {
+		pr_err("SA map of %u entries: %s", h->sa_entries, strerror(-err));
+		return err;
+	}
 	h->prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(h->prog);
 	if (err) {

@@ -13,6 +13,7 @@
 #define PCSCF_XDP_LOADER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct xdp_program;
 struct pcscf_bpf;
@@ -28,6 +29,7 @@ struct pcscf_bpf_handles {
 	int rl_fd;
 	int xsks_fd;
 	bool attached_by_us; /* detach on exit only what we attached */
+	uint32_t sa_entries; /* set before attach: pcscf_sa's size (0: the object's) */
 	struct xdp_program *prog;
 	struct pcscf_bpf *skel;
 };
