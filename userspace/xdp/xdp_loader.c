@@ -112,6 +112,33 @@ int pcscf_xdp_adopt(struct pcscf_bpf_handles *h, int ifindex)
 	return err;
 }
 
+/*
+ * A pinned SA map left by an earlier run that has another size or layout
+ * (another --max-regs; the hash map of older versions) cannot be reused:
+ * no program uses it (we attach because none is attached), so the pin goes
+ * and the load makes a new one. The SAs in it died with that run.
+ */
+static void drop_stale_sa_pin(const char *pin_dir, uint32_t want)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, PCSCF_MAP_SA);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != sizeof(struct pcscf_sa_value) ||
+	     (want && info.max_entries != want))) {
+		pr_info("pinned %s (%u entries) does not fit this run (%u): replaced", path,
+			info.max_entries, want);
+		unlink(path);
+	}
+	close(fd);
+}
+
 int pcscf_xdp_attach(struct pcscf_bpf_handles *h, int ifindex, const char *pin_dir,
 		     enum xdp_attach_mode_opt mode)
 {
@@ -124,6 +151,7 @@ int pcscf_xdp_attach(struct pcscf_bpf_handles *h, int ifindex, const char *pin_d
 		pr_err("pin dir %s: %s (is bpffs mounted?)", pin_dir, strerror(errno));
 		return err;
 	}
+	drop_stale_sa_pin(pin_dir, h->sa_entries ? h->sa_entries : PCSCF_MAX_SAS);
 	skel = pcscf_bpf__open_opts(&oo);
 	if (!skel) {
 		err = -errno;
