@@ -55,7 +55,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS	:= $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 HDRS	:= $(wildcard include/*.h userspace/*/*.h)
 
-.PHONY: all deps test demo bench fuzz fuzzers tsan tests benches tools clean format
+.PHONY: all deps test demo bench bench-scale fuzz fuzzers tsan tests benches tools clean format
 
 all: $(BPF_OBJ) $(BPF_SKEL) $(BARE_OBJ) $(BINS)
 
@@ -147,6 +147,13 @@ bench:
 	@bash .ci/install-deps.sh --if-missing
 	$(MAKE) benches
 	bash tests/bench/run.sh
+
+# Issue 8 at 1k, 10k, 100k and 1M registered UEs (SIZES=1k,10k picks; 1M takes minutes).
+SIZES ?= 1k,10k,100k,1M
+bench-scale:
+	@bash .ci/install-deps.sh --if-missing
+	$(MAKE) benches tools
+	SIZES=$(SIZES) bash tests/bench/bench_scale.sh | tee $(BUILD)/bench/scale.txt
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

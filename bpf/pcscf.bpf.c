@@ -8,6 +8,7 @@
  *   UDP to the unprotected SIP port  -> per-source-prefix bucket, then the
  *                                       budget of all sources -> AF_XDP
  *   ESP for a live SA (pcscf_sa)     -> AF_XDP, SA slot in the frame metadata
+ *                                       (pcscf_sa indexed by the SPI's low bits)
  *   ESP, unknown SPI or expired SA   -> drop
  *   UDP/TCP to a protected port      -> drop (unprotected on a protected port)
  *   IP fragment                      -> the same two buckets, then the kernel
@@ -178,20 +179,25 @@ static __always_inline int is_protected(const struct pcscf_config *cfg, __u16 po
 
 /*
  * The SA an ESP header names (SPI and sequence number must both be there,
- * RFC 4303 2): PCSCF_STAT_MAX with *out, or the counter of why not.
+ * RFC 4303 2): PCSCF_STAT_MAX with *out, or the counter of why not. The SPI's
+ * low bits index the array; the entry must hold this very SPI (an empty
+ * entry holds 0, a reused one its successor's SPI) and be bound to the
+ * address the packet was sent to.
  */
 static __always_inline enum pcscf_stat live_sa(struct pkt_info *pi, void *end,
+					       const struct pcscf_config *cfg,
 					       struct pcscf_sa_value **out)
 {
-	struct pcscf_sa_key key = {};
 	struct pcscf_sa_value *sa;
 	__be32 *esp = pi->l4;
+	__u32 key;
 
 	if ((void *)(esp + 2) > end)
 		return PCSCF_STAT_MALFORMED;
-	key.spi = esp[0];
+	key = bpf_ntohl(esp[0]) & PCSCF_SPI_SLOT_MASK;
 	sa = bpf_map_lookup_elem(&pcscf_sa, &key);
-	if (!sa || !addr_eq(&sa->daddr, &pi->daddr))
+	if (!sa || sa->spi != esp[0] || !sa->state ||
+	    !addr_eq(&cfg->addrs[sa->addr_idx & (PCSCF_MAX_ADDRS - 1)], &pi->daddr))
 		return PCSCF_STAT_ESP_UNKNOWN_SPI;
 	if (sa->expires_ns && sa->expires_ns <= bpf_ktime_get_coarse_ns())
 		return PCSCF_STAT_ESP_EXPIRED;
@@ -199,10 +205,11 @@ static __always_inline enum pcscf_stat live_sa(struct pkt_info *pi, void *end,
 	return PCSCF_STAT_MAX;
 }
 
-static __always_inline int classify_esp(struct xdp_md *ctx, struct pkt_info *pi, void *end)
+static __always_inline int classify_esp(struct xdp_md *ctx, struct pkt_info *pi, void *end,
+					const struct pcscf_config *cfg)
 {
 	struct pcscf_sa_value *sa = NULL;
-	enum pcscf_stat why = live_sa(pi, end, &sa);
+	enum pcscf_stat why = live_sa(pi, end, cfg, &sa);
 
 	if (why != PCSCF_STAT_MAX || !sa)
 		return verdict(why, XDP_DROP);
@@ -279,7 +286,7 @@ static __always_inline int classify_fragment(struct xdp_md *ctx, struct pkt_info
 		return verdict(PCSCF_STAT_PASS_FRAGMENT, XDP_PASS);
 	if (!pi->frag_first)
 		return to_worker(ctx, pi, PCSCF_STAT_ESP_FRAGMENT, PCSCF_META_ESP_FRAG, 0, 0);
-	why = live_sa(pi, end, &sa);
+	why = live_sa(pi, end, cfg, &sa);
 	if (why != PCSCF_STAT_MAX || !sa)
 		return verdict(why, XDP_DROP);
 	return to_worker(ctx, pi, PCSCF_STAT_ESP_FRAGMENT, PCSCF_META_ESP_FRAG, sa->slot,
@@ -310,7 +317,7 @@ int pcscf_xdp(struct xdp_md *ctx)
 		return classify_fragment(ctx, &pi, end, cfg);
 	switch (pi.l4proto) {
 	case IPPROTO_ESP:
-		return classify_esp(ctx, &pi, end);
+		return classify_esp(ctx, &pi, end, cfg);
 	case IPPROTO_UDP:
 		return classify_udp(ctx, &pi, end, cfg);
 	case IPPROTO_TCP:

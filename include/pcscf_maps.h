@@ -32,14 +32,19 @@ struct pcscf_addr {
 };
 
 /*
- * Key of pcscf_sa: the SPI as on the wire (network byte order). We choose
- * our inbound SPIs unique across all our addresses, so for unicast the SPI
- * alone names the SA (RFC 4301 4.1); the destination address is then checked
- * against the value. A 4-byte key hashes faster than SPI + address.
+ * Our inbound SPIs name their entry of pcscf_sa (an array): the low
+ * PCSCF_SPI_SLOT_BITS bits are the entry's index, the bits above are a tag
+ * that changes each time the entry is reused (so an SPI of an SA that died
+ * does not match its successor), and a node id may take the top bits of the
+ * tag (reg.h: node_bits). This is the only definition of the split.
  */
-struct pcscf_sa_key {
-	__u32 spi;
-};
+#define PCSCF_SPI_SLOT_BITS 23
+#define PCSCF_SPI_SLOT_MASK ((1u << PCSCF_SPI_SLOT_BITS) - 1)
+
+/*
+ * pcscf_sa is keyed by a plain __u32, the low bits of the SPI (host order):
+ * the kernel's BTF check wants an integer key for an array.
+ */
 
 enum pcscf_sa_state {
 	PCSCF_SA_TEMPORARY = 1,
@@ -48,18 +53,22 @@ enum pcscf_sa_state {
 };
 
 /*
- * Value of pcscf_sa. The classifier only needs liveness; slot and generation
- * go to the worker in the frame metadata so it finds its ESP state without a
- * second hash lookup, and can tell a reused slot from the SA it expected.
+ * Value of pcscf_sa, half a cache line: one line per ESP packet however many
+ * SAs there are. An entry is live when spi equals the packet's SPI (an empty
+ * or reused entry holds 0 or another SPI) and state is set. Slot and
+ * generation go to the worker in the frame metadata so it finds its ESP
+ * state without a second lookup and can tell a reused slot from the SA it
+ * expected.
  */
 struct pcscf_sa_value {
+	__u32 spi;	  /* network byte order, as on the wire; 0: empty */
+	__u32 generation; /* bumped whenever the slot is reused */
 	__u64 expires_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns); 0: no expiry */
 	__u32 slot;	  /* index into the daemon's SA table */
-	__u32 generation; /* bumped whenever the slot is reused */
-	__u8 state;	  /* enum pcscf_sa_state, for bpftool readers */
-	__u8 pad[3];
-	__u32 ue_port; /* UE protected port bound to this SA (host order) */
-	struct pcscf_addr daddr; /* our address the SA is bound to */
+	__u16 ue_port;	  /* UE protected port bound to this SA (host order) */
+	__u8 state;	  /* enum pcscf_sa_state; 0: empty */
+	__u8 addr_idx;	  /* our address the SA is bound to: pcscf_config.addrs[addr_idx] */
+	__u8 pad[8];
 };
 
 /*

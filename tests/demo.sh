@@ -33,12 +33,13 @@ show_tables() {
 	pns bpftool map dump pinned "$PIN/pcscf_sa" -j | /usr/bin/python3 -c '
 import json, socket, sys
 names = {1: "temporary", 2: "new", 3: "old"}
-rows = json.load(sys.stdin)
+rows = [e for e in json.load(sys.stdin) if e["formatted"]["value"]["state"]]
 for e in rows:
     k, v = e["formatted"]["key"], e["formatted"]["value"]
-    print("  spi 0x%08x  slot %-4d gen %-3d state %-9s ue_port %d" % (socket.ntohl(k["spi"]),
-          v["slot"], v["generation"], names.get(v["state"], v["state"]), v["ue_port"]))
-print("  (%d entries)" % len(rows))'
+    print("  [%-5d] spi 0x%08x  slot %-4d gen %-3d state %-9s ue_port %d" % (k,
+          socket.ntohl(v["spi"]), v["slot"], v["generation"], names.get(v["state"], v["state"]),
+          v["ue_port"]))
+print("  (%d live entries of the array)" % len(rows))'
 }
 ue_wait() { # the UE log line that says it reached a pause point
 	local i

@@ -12,12 +12,17 @@
 #include <bpf/bpf_helpers.h>
 #include "pcscf_maps.h"
 
+/*
+ * Inbound SAs, indexed by the low bits of our SPI (pcscf_maps.h): one cache
+ * line per lookup at any size, where a hash map's bucket and element miss the
+ * cache once the SA set outgrows it. pcscfd sizes it from --max-regs before
+ * loading (xdp_loader.c); PCSCF_MAX_SAS is what other loaders get.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PCSCF_MAX_SAS);
-	__type(key, struct pcscf_sa_key);
+	__type(key, __u32);
 	__type(value, struct pcscf_sa_value);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pcscf_sa SEC(".maps");
 

@@ -72,8 +72,8 @@ pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$PIN"
 PID1=${LAB_PIDS[-1]}
 wait_ctl "$CTL" || { fail "pcscfd starts"; cat "$LAB_DIR/pcscfd.log"; exit 1; }
 entries=$(pns bpftool map show pinned "$PIN/pcscf_sa" -j | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["max_entries"])')
-check "SA map sized from --max-regs 20000: 160000 entries (4 sets x 2 inbound SAs each; bpftool: $entries)" \
-	test "$entries" -eq 160000
+check "SA map sized from --max-regs 20000: 160256 entries (256 for SPIs 0-255, 4 sets x 2 inbound SAs each; bpftool: $entries)" \
+	test "$entries" -eq 160256
 
 # --- shared ports: two addresses on the same ports, and two UEs behind one address
 imsue pair 2 "--ue-prefix $PAIR" register send-options wait-file "$LAB_DIR/go-pair" deregister &
@@ -154,8 +154,8 @@ wait "$PID1"
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$PIN" --ctl "$CTL" \
 	--max-regs 3 --retry-after 1 --log-level info 2>"$LAB_DIR/pcscfd-full.log"
 wait_ctl "$CTL" || { fail "pcscfd --max-regs 3 starts"; tail -5 "$LAB_DIR/pcscfd-full.log"; }
-check "the pinned SA map of 160000 entries, unused, was re-created with 24 (--max-regs 3)" \
-	grep -q "pinned SA map $PIN/pcscf_sa held 160000 entries and no program used it: re-created with 24" \
+check "the pinned SA map of 160256 entries, unused, was re-created with 280 (--max-regs 3)" \
+	grep -q "pinned SA map $PIN/pcscf_sa held 160256 entries and no program used it: re-created with 280" \
 	"$LAB_DIR/pcscfd-full.log"
 out=$(pns "$BUILD/pcscfd" --iface pc0 --addr $PCORE4 --core $CORE4:5060 --pin-dir "$PIN" \
 	--ctl "$LAB_DIR/other.sock" --max-regs 5 --core-listen $PCORE4:5070 2>&1)

@@ -222,7 +222,6 @@ static inline int ph_sa_put(struct proxy *p, uint32_t spi, const struct pcscf_ad
 	if (o) {
 		o->spi = spi;
 		o->v = *v;
-		o->v.daddr = *our_addr;
 		o->len = snprintf(o->text, sizeof(o->text), "put 0x%08x slot %u gen %u state %s",
 				  spi, v->slot, v->generation, reg_state_name(v->state));
 	}
@@ -233,7 +232,6 @@ static inline int ph_sa_put(struct proxy *p, uint32_t spi, const struct pcscf_ad
 	}
 	e->spi = spi;
 	e->v = *v;
-	e->v.daddr = *our_addr;
 	return 0;
 }
 

@@ -504,6 +504,49 @@ static void run_no_worker(struct xdp_fixture *fx)
 		    PCSCF_STAT_NO_WORKER);
 }
 
+/*
+ * The SA array (pcscf_sa indexed by the SPI's low bits): only the SPI the
+ * entry holds matches. An SPI that shares a live entry's index but not its
+ * tag (the SA that held the entry before), an SA deleted, SPI 0 on an
+ * empty entry, and an index past the end of the array are all unknown.
+ */
+static void run_sa_array(struct xdp_fixture *fx)
+{
+	struct frame_spec stale = { .family = 4, .src = FX_UE4, .dst = FX_P4, .l4 = F_ESP,
+				    .spi = SPI_LIVE4 ^ (1u << PCSCF_SPI_SLOT_BITS), .payload = 64 };
+	struct frame_spec f = stale;
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
+	uint8_t buf[2048];
+	int len, l4;
+
+	len = frame_build(&stale, buf, sizeof(buf), &l4);
+	check_frame(fx, "SA array: a stale SPI of a live entry (other tag) dropped as unknown", buf,
+		    len, XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI);
+	f.spi = 0;
+	len = frame_build(&f, buf, sizeof(buf), &l4);
+	check_frame(fx, "SA array: SPI 0 (an empty entry holds 0) dropped as unknown", buf, len,
+		    XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI);
+	bpf_obj_get_info_by_fd(fx->h.sa_fd, &info, &ilen);
+	f.spi = info.max_entries; /* the first index past the end, tag 0 */
+	len = frame_build(&f, buf, sizeof(buf), &l4);
+	check_frame(fx, "SA array: an index past the end dropped as unknown", buf, len, XDP_DROP,
+		    PCSCF_STAT_ESP_UNKNOWN_SPI);
+	tap_result(info.type == BPF_MAP_TYPE_ARRAY && info.value_size <= 32,
+		   "SA map is an array with values of at most half a cache line (%u bytes)",
+		   info.value_size);
+	tap_result(xdp_sa_del(&fx->h, stale.spi) == -ENOENT,
+		   "deleting by a stale SPI leaves the live SA of the entry alone");
+	f.spi = SPI_LIVE4;
+	len = frame_build(&f, buf, sizeof(buf), &l4);
+	check_frame(fx, "SA array: the live SA still passes", buf, len, XDP_REDIRECT,
+		    PCSCF_STAT_ESP);
+	tap_result(xdp_sa_del(&fx->h, SPI_LIVE4) == 0, "delete the live SA");
+	check_frame(fx, "SA array: a deleted SA's SPI dropped as unknown", buf, len, XDP_DROP,
+		    PCSCF_STAT_ESP_UNKNOWN_SPI);
+	fx_sa(fx, SPI_LIVE4, FX_P4, 0, SLOT_LIVE4);
+}
+
 int main(void)
 {
 	struct pcscf_config cfg = { .sip_port = 5060, .prot_port_lo = 6100, .prot_port_hi = 6999,
@@ -529,6 +572,7 @@ int main(void)
 	run_truncation(&fx);
 	run_malformed(&fx);
 	run_buckets(&fx);
+	run_sa_array(&fx);
 	run_no_worker(&fx);
 	fx_teardown(&fx);
 	return tap_done();

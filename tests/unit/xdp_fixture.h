@@ -66,7 +66,9 @@ static inline void fx_addrs(struct pcscf_config *cfg)
 	cfg->n_addrs = 2;
 }
 
-static inline int fx_setup(struct xdp_fixture *fx, const struct pcscf_config *cfg_in)
+/* sa_entries: pcscf_sa's size as pcscfd would set it (0: the object's default). */
+static inline int fx_setup_sized(struct xdp_fixture *fx, const struct pcscf_config *cfg_in,
+				 uint32_t sa_entries)
 {
 	struct pcscf_config cfg = *cfg_in;
 	struct bpf_map *m;
@@ -85,6 +87,8 @@ static inline int fx_setup(struct xdp_fixture *fx, const struct pcscf_config *cf
 	/* No pins from tests: the maps live as long as this process. */
 	bpf_object__for_each_map(m, fx->skel->obj)
 		bpf_map__set_pin_path(m, NULL);
+	if (sa_entries && bpf_map__set_max_entries(fx->skel->maps.pcscf_sa, sa_entries))
+		return -EINVAL;
 	err = pcscf_bpf__load(fx->skel);
 	if (err)
 		return err;
@@ -98,6 +102,11 @@ static inline int fx_setup(struct xdp_fixture *fx, const struct pcscf_config *cf
 	fx_addrs(&cfg);
 	err = xdp_cfg_write(&fx->h, &cfg);
 	return err ?: xsk_port_open(&fx->port, "lo", 0, fx->h.xsks_fd);
+}
+
+static inline int fx_setup(struct xdp_fixture *fx, const struct pcscf_config *cfg_in)
+{
+	return fx_setup_sized(fx, cfg_in, 0);
 }
 
 static inline void fx_teardown(struct xdp_fixture *fx)

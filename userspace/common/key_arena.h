@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define KEY_ARENA_BLOCK	      320   /* bytes per block, a multiple of the cache line */
+#define KEY_ARENA_BLOCK	      128   /* bytes per block, a multiple of the cache line */
 #define KEY_ARENA_DEF_BLOCKS 65536 /* when nobody reserved before the first allocation */
 
 /*

@@ -33,10 +33,16 @@ static inline uint32_t reg_sets_for(uint32_t max_regs)
 	return SA_SETS_PER_REG * max_regs;
 }
 
-/* Entries of the classifier's SA map (pcscf_sa): every inbound SA --max-regs can hold. */
+/*
+ * Entries of the classifier's SA array (pcscf_sa): every inbound SA
+ * --max-regs can hold, at the index its SPI names, after the first
+ * SA_MAP_BASE entries that SPIs 0-255 (reserved, RFC 4303 2.1) would name.
+ * Equal to reg_sa_map_entries() of a table of reg_sets_for(max_regs) sets.
+ */
+#define SA_MAP_BASE 256
 static inline uint32_t sa_map_entries(uint32_t max_regs)
 {
-	return SA_INBOUND_PER_SET * reg_sets_for(max_regs);
+	return SA_MAP_BASE + SA_INBOUND_PER_SET * reg_sets_for(max_regs);
 }
 
 /* Slots of the workers' SA array (slot = set index * 4 + which). */

@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ESP transforms. Contexts are keyed once at SA creation; per packet
- * only the IV/nonce is set (EVP_CipherInit_ex with a NULL cipher and key),
- * so the key schedule is never recomputed on the data path.
+ * The ESP transforms. The CBC and GCM contexts are per thread and per
+ * cipher, not per SA (an OpenSSL cipher context with its provider state is
+ * about 1.5 KiB: 6 KiB per UE's four SAs, most of a million UEs' memory):
+ * each packet keys the thread's context with the SA's key from the key
+ * arena and sets the IV, which costs a key expansion (and for GCM the
+ * GHASH table) next to a MAC and a cipher pass over the packet (see make
+ * bench, bench_esp); packets of the same SA in a row skip it (key_id, never
+ * reused, unlike an address). The context holds the last SA's schedule until the next
+ * packet overwrites it; pcscfd's memory is locked and never dumped
+ * (common/harden.c), and the context is freed (OpenSSL wipes it) when its
+ * thread ends.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -15,6 +24,61 @@
 #include "esp/esp_priv.h"
 
 #define NONCE_LEN 12 /* salt (4) || IV (8): RFC 4106 4, RFC 4543 3.1, RFC 7634 2 */
+
+enum { TL_AES_CBC, TL_DES3_CBC, TL_AES_GCM, TL_N };
+
+static __thread EVP_CIPHER_CTX *tl_ctx[TL_N][2]; /* [cipher][encrypt] */
+static __thread uint64_t tl_keyed[TL_N][2];	   /* key_id the context holds, 0: none */
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+
+static void tl_free(void *unused)
+{
+	for (int i = 0; i < TL_N; i++)
+		for (int e = 0; e < 2; e++) {
+			EVP_CIPHER_CTX_free(tl_ctx[i][e]);
+			tl_ctx[i][e] = NULL;
+		}
+}
+
+static void tl_init(void)
+{
+	pthread_key_create(&tl_key, tl_free);
+}
+
+/* This thread's context for the SA's cipher and direction, keyed with the SA's key and iv. */
+static EVP_CIPHER_CTX *keyed(const struct esp_sa *sa, int enc, const uint8_t *iv)
+{
+	int which = sa->x.kind != ESP_KIND_HMAC	    ? TL_AES_GCM
+		    : sa->enc == ESP_ENC_DES_EDE3_CBC ? TL_DES3_CBC
+						      : TL_AES_CBC;
+	EVP_CIPHER_CTX *c = tl_ctx[which][enc];
+
+	if (!c) {
+		const EVP_CIPHER *ciph = which == TL_AES_GCM	? EVP_aes_128_gcm()
+					 : which == TL_DES3_CBC ? EVP_des_ede3_cbc()
+								: EVP_aes_128_cbc();
+
+		pthread_once(&tl_once, tl_init);
+		c = EVP_CIPHER_CTX_new();
+		if (!c || !EVP_CipherInit_ex(c, ciph, NULL, NULL, NULL, enc)) {
+			EVP_CIPHER_CTX_free(c);
+			return NULL;
+		}
+		/* ESP does its own padding (RFC 4303 2.4) */
+		EVP_CIPHER_CTX_set_padding(c, 0);
+		tl_ctx[which][enc] = c;
+		pthread_setspecific(tl_key, tl_ctx); /* non-NULL: the destructor runs */
+	}
+	/* packets of one SA in a row key once: only the IV changes */
+	if (!EVP_CipherInit_ex(c, NULL, NULL, tl_keyed[which][enc] == sa->key_id ? NULL : sa->sec->k.enc,
+			       iv, enc)) {
+		tl_keyed[which][enc] = 0;
+		return NULL;
+	}
+	tl_keyed[which][enc] = sa->key_id;
+	return c;
+}
 
 static EVP_MAC_CTX *new_mac(enum esp_auth a, const uint8_t *key, size_t key_len)
 {
@@ -37,51 +101,17 @@ static EVP_MAC_CTX *new_mac(enum esp_auth a, const uint8_t *key, size_t key_len)
 	return ctx;
 }
 
-static int init_cipher(struct esp_sa *sa, const EVP_CIPHER *c)
-{
-	sa->cipher = EVP_CIPHER_CTX_new();
-	if (!sa->cipher)
-		return -ENOMEM;
-	/* GMAC only ever "encrypts" the empty string; the tag check is the same both ways */
-	if (!EVP_CipherInit_ex(sa->cipher, c, NULL, sa->sec->k.enc, NULL,
-			       sa->x.kind == ESP_KIND_GMAC ? 1 : !sa->inbound))
-		return -EINVAL;
-	/* ESP does its own padding (RFC 4303 2.4) */
-	EVP_CIPHER_CTX_set_padding(sa->cipher, 0);
-	return 0;
-}
-
 int esp_crypto_init(struct esp_sa *sa)
 {
-	int rc;
-
 	switch (sa->x.kind) {
 	case ESP_KIND_HMAC:
-		rc = esp_hmac_init(sa->sec, sa->auth);
-		if (rc)
-			return rc;
-		if (sa->enc == ESP_ENC_AES_CBC)
-			return init_cipher(sa, EVP_aes_128_cbc());
-		if (sa->enc == ESP_ENC_DES_EDE3_CBC)
-			return init_cipher(sa, EVP_des_ede3_cbc());
-		return 0;
+		return esp_hmac_init(sa->sec, sa->auth);
 	case ESP_KIND_GCM:
 	case ESP_KIND_GMAC:
-		return init_cipher(sa, EVP_aes_128_gcm());
 	case ESP_KIND_CHACHA:
-		return 0;
+		return 0; /* keyed per packet (keyed()) or by libsodium */
 	}
 	return -EINVAL;
-}
-
-void esp_crypto_free(struct esp_sa *sa)
-{
-	/*
-	 * The provider frees its context (key schedule inside) with
-	 * OPENSSL_clear_free: wiped. HMAC states live in sa->sec.
-	 */
-	EVP_CIPHER_CTX_free(sa->cipher);
-	sa->cipher = NULL;
 }
 
 /* One-shot reference HMAC through EVP_MAC, independent of esp_hmac96_run(). */
@@ -114,12 +144,12 @@ int esp_hmac96(enum esp_auth a, const uint8_t *key, size_t key_len, const uint8_
 	return rc;
 }
 
-static int cbc(struct esp_sa *sa, const uint8_t *iv, uint8_t *buf, size_t n)
+static int cbc(struct esp_sa *sa, int enc, const uint8_t *iv, uint8_t *buf, size_t n)
 {
+	EVP_CIPHER_CTX *c = keyed(sa, enc, iv);
 	int outl = 0;
 
-	if (!EVP_CipherInit_ex(sa->cipher, NULL, NULL, NULL, iv, -1) ||
-	    !EVP_CipherUpdate(sa->cipher, buf, &outl, buf, (int)n) || (size_t)outl != n)
+	if (!c || !EVP_CipherUpdate(c, buf, &outl, buf, (int)n) || (size_t)outl != n)
 		return -EPROTO;
 	return 0;
 }
@@ -134,12 +164,11 @@ static void nonce(const struct esp_sa *sa, const uint8_t *iv, uint8_t out[NONCE_
 int esp_crypto_gcm_seal(struct esp_sa *sa, const uint8_t *nc, const uint8_t *aad, size_t aad_len,
 			uint8_t *buf, size_t n, uint8_t *tag)
 {
-	EVP_CIPHER_CTX *c = sa->cipher;
+	EVP_CIPHER_CTX *c = keyed(sa, 1, nc);
 	int l;
 	uint8_t fin[16];
 
-	if (!EVP_CipherInit_ex(c, NULL, NULL, NULL, nc, -1) ||
-	    !EVP_CipherUpdate(c, NULL, &l, aad, (int)aad_len) ||
+	if (!c || !EVP_CipherUpdate(c, NULL, &l, aad, (int)aad_len) ||
 	    (n && !EVP_CipherUpdate(c, buf, &l, buf, (int)n)) || !EVP_CipherFinal_ex(c, fin, &l) ||
 	    !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, tag))
 		return -EIO;
@@ -149,15 +178,14 @@ int esp_crypto_gcm_seal(struct esp_sa *sa, const uint8_t *nc, const uint8_t *aad
 int esp_crypto_gcm_open(struct esp_sa *sa, const uint8_t *nc, const uint8_t *aad, size_t aad_len,
 			uint8_t *buf, size_t n, const uint8_t *tag)
 {
-	EVP_CIPHER_CTX *c = sa->cipher;
+	/* GMAC only ever "encrypts" the empty string: compute the tag and compare */
+	EVP_CIPHER_CTX *c = keyed(sa, sa->x.kind == ESP_KIND_GMAC, nc);
 	uint8_t fin[16];
 	int l;
 
-	if (!EVP_CipherInit_ex(c, NULL, NULL, NULL, nc, -1) ||
-	    !EVP_CipherUpdate(c, NULL, &l, aad, (int)aad_len))
+	if (!c || !EVP_CipherUpdate(c, NULL, &l, aad, (int)aad_len))
 		return -EPROTO;
 	if (sa->x.kind == ESP_KIND_GMAC) {
-		/* the context encrypts (see init_cipher): compute and compare ourselves */
 		uint8_t calc[16];
 
 		if (!EVP_CipherFinal_ex(c, fin, &l) ||
@@ -190,8 +218,8 @@ int esp_crypto_seal(struct esp_sa *sa, uint8_t *esp, size_t n)
 	switch (sa->x.kind) {
 	case ESP_KIND_HMAC:
 		/* encrypt-then-MAC: the ICV covers header, IV and ciphertext */
-		if (sa->cipher) {
-			rc = cbc(sa, iv, pt, n);
+		if (sa->enc != ESP_ENC_NULL) {
+			rc = cbc(sa, 1, iv, pt, n);
 			if (rc)
 				return rc;
 		}
@@ -232,7 +260,7 @@ int esp_crypto_open(struct esp_sa *sa, uint8_t *esp, size_t n)
 		/* constant time, and before a single byte is decrypted */
 		if (CRYPTO_memcmp(calc, icv, 12))
 			return -EBADMSG;
-		return sa->cipher ? cbc(sa, iv, ct, n) : 0;
+		return sa->enc != ESP_ENC_NULL ? cbc(sa, 0, iv, ct, n) : 0;
 	case ESP_KIND_GCM:
 		nonce(sa, iv, nc);
 		rc = esp_crypto_gcm_open(sa, nc, esp, ESP_HDR_LEN, ct, n, icv);

@@ -26,19 +26,28 @@ size_t esp_encap_size(const struct esp_sa *sa, size_t l4_len)
 
 /*
  * CBC IVs must be unpredictable (RFC 3602 3): random bytes, drawn from a
- * per-SA pool so the data path costs one getrandom() per few packets
- * instead of one per packet.
+ * pool per thread (not per SA: 256 bytes each for a million UEs' SAs is a
+ * quarter of a GiB) so the data path costs one getrandom() per few packets
+ * instead of one per packet. IVs are public once sent; the pool is wiped as
+ * it is used.
  */
-static void random_iv(struct esp_sa *sa, uint8_t *iv, size_t len)
+static __thread struct {
+	uint8_t b[256];
+	uint16_t pos;
+	bool ready;
+} ivpool;
+
+static void random_iv(uint8_t *iv, size_t len)
 {
-	if (sa->ivpool_pos + len > sizeof(sa->ivpool)) {
-		randombytes_buf(sa->ivpool, sizeof(sa->ivpool));
-		sa->ivpool_pos = 0;
+	if (!ivpool.ready || ivpool.pos + len > sizeof(ivpool.b)) {
+		randombytes_buf(ivpool.b, sizeof(ivpool.b));
+		ivpool.pos = 0;
+		ivpool.ready = true;
 	}
-	memcpy(iv, sa->ivpool + sa->ivpool_pos, len);
+	memcpy(iv, ivpool.b + ivpool.pos, len);
 	/* an IV is used once: forget it */
-	memset(sa->ivpool + sa->ivpool_pos, 0, len);
-	sa->ivpool_pos += len;
+	memset(ivpool.b + ivpool.pos, 0, len);
+	ivpool.pos += len;
 }
 
 /* GCM, GMAC, ChaCha20-Poly1305 need a unique, not random, IV: a counter. */
@@ -91,7 +100,7 @@ int esp_encap(struct esp_sa *sa, uint8_t next_hdr, const uint8_t *l4, size_t l4_
 	esp_put_be32(esp, sa->spi);
 	esp_put_be32(esp + 4, seq);
 	if (sa->x.kind == ESP_KIND_HMAC)
-		random_iv(sa, esp + ESP_HDR_LEN, sa->x.iv_len);
+		random_iv(esp + ESP_HDR_LEN, sa->x.iv_len);
 	else
 		counter_iv(sa, esp + ESP_HDR_LEN, seq);
 

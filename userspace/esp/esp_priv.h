@@ -9,9 +9,6 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include <openssl/md5.h> /* struct types only; the functions are used in esp_hmac.c */
-#include <openssl/sha.h>
-
 #include "common/key_arena.h"
 #include "esp/esp.h"
 
@@ -75,16 +72,17 @@ void esp_frame_build(uint8_t *out, int family, const uint8_t src[16], const uint
 void esp_frame_fix(uint8_t *ip, const struct esp_frame *f, uint8_t proto, size_t l4_len);
 uint16_t esp_ipv4_csum(const uint8_t *hdr, size_t len);
 
-struct evp_cipher_ctx_st;
-
-/* Key material of one SA, in a key arena block (locked, not dumped, wiped on free). */
+/*
+ * Key material of one SA, in a key arena block (locked, not dumped, wiped on
+ * free). The HMAC inner/outer states after the padded key block (RFC 2104)
+ * are kept as their chaining values only (five words for SHA-1, four for
+ * MD5): after exactly one block the rest of a SHA_CTX/MD5_CTX is implied,
+ * so esp_hmac.c rebuilds the context on the stack, and a block is 128 bytes
+ * instead of 320 (a million UEs' four SAs: 0.5 instead of 1.3 GB locked).
+ */
 struct esp_secret {
 	struct esp_keys k;
-	/* HMAC inner/outer states after the padded key block (RFC 2104), see esp_hmac.c */
-	union {
-		SHA_CTX sha;
-		MD5_CTX md5;
-	} hi, ho;
+	uint32_t hi[5], ho[5];
 };
 
 _Static_assert(sizeof(struct esp_secret) <= KEY_ARENA_BLOCK, "SA secrets outgrew an arena block");
@@ -93,6 +91,12 @@ int esp_hmac_init(struct esp_secret *s, enum esp_auth a);
 void esp_hmac96_run(const struct esp_secret *s, enum esp_auth a, const uint8_t *data, size_t len,
 		    uint8_t out[12]);
 
+/*
+ * One SA: a couple of hundred bytes of heap, its secrets in a key arena
+ * block. No cipher context of its own (per thread, esp_crypto.c), no IV pool
+ * of its own (per thread, esp_out.c); the replay window is last and only as
+ * long as its size needs (outbound SAs have none): esp_sa_alloc_size().
+ */
 struct esp_sa {
 	uint32_t spi;
 	bool inbound;
@@ -104,30 +108,25 @@ struct esp_sa {
 	struct esp_xform x;
 
 	struct esp_secret *sec; /* key arena: locked, wiped on destroy */
-	/*
-	 * Keyed at creation; per packet only the IV changes. The AES/3DES key
-	 * schedule is OpenSSL's (provider context on its heap, freed with
-	 * OPENSSL_clear_free): pcscfd keeps it in RAM with mlockall(), see
-	 * common/harden.c.
-	 */
-	struct evp_cipher_ctx_st *cipher;
+	uint64_t key_id;	/* unique per SA created: which key a thread's cipher context holds */
 
 	/* outbound */
 	uint32_t seq;	/* last sequence number sent */
 	bool exhausted; /* sent 2^32-1: the SA must be replaced */
 	uint16_t ip_id;
 	uint64_t iv_base; /* counter IVs start at a random point, see esp_out.c */
-	uint8_t ivpool[256];
-	uint16_t ivpool_pos;
-
-	/* inbound */
-	struct esp_replay replay;
 
 	struct esp_sa_stats st;
+	size_t alloc_len; /* bytes allocated for this struct (wiped on destroy) */
+
+	/* inbound; last: bits[] allocated for replay.nwords blocks only */
+	struct esp_replay replay;
 };
 
+/* Bytes of struct esp_sa with a replay window of window packets (0: none). */
+size_t esp_sa_alloc_size(uint32_t window);
+
 int esp_crypto_init(struct esp_sa *sa);
-void esp_crypto_free(struct esp_sa *sa);
 /*
  * esp points at the ESP header; header and IV are written, the plaintext
  * (payload, padding, trailer) is the n bytes after the IV. Encrypts in place

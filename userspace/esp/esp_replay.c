@@ -16,9 +16,11 @@ int esp_replay_init(struct esp_replay *r, uint32_t size)
 		size = ESP_REPLAY_DEFAULT;
 	if (size < ESP_REPLAY_DEFAULT || size > ESP_REPLAY_MAX)
 		return -EINVAL;
-	memset(r, 0, sizeof(*r));
+	/* only the blocks this size uses: an SA allocates no more (esp_sa_alloc_size) */
+	r->top = 0;
 	r->size = size;
 	r->nwords = (size + 63) / 64 + 1;
+	memset(r->bits, 0, r->nwords * sizeof(r->bits[0]));
 	return 0;
 }
 

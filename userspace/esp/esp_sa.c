@@ -4,6 +4,8 @@
  * contexts once, and wipe everything on destroy. Control path only.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,6 +13,9 @@
 #include <sodium.h>
 
 #include "esp/esp_priv.h"
+
+/* Names an SA's key for the threads' cipher contexts (esp_crypto.c); 0 is none. */
+static _Atomic uint64_t next_key_id = 1;
 
 /* Ask for replacement this many packets before the sequence space runs out. */
 #define ESP_SEQ_SOFT_LIMIT 0xfff00000u
@@ -54,7 +59,12 @@ struct esp_sa *esp_sa_create_raw(const struct esp_sa_params *p, const struct esp
 		rc = -EIO;
 		goto out;
 	}
-	sa = calloc(1, sizeof(*sa));
+	if (p->replay_window > ESP_REPLAY_MAX) {
+		rc = -EINVAL;
+		goto out;
+	}
+	/* every SA gets its window (decap does not ask the direction), at its size only */
+	sa = calloc(1, esp_sa_alloc_size(p->replay_window));
 	if (!sa) {
 		rc = -ENOMEM;
 		goto out;
@@ -65,6 +75,8 @@ struct esp_sa *esp_sa_create_raw(const struct esp_sa_params *p, const struct esp
 		rc = -ENOMEM;
 		goto out;
 	}
+	sa->alloc_len = esp_sa_alloc_size(p->replay_window);
+	sa->key_id = atomic_fetch_add(&next_key_id, 1);
 	memcpy(&sa->sec->k, k, sizeof(*k));
 	sa->spi = p->spi;
 	sa->inbound = p->inbound;
@@ -85,7 +97,6 @@ struct esp_sa *esp_sa_create_raw(const struct esp_sa_params *p, const struct esp
 	 * that all started at 1 would repeat nonces across SAs.
 	 */
 	randombytes_buf(&sa->iv_base, sizeof(sa->iv_base));
-	sa->ivpool_pos = sizeof(sa->ivpool);
 	randombytes_buf(&sa->ip_id, sizeof(sa->ip_id));
 	rc = esp_crypto_init(sa);
 out:
@@ -132,10 +143,16 @@ void esp_sa_destroy(struct esp_sa *sa)
 {
 	if (!sa)
 		return;
-	esp_crypto_free(sa);
 	key_arena_free(sa->sec); /* wipes the block */
-	sodium_memzero(sa, sizeof(*sa)); /* the IV pool is key-grade too */
+	sodium_memzero(sa, sa->alloc_len ? sa->alloc_len : offsetof(struct esp_sa, replay));
 	free(sa);
+}
+
+size_t esp_sa_alloc_size(uint32_t window)
+{
+	uint32_t size = window ? window : ESP_REPLAY_DEFAULT;
+
+	return offsetof(struct esp_sa, replay.bits) + ((size + 63) / 64 + 1) * sizeof(uint64_t);
 }
 
 const struct esp_sa_stats *esp_sa_stats(const struct esp_sa *sa)

@@ -136,7 +136,7 @@ static int stats_from_pins(const char *pin_dir, bool json)
 static int sa_from_pins(const char *pin_dir, bool json)
 {
 	static const char *const states[] = { "?", "temporary", "new", "old" };
-	struct pcscf_sa_key key, next, *prev = NULL;
+	__u32 key, next, *prev = NULL;
 	struct pcscf_sa_value v;
 	struct pcscf_bpf_handles h;
 	uint64_t now = mono_ns();
@@ -154,17 +154,17 @@ static int sa_from_pins(const char *pin_dir, bool json)
 	while (!bpf_map_get_next_key(h.sa_fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(h.sa_fd, &key, &v))
-			continue;
+		if (bpf_map_lookup_elem(h.sa_fd, &key, &v) || !v.state)
+			continue; /* an array: empty entries too */
 		long long exp = v.expires_ns ? ((long long)v.expires_ns - (long long)now) / 1000000000 : -1;
 		const char *st = v.state < 4 ? states[v.state] : "?";
 
 		if (json)
 			printf("%s{\"spi\":%u,\"dir\":\"in\",\"state\":\"%s\",\"expires_in\":%lld,"
 			       "\"slot\":%u,\"generation\":%u,\"ue_port\":%u}",
-			       n ? "," : "", ntohl(key.spi), st, exp, v.slot, v.generation, v.ue_port);
+			       n ? "," : "", ntohl(v.spi), st, exp, v.slot, v.generation, v.ue_port);
 		else
-			printf("0x%08x %-3s %-9s %7lld %6u %4u %7u\n", ntohl(key.spi), "in", st, exp,
+			printf("0x%08x %-3s %-9s %7lld %6u %4u %7u\n", ntohl(v.spi), "in", st, exp,
 			       v.slot, v.generation, v.ue_port);
 		n++;
 	}

@@ -69,6 +69,7 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		.node_bits = cfg->node_bits,
 		.node_id = cfg->node_id,
 		.pending_floor_ms = PROXY_PENDING_FLOOR_MS,
+		.spi_slot_bits = PCSCF_SPI_SLOT_BITS, /* the classifier's SA array */
 	};
 	const char *err = NULL;
 	int ret;
@@ -96,6 +97,12 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 	ret = sa_slots_init(&p->slots, sa_slot_count(cfg->max_regs), nworkers);
 	if (ret)
 		return ret;
+	/* The classifier's SA array is sized by sa_map_entries(); SPIs index it. */
+	if (reg_sa_map_entries(&rc) != sa_map_entries(cfg->max_regs)) {
+		pr_err("SA array: the table needs %u entries, the map is sized %u",
+		       reg_sa_map_entries(&rc), sa_map_entries(cfg->max_regs));
+		return -EINVAL;
+	}
 	ret = reg_table_init(&p->regs, &rc, &proxy_reg_ops, p);
 	if (ret) {
 		pr_err("registration table (%u entries): %s", cfg->max_regs, strerror(-ret));

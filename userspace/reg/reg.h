@@ -191,6 +191,14 @@ struct reg_config {
 	uint32_t max_sa_per_dir; /* 0: REG_MAX_SA_PER_DIR */
 	uint32_t dereg_grace_ms; /* 0: REG_DEREG_GRACE_MS */
 	uint32_t spi_tries;	 /* random draws per SPI before -EAGAIN; 0: 64 */
+	/*
+	 * 0: our SPIs are random. Else the low spi_slot_bits bits of an inbound
+	 * SPI are its entry of the classifier's SA array (reg_sa_map_index) and
+	 * the bits between them and the node id a tag from the set's
+	 * generation, so a reused entry gets an SPI other than its last
+	 * (pcscfd: PCSCF_SPI_SLOT_BITS).
+	 */
+	uint8_t spi_slot_bits;
 	uint32_t max_pending;	 /* unauthenticated registrations held; 0: no cap of their own */
 	uint32_t pending_floor_ms; /* a pending registration younger than this is not evicted; 0: any */
 };
@@ -336,6 +344,20 @@ uint64_t reg_pending_evictions(const struct reg_table *t);
 static inline uint32_t reg_sa_slot(const struct reg_sa_set *s, enum reg_sa_which which)
 {
 	return s->index * REG_SA_COUNT + which;
+}
+/*
+ * Entry of an inbound SA in the classifier's SA array: two per set (PS, PC)
+ * after REG_SA_MAP_BASE, which keeps our SPIs out of the reserved 0-255 at
+ * any tag. reg_sa_map_entries() is the array size a table needs.
+ */
+#define REG_SA_MAP_BASE 256
+static inline uint32_t reg_sa_map_index(const struct reg_sa_set *s, enum reg_sa_which which)
+{
+	return REG_SA_MAP_BASE + s->index * 2 + (which == REG_SA_PC);
+}
+static inline uint32_t reg_sa_map_entries(const struct reg_config *cfg)
+{
+	return REG_SA_MAP_BASE + 2 * (cfg->max_sets ? cfg->max_sets : 3 * cfg->max_regs);
 }
 static inline bool reg_sa_inbound(enum reg_sa_which which)
 {

@@ -78,6 +78,9 @@ int reg_spi_alloc(struct reg_table *t, uint32_t avoid, uint32_t *spi)
 	uint32_t low_mask = t->cfg.node_bits ? (1u << (32 - t->cfg.node_bits)) - 1 : UINT32_MAX;
 	uint32_t high = t->cfg.node_bits ? t->cfg.node_id << (32 - t->cfg.node_bits) : 0;
 
+	if (t->cfg.spi_slot_bits)
+		return -EINVAL; /* reg_spi_slot() */
+
 	while (tries--) {
 		r = t->ops->random_u32(t->ops_ctx);
 		s = high | (r & low_mask);
@@ -87,4 +90,29 @@ int reg_spi_alloc(struct reg_table *t, uint32_t avoid, uint32_t *spi)
 		return 0;
 	}
 	return -EAGAIN;
+}
+
+/*
+ * With spi_slot_bits: node id | tag | map index. The tag is the set's
+ * generation plus a per-table random offset, so each reuse of an entry
+ * changes its SPI (the classifier compares the whole SPI, a stale one finds
+ * another there) and SPIs differ from one start to the next. Unique among
+ * live SAs by construction: the index is.
+ */
+uint32_t reg_spi_slot(const struct reg_table *t, const struct reg_sa_set *s,
+		      enum reg_sa_which which)
+{
+	unsigned int sb = t->cfg.spi_slot_bits, tb = 32 - sb - t->cfg.node_bits;
+	uint32_t tag = (s->generation + t->spi_tag_base) & ((1u << tb) - 1);
+	uint32_t high = t->cfg.node_bits ? t->cfg.node_id << (32 - t->cfg.node_bits) : 0;
+
+	return high | tag << sb | reg_sa_map_index(s, which);
+}
+
+bool reg_spi_slot_ok(const struct reg_table *t, const struct reg_sa_set *s,
+		     enum reg_sa_which which, uint32_t spi)
+{
+	uint32_t mask = (1u << t->cfg.spi_slot_bits) - 1;
+
+	return !t->cfg.spi_slot_bits || (spi & mask) == reg_sa_map_index(s, which);
 }

@@ -28,9 +28,15 @@ static bool ue_sec_ok(const struct reg_ue_sec *ue)
 /* Our SPIs and ports into `s`: the shared port_ps, a port_pc from the pool. */
 static int alloc_ours(struct reg_table *t, struct reg *r, struct reg_sa_set *s)
 {
-	int err = reg_spi_alloc(t, 0, &s->spi[REG_SA_PC]);
+	int err = 0;
 
-	if (!err)
+	if (t->cfg.spi_slot_bits) {
+		s->spi[REG_SA_PC] = reg_spi_slot(t, s, REG_SA_PC);
+		s->spi[REG_SA_PS] = reg_spi_slot(t, s, REG_SA_PS);
+	} else {
+		err = reg_spi_alloc(t, 0, &s->spi[REG_SA_PC]);
+	}
+	if (!err && !t->cfg.spi_slot_bits)
 		err = reg_spi_alloc(t, s->spi[REG_SA_PC], &s->spi[REG_SA_PS]);
 	if (err)
 		return err;

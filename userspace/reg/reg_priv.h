@@ -91,6 +91,7 @@ struct reg_table {
 	struct reg_index by_spi;  /* value: inbound SA slot */
 	struct reg_index by_contact; /* value: set index, keyed by (ue_addr, port_us) */
 	uint32_t pc_cursor;	  /* pool offset the next port_pc search starts from */
+	uint32_t spi_tag_base;	  /* random, added to generations for SPI tags (spi_slot_bits) */
 	uint32_t seed; /* hash seed, so bucket placement is not predictable from outside */
 	struct reg_timers timers;
 	struct reg_pending pending;
@@ -127,6 +128,11 @@ uint16_t reg_pc_pick(struct reg_table *t, const struct reg *r);
 bool reg_pc_in_pool(const struct reg_table *t, uint16_t port);
 int reg_spi_alloc(struct reg_table *t, uint32_t avoid, uint32_t *spi);
 bool reg_spi_ok(const struct reg_table *t, uint32_t spi);
+uint32_t reg_spi_slot(const struct reg_table *t, const struct reg_sa_set *s,
+		      enum reg_sa_which which);
+/* Without spi_slot_bits always true; else spi names the set's entry for which. */
+bool reg_spi_slot_ok(const struct reg_table *t, const struct reg_sa_set *s,
+		     enum reg_sa_which which, uint32_t spi);
 
 /* Table internals (reg_table.c). */
 static inline struct reg_sa_set *reg_set_at(const struct reg_table *t, int32_t si)

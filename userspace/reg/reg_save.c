@@ -250,7 +250,8 @@ static int load_set(struct reg_table *t, struct rd *rd, uint32_t ri, uint64_t sh
 	    tmp.spi[REG_SA_UC] <= REG_SPI_RESERVED_MAX ||
 	    tmp.spi[REG_SA_US] <= REG_SPI_RESERVED_MAX ||
 	    tmp.spi[REG_SA_PS] == tmp.spi[REG_SA_PC] || !reg_spi_ok(t, tmp.spi[REG_SA_PS]) ||
-	    !reg_spi_ok(t, tmp.spi[REG_SA_PC]))
+	    !reg_spi_ok(t, tmp.spi[REG_SA_PC]) || !reg_spi_slot_ok(t, &tmp, REG_SA_PS, tmp.spi[REG_SA_PS]) ||
+	    !reg_spi_slot_ok(t, &tmp, REG_SA_PC, tmp.spi[REG_SA_PC]))
 		return fail(rd, -EINVAL);
 	s = &t->sets[tmp.index];
 	*s = tmp;

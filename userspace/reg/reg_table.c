@@ -99,6 +99,13 @@ int reg_table_init(struct reg_table **tp, const struct reg_config *cfg, const st
 	err = -E2BIG;
 	if (t->cfg.max_sets > UINT32_MAX / REG_SA_COUNT / 2)
 		goto fail;
+	/* the map index must fit the slot bits, and leave a tag bit above them */
+	if (t->cfg.spi_slot_bits &&
+	    (t->cfg.spi_slot_bits + t->cfg.node_bits >= 32 ||
+	     reg_sa_map_entries(&t->cfg) > 1u << t->cfg.spi_slot_bits))
+		goto fail;
+	if (t->cfg.spi_slot_bits)
+		t->spi_tag_base = ops->random_u32(ops_ctx);
 	t->ops = ops;
 	t->ops_ctx = ops_ctx;
 	err = -ENOMEM;

@@ -135,8 +135,10 @@ int pcscf_xdp_attach(struct pcscf_bpf_handles *h, int ifindex, const char *pin_d
 		err = pcscf_sa_pin_check(pin_dir, h->sa_entries);
 		if (!err)
 			err = bpf_map__set_max_entries(skel->maps.pcscf_sa, h->sa_entries);
-		if (err)
+		if (err) {
+			pr_err("SA map of %u entries: %s", h->sa_entries, strerror(-err));
 			return err;
+		}
 	}
 	h->prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(h->prog);

@@ -13,6 +13,7 @@
 #define PCSCF_XDP_LOADER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct xdp_program;
 struct pcscf_bpf;

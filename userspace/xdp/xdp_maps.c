@@ -21,13 +21,33 @@ int xdp_cfg_write(const struct pcscf_bpf_handles *h, const struct pcscf_config *
 	return ret(bpf_map_update_elem(h->cfg_fd, &key, cfg, BPF_ANY));
 }
 
+/* Which of the classifier's addresses daddr is (the value holds its index). */
+static int addr_index(const struct pcscf_bpf_handles *h, const struct pcscf_addr *daddr)
+{
+	struct pcscf_config cfg;
+	__u32 key = 0;
+
+	if (bpf_map_lookup_elem(h->cfg_fd, &key, &cfg))
+		return -errno;
+	for (int i = 0; i < cfg.n_addrs && i < PCSCF_MAX_ADDRS; i++)
+		if (!memcmp(&cfg.addrs[i], daddr, sizeof(*daddr)))
+			return i;
+	return -EADDRNOTAVAIL;
+}
+
 int xdp_sa_put(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr,
 	       const struct pcscf_sa_value *v)
 {
-	struct pcscf_sa_key k = { .spi = htonl(spi) };
+	__u32 k = spi & PCSCF_SPI_SLOT_MASK;
 	struct pcscf_sa_value val = *v;
+	int idx = addr_index(h, daddr);
 
-	val.daddr = *daddr;
+	if (idx < 0)
+		return idx;
+	if (!spi || !v->state)
+		return -EINVAL; /* would read as an empty entry */
+	val.spi = htonl(spi);
+	val.addr_idx = (uint8_t)idx;
 	return ret(bpf_map_update_elem(h->sa_fd, &k, &val, BPF_ANY));
 }
 
@@ -64,11 +84,21 @@ int xdp_prefix_parse(const char *s, struct pcscf_prefix *out)
 	return 0;
 }
 
+/*
+ * Empties the entry if it still holds spi (an array entry cannot go away);
+ * -ENOENT when it holds another SA or none. Control path only (one writer).
+ */
 int xdp_sa_del(const struct pcscf_bpf_handles *h, uint32_t spi)
 {
-	struct pcscf_sa_key k = { .spi = htonl(spi) };
+	__u32 k = spi & PCSCF_SPI_SLOT_MASK;
+	struct pcscf_sa_value v;
 
-	return ret(bpf_map_delete_elem(h->sa_fd, &k));
+	if (bpf_map_lookup_elem(h->sa_fd, &k, &v))
+		return -errno;
+	if (!v.state || v.spi != htonl(spi))
+		return -ENOENT;
+	memset(&v, 0, sizeof(v));
+	return ret(bpf_map_update_elem(h->sa_fd, &k, &v, BPF_EXIST));
 }
 
 uint64_t mono_ns(void)

@@ -8,7 +8,11 @@
 #include "xdp/xdp_loader.h"
 
 int xdp_cfg_write(const struct pcscf_bpf_handles *h, const struct pcscf_config *cfg);
-/* Insert or replace one inbound SA bound to our address daddr; spi in host order. */
+/*
+ * Insert or replace one inbound SA bound to our address daddr (one of
+ * pcscf_cfg's, written before); spi in host order, its low bits name the
+ * entry (PCSCF_SPI_SLOT_BITS). -EADDRNOTAVAIL, -E2BIG past the map's end.
+ */
 int xdp_sa_put(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr,
 	       const struct pcscf_sa_value *v);
 /*

@@ -61,7 +61,9 @@ int pcscf_sa_pin_check(const char *pin_dir, uint32_t want_entries)
 		return 0; /* libbpf will say what is wrong with it */
 	}
 	close(fd);
-	if (mi.max_entries == want_entries && mi.key_size == sizeof(struct pcscf_sa_key) &&
+	/* The SA array of this version (older ones pinned a hash map of another layout). */
+	if (mi.type == BPF_MAP_TYPE_ARRAY && mi.max_entries == want_entries &&
+	    mi.key_size == sizeof(uint32_t) &&
 	    mi.value_size == sizeof(struct pcscf_sa_value))
 		return 0;
 	user = prog_using(mi.id, pname, sizeof(pname));
@@ -70,7 +72,7 @@ int pcscf_sa_pin_check(const char *pin_dir, uint32_t want_entries)
 		       "%u (key %zu, value %zu) and program %u (%s) still uses it: stop what "
 		       "runs it, or use another --pin-dir or --max-regs %s",
 		       path, mi.max_entries, mi.key_size, mi.value_size, want_entries,
-		       sizeof(struct pcscf_sa_key), sizeof(struct pcscf_sa_value), user, pname,
+		       sizeof(uint32_t), sizeof(struct pcscf_sa_value), user, pname,
 		       "that fits it");
 		return -EBUSY;
 	}
