@@ -24,7 +24,7 @@ NS_UE=call-ue-$LAB_ID NS_P=call-p-$LAB_ID NS_CORE=call-core-$LAB_ID
 LAB_DIR=/tmp/call-bench-$LAB_ID
 N=${BENCH_CALL_UES:-50}
 MSGS=${BENCH_MESSAGES:-400} # per UE
-CALLS=${BENCH_CALLS:-60}    # per UE: pcscfd holds 4,096 transactions, ACKs keep theirs to expiry
+CALLS=${BENCH_CALLS:-60}    # per UE; each dialog's transactions linger 32 s (--max-txns)
 K=465b5ce8b199b49faa5f0a2ee238a6bc
 OPC=cd63cb71954a9f4e48a5994e37a02baf
 CTL=$LAB_DIR/ctl.sock

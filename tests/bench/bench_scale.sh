@@ -102,7 +102,7 @@ for s in ${SIZES//,/ }; do
 	live=$(pns "$BUILD/tools/xdp_scale" --live "$LAB_DIR/bpffs/pcscf/pcscf_sa")
 	stats=$(ctl stats --json)
 	# no de-registration: imsue would send all N at once (its --rate paces
-	# starts only), a burst the transaction table (4,096) answers with 503
+	# starts only), a burst the transaction table (--max-txns) answers with 503
 	touch "$LAB_DIR/go"
 	wait $imsue_pid
 	sum=$(grep "^== " "$LAB_DIR/imsue.out")

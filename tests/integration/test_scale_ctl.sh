@@ -160,7 +160,7 @@ check "the pinned SA map of 160256 entries, unused, was re-created with 280 (--m
 out=$(pns "$BUILD/pcscfd" --iface pc0 --addr $PCORE4 --core $CORE4:5060 --pin-dir "$PIN" \
 	--ctl "$LAB_DIR/other.sock" --max-regs 5 --core-listen $PCORE4:5070 2>&1)
 check "a second pcscfd needing another size while the first uses the pinned map: refused, naming $PIN/pcscf_sa" \
-	test -n "$(echo "$out" | grep "pinned SA map $PIN/pcscf_sa holds 24 entries.*still uses it")"
+	test -n "$(echo "$out" | grep "pinned SA map $PIN/pcscf_sa holds 280 entries.*still uses it")"
 imsue full 3 "--ue-prefix 10.96.0.0/24" register wait-file "$LAB_DIR/go-full" deregister &
 pid_full=$!
 ue ip route add local 10.96.0.0/24 dev lo
