@@ -67,7 +67,7 @@ check "--node-id without --node-bits: exit 2 ($out)" test $? -eq 2 -a -n "$(echo
 sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" \
 	-p 5060 -buff_size 8388608 -skip_rlimit
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$PIN" --ctl "$CTL" \
-	--max-regs 20000 --node-bits 4 --node-id 9 --max-inflight-reg 300 --retry-after 1 \
+	--max-regs 20000 --node-bits 4 --node-id 9 --max-inflight-reg 50 --retry-after 1 \
 	--rate 100000 --burst 100000 --log-level warn 2>"$LAB_DIR/pcscfd.log"
 PID1=${LAB_PIDS[-1]}
 wait_ctl "$CTL" || { fail "pcscfd starts"; cat "$LAB_DIR/pcscfd.log"; exit 1; }
