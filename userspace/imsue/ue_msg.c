@@ -152,6 +152,10 @@ int ue_msg_parse(const char *buf, size_t len, struct ue_msg *m)
 	    (rc = tag_of(o->to, m->to_tag, sizeof(m->to_tag))) || (rc = take_vias(o, m)) ||
 	    (rc = take_rr(o, m)))
 		goto out;
+	/* Our answer to a tagless To adds our tag: it must still fit, as we read it back. */
+	rc = -EMSGSIZE;
+	if (m->request && !m->to_tag[0] && strlen(m->to) + UE_MSG_TAG_ROOM > sizeof(m->to))
+		goto out;
 	if (osip_message_get_contact(o, 0, &ct) >= 0 && ct && ct->url) {
 		s = NULL;
 		rc = osip_uri_to_str(ct->url, &s);

@@ -18,6 +18,8 @@
 #define UE_MSG_VIAS   1024 /* every Via, one "Via: ...\r\n" line each */
 #define UE_MSG_RR     1024 /* every Record-Route value, in order, joined by ", " */
 #define UE_MSG_HDR    256  /* From, To (whole header values), Contact URI */
+/* What an answer adds to a tagless To: ";tag=", our 16 hex digits, NUL. */
+#define UE_MSG_TAG_ROOM 22
 #define UE_MSG_ID     128  /* Call-ID, tags, branch */
 #define UE_MSG_RR_MAX 16   /* Record-Route entries kept (more: refused) */
 
