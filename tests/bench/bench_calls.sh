@@ -22,72 +22,25 @@ source tests/lib/lab.sh
 LAB_ID=b$$
 NS_UE=call-ue-$LAB_ID NS_P=call-p-$LAB_ID NS_CORE=call-core-$LAB_ID
 LAB_DIR=/tmp/call-bench-$LAB_ID
-N=${BENCH_CALL_UES:-50}
 MSGS=${BENCH_MESSAGES:-400} # per UE
-CALLS=${BENCH_CALLS:-60}    # per UE; each dialog's transactions linger 32 s (--max-txns)
-K=465b5ce8b199b49faa5f0a2ee238a6bc
-OPC=cd63cb71954a9f4e48a5994e37a02baf
-CTL=$LAB_DIR/ctl.sock
-KAM_PID= UAS_PID=
+CALLS=${BENCH_CALLS:-60}    # per UE
+source tests/lib/bench_calls.sh
+KAM_PID=
 cleanup() {
 	[ -n "$KAM_PID" ] && kill "$(cat "$LAB_DIR/kam.pid" 2>/dev/null)" "$KAM_PID" 2>/dev/null
 	sipp_stop "$UAS_PID"
 	lab_down
 }
 trap cleanup EXIT
-HZ=$(getconf CLK_TCK)
-
-# ticks PID...: utime+stime of each PID (threads included), summed
-ticks() {
-	local t=0 p f
-	for p in "$@"; do
-		f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
-		set -- $f
-		t=$((t + ${12} + ${13}))
-	done
-	echo $t
-}
 kam_pids() { # the Kamailio creator (its pid file) and its children
 	local main
 	main=$(cat "$LAB_DIR/kam.pid" 2>/dev/null) || return
 	echo "$main"
 	grep -l "^[0-9]* ([^)]*) . $main " /proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3
 }
-now() { date +%s.%N; }
 
-lab_up 1 with-core
-"$BUILD/tools/akavec" --k $K --opc $OPC --count $((N + 8)) --per-line 1 >"$LAB_DIR/vectors.csv"
-sipp_bg "$LAB_DIR/uas.out" -sf tests/sipp/uas_bench.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" \
-	-p 5060 -buff_size 8388608 -skip_rlimit
-UAS_PID=$SIPP_PID
-pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$LAB_DIR/bpffs/pcscf" \
-	--ctl "$CTL" --rate 100000 --burst 100000 --burst-new 100000 --log-level warn 2>"$LAB_DIR/pcscfd.log"
-P_PID=${LAB_PIDS[-1]}
-wait_ctl "$CTL" || { echo "bench_calls: pcscfd did not start"; exit 1; }
-
-# ours KIND COUNT: register N UEs, then (clock and CPU from here) COUNT each, de-register
-ours() {
-	local kind=$1 count=$2 go=$LAB_DIR/go-$1 t0 t1 i line
-	ue "$BUILD/imsue" --count "$N" --impi "$kind%u@ims.example" --impu "sip:$kind%u@ims.example" \
-		--k $K --opc $OPC --domain ims.example --local $UE4 --pcscf $P4 --timeout 10 \
-		--port-c 32000 --port-s 32001 --sip-port 6000 --rate 2000 \
-		register wait-file "$go" "$kind" "$count" deregister >"$LAB_DIR/imsue-$kind.out" 2>&1 &
-	local pid=$!
-	for i in $(seq 200); do
-		[ "$(pns "$BUILD/pcscfctl" --ctl "$CTL" reg list --json 2>/dev/null |
-			grep -o '"state": *"registered"' | wc -l)" -ge "$N" ] && break
-		sleep 0.1
-	done
-	t0=$(ticks "$P_PID")
-	touch "$go"
-	wait $pid
-	t1=$(ticks "$P_PID")
-	line=$(grep '^== made:' "$LAB_DIR/imsue-$kind.out")
-	OURS_N=$(echo "$line" | sed -n "s/.* \([0-9]*\) calls, [0-9]* cancelled calls, \([0-9]*\) MESSAGEs.*/\1 \2/p")
-	OURS_RATE=$(echo "$line" | grep -o "[0-9.]* $([ "$kind" = calls ] && echo calls || echo MESSAGEs)/s" | grep -o '^[0-9.]*')
-	OURS_CPU=$((t1 - t0))
-	OURS_LINE=$line
-}
+calls_lab_up
+calls_pcscfd_up || { echo "bench_calls: pcscfd did not start"; exit 1; }
 
 # kam SCENARIO TOTAL: the same load through Kamailio
 kam() {
@@ -104,9 +57,6 @@ kam() {
 	KAM_RATE=$(awk -v n="$KAM_N" -v a="$w0" -v b="$w1" 'BEGIN { printf "%.1f", n / (b - a) }')
 	KAM_CPU=$((t1 - t0))
 }
-
-cpu_us() { awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "?" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "?" }'; }
 
 ours messages "$MSGS"
 m_n=$(echo "$OURS_N" | cut -d' ' -f2) m_rate=${OURS_RATE:-0} m_cpu=$OURS_CPU m_line=$OURS_LINE

@@ -6,7 +6,7 @@
 # pre-built messages of the same size (pcrf_test.py --bench-client), in the
 # same run: the ratio is what our client costs over the PCRF's own rate.
 # The dialog-level figure (INVITE dialogs through pcscfd with Rx on and off)
-# waits for the INVITE path (issue 9).
+# is bench_rx_dialogs.sh.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${PCSCF_BUILD:-build}
@@ -51,4 +51,4 @@ printf "  %-58s %8s /s   %s\n" "raw pre-built Diameter client -> pcrf_test.py (b
 if [ -n "${ours:-}" ] && [ -n "${base:-}" ] && [ "${base:-0}" != 0 ]; then
 	echo "  ratio rx module / raw client: $(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%.2f", a / b }')"
 fi
-echo "  dialog level (INVITE through pcscfd, Rx on vs off): not measured, needs the INVITE path (issue 9)"
+echo "  dialog level (INVITE through pcscfd, Rx on vs off): bench_rx_dialogs.sh"
