@@ -53,13 +53,17 @@ ue_wait() { # the UE log line that says it reached a pause point
 ue_show() { sed -n "$((UE_SHOWN + 1)),\$p" "$LAB_DIR/alice.log"; UE_SHOWN=$(wc -l <"$LAB_DIR/alice.log"); }
 
 bold "Lab: UE $UEA -- P-CSCF $PA (XDP on p0) -- S-CSCF (SIPp) $CORE4"
+# --max-regs 16: the classifier's SA array has an entry for every inbound SA
+# the table can hold, and every step dumps it with bpftool: a default-sized
+# one (80,256 entries) was slow enough on a loaded CI machine to outlast
+# reg-await-auth before step 4's check (bob's temporary set already gone).
 lab_up 1 with-core
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 16 --per-line 3 >"$LAB_DIR/vectors.csv" ||
 	{ echo "demo: cannot write AKA vectors ($BUILD/tools/akavec; make tools)"; exit 1; }
 sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" \
 	-p 5060 -skip_rlimit
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --addr $P6 --core $CORE4:5060 --pin-dir "$PIN" --ctl "$CTL" \
-	--reg-await-auth $RAA 2>"$LAB_DIR/pcscfd.log"
+	--reg-await-auth $RAA --max-regs 16 2>"$LAB_DIR/pcscfd.log"
 wait_ctl "$CTL" || { cat "$LAB_DIR/pcscfd.log"; exit 1; }
 grep -E 'attached|AF_XDP|core next hop' "$LAB_DIR/pcscfd.log" | sed 's/^[0-9.]* //'
 
