@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run one libFuzzer harness over its seed corpus, then fuzz for a short bounded
-# time (FUZZ_SECONDS, default 20) in a scratch corpus. A crash fails the case;
+# time (FUZZ_SECONDS, default 10) in a scratch corpus. A crash fails the case;
 # the input that caused it is kept in FUZZ_ARTIFACTS (default
 # $PCSCF_BUILD/fuzz/artifacts, or build/fuzz/artifacts).
 set -uo pipefail
@@ -19,11 +19,11 @@ else
 fi
 cp -r "$seeds"/. "$work/" 2>/dev/null
 # A fixed seed by default (FUZZ_SEED; 0 draws one) keeps a test run reproducible.
-if "$bin" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 -print_final_stats=1 \
+if "$bin" -max_total_time="${FUZZ_SECONDS:-10}" -max_len=4096 -print_final_stats=1 \
 	-seed="${FUZZ_SEED:-1}" \
 	-artifact_prefix="$work/" "$work" >"$work/fuzz.log" 2>&1; then
 	runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/fuzz.log" | grep -o '[0-9]*$')
-	echo "ok - $name fuzzed ${FUZZ_SECONDS:-20}s without a crash (${runs:-?} executions)"
+	echo "ok - $name fuzzed ${FUZZ_SECONDS:-10}s without a crash (${runs:-?} executions)"
 else
 	tail -n 40 "$work/fuzz.log"
 	keep=${FUZZ_ARTIFACTS:-${PCSCF_BUILD:-build}/fuzz/artifacts}
