@@ -25,14 +25,6 @@ source tests/lib/lab.sh
 source tests/lib/esp_sip.sh
 trap "${KEEP_LAB:+:} lab_down" EXIT
 
-K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
-OPC=cd63cb71954a9f4e48a5994e37a02baf
-CTL=$LAB_DIR/ctl.sock
-MSGLOG=$LAB_DIR/sipp-messages.log
-
-ctl() { pns "$BUILD/pcscfctl" --ctl "$CTL" "$@"; }
-stat_of() { json_get "$(ctl stats --json)" "$1"; }
-
 scapy_ue() { # name local pcscf [args]: output in $LAB_DIR/ue-name.log
 	local name=$1 local=$2 pcscf=$3
 	shift 3

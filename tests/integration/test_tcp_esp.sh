@@ -27,14 +27,6 @@ source tests/lib/lab.sh
 source tests/lib/esp_sip.sh
 trap "${KEEP_LAB:+:} lab_down" EXIT
 
-K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
-OPC=cd63cb71954a9f4e48a5994e37a02baf
-CTL=$LAB_DIR/ctl.sock
-MSGLOG=$LAB_DIR/sipp-messages.log
-
-ctl() { pns "$BUILD/pcscfctl" --ctl "$CTL" "$@"; }
-stat_of() { json_get "$(ctl stats --json)" "$1"; }
-
 # The request SIPp logged with Call-ID prefix CID: its body is the pattern, whole, and
 # all but our Via is the UE's (total bytes).
 core_got_intact() { # call-id-prefix total-bytes

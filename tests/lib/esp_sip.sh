@@ -1,6 +1,14 @@
 # Helpers of the labs that send large protected SIP (test_bigmsg.sh,
 # test_tcp_esp.sh). Source after tests/lib/lab.sh.
 
+K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
+OPC=cd63cb71954a9f4e48a5994e37a02baf
+CTL=$LAB_DIR/ctl.sock
+MSGLOG=$LAB_DIR/sipp-messages.log
+
+ctl() { pns "$BUILD/pcscfctl" --ctl "$CTL" "$@"; }
+stat_of() { json_get "$(ctl stats --json)" "$1"; }
+
 # esp_uat KEYFILE: ESP_UAT=(-o uat:esp_sa:...) for tshark, one per line
 # "spi src dst alg ealg enckey authkey" of scapy_ue.py --keys-out.
 esp_uat() {

@@ -190,6 +190,18 @@ static const char *sdp_of(osip_message_t *msg, size_t *len)
 	return b->body;
 }
 
+/* Appends ", s" (or s first) to out; frees s (libosip2's string). 0 or -ENOSPC. */
+static int list_append(char *out, size_t cap, size_t *len, char *s)
+{
+	int w = snprintf(out + *len, cap - *len, "%s%s", *len ? ", " : "", s);
+
+	osip_free(s);
+	if (w < 0 || (size_t)w >= cap - *len)
+		return -ENOSPC;
+	*len += w;
+	return 0;
+}
+
 /* Route set towards the far end from a response's Record-Route (RFC 3261 12.1.2), ours out. */
 static int far_route(struct proxy *p, osip_message_t *msg, char *out, size_t cap)
 {
@@ -200,17 +212,15 @@ static int far_route(struct proxy *p, osip_message_t *msg, char *out, size_t cap
 	for (int i = n - 1; i >= 0; i--) {
 		osip_record_route_t *rr = osip_list_get(&msg->record_routes, i);
 		char *s = NULL;
-		int w;
+		int err;
 
 		if (!rr || !rr->url || route_names_us(p, rr->url))
 			continue;
 		if (osip_record_route_to_str(rr, &s))
 			return -EINVAL;
-		w = snprintf(out + len, cap - len, "%s%s", len ? ", " : "", s);
-		osip_free(s);
-		if (w < 0 || (size_t)w >= cap - len)
-			return -ENOSPC;
-		len += w;
+		err = list_append(out, cap, &len, s);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -224,28 +234,15 @@ static int req_route(osip_message_t *msg, char *out, size_t cap)
 	out[0] = '\0';
 	for (int i = 0; (rt = osip_list_get(&msg->routes, i)); i++) {
 		char *s = NULL;
-		int w;
+		int err;
 
 		if (osip_route_to_str(rt, &s))
 			return -EINVAL;
-		w = snprintf(out + len, cap - len, "%s%s", len ? ", " : "", s);
-		osip_free(s);
-		if (w < 0 || (size_t)w >= cap - len)
-			return -ENOSPC;
-		len += w;
+		err = list_append(out, cap, &len, s);
+		if (err)
+			return err;
 	}
 	return 0;
-}
-
-/* "<sip:x>" or "Name <sip:x>;p" -> "sip:x": Subscription-Id wants the URI. */
-static void bare_uri(const char *v, char *out, size_t cap)
-{
-	const char *a = v ? strchr(v, '<') : NULL, *b = a ? strchr(a, '>') : NULL;
-
-	if (a && b)
-		snprintf(out, cap, "%.*s", (int)(b - a - 1), a + 1);
-	else
-		snprintf(out, cap, "%s", v ? v : "");
 }
 
 /* ---- requests pcscfd sends itself ---- */
@@ -528,7 +525,8 @@ static struct dlg *new_dialog(struct proxy *p, const struct sip_in *m, osip_mess
 	d->invite_cseq = d->ue_cseq = cseq_of(msg);
 	memcpy(d->offer, sdp, sdp_len);
 	d->offer_len = sdp_len;
-	bare_uri(sipm_header(msg, "P-Asserted-Identity", 0), d->subscription,
+	/* Subscription-Id wants the URI alone */
+	sipm_bare_uri(sipm_header(msg, "P-Asserted-Identity", 0), d->subscription,
 		 sizeof(d->subscription));
 	if (from_text(msg->from, d->ue_nameaddr, sizeof(d->ue_nameaddr)) ||
 	    from_text(msg->to, d->inv_to, sizeof(d->inv_to)) ||

@@ -86,17 +86,6 @@ static struct sub *sub_of(struct proxy *p, const struct reg *r, uint32_t *ri)
 	return s;
 }
 
-/* "<sip:alice@x>;param" -> "sip:alice@x" */
-static void bare_uri(const char *v, char *out, size_t cap)
-{
-	const char *lt = strchr(v, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-
-	if (lt && gt)
-		snprintf(out, cap, "%.*s", (int)(gt - lt - 1), lt + 1);
-	else
-		snprintf(out, cap, "%.*s", (int)strcspn(v, "; \t"), v);
-}
-
 static void our_uri(const struct proxy *p, char *out, size_t cap)
 {
 	const char *h = p->core_via_host;
@@ -119,7 +108,7 @@ static int send_subscribe(struct proxy *p, const struct reg *r, uint32_t ri, str
 	size_t o = 0;
 	int n;
 
-	bare_uri(r->impu[0], impu, sizeof(impu));
+	sipm_bare_uri(r->impu[0], impu, sizeof(impu));
 	our_uri(p, me, sizeof(me));
 	route[0] = '\0';
 	for (unsigned int i = 0; i < r->n_routes; i++)
@@ -246,7 +235,7 @@ static bool is_aor_of(const struct reg *r, const char *aor)
 	char u[REG_URI_MAX];
 
 	for (unsigned int i = 0; i < r->n_impus; i++) {
-		bare_uri(r->impu[i], u, sizeof(u));
+		sipm_bare_uri(r->impu[i], u, sizeof(u));
 		if (!strcasecmp(u, aor))
 			return true;
 	}

@@ -358,6 +358,16 @@ int sipm_collect(osip_message_t *m, const char *name, char *out, size_t len, int
 	return n;
 }
 
+void sipm_bare_uri(const char *v, char *out, size_t cap)
+{
+	const char *lt = v ? strchr(v, '<') : NULL, *gt = lt ? strchr(lt, '>') : NULL;
+
+	if (lt && gt)
+		snprintf(out, cap, "%.*s", (int)(gt - lt - 1), lt + 1);
+	else
+		snprintf(out, cap, "%.*s", v ? (int)strcspn(v, "; \t") : 0, v ? v : "");
+}
+
 bool sipm_name_addr_ok(const char *entry)
 {
 	const char *lt = strchr(entry, '<'), *u = lt ? lt + 1 : entry;

@@ -61,6 +61,8 @@ int sipm_collect(osip_message_t *m, const char *name, char *out, size_t len, int
  * SIP stack parses.
  */
 bool sipm_name_addr_ok(const char *entry);
+/* "<sip:x>;p" or "Name <sip:x>" -> "sip:x"; an addr-spec up to its first ';' or blank. */
+void sipm_bare_uri(const char *v, char *out, size_t cap);
 
 /* The IMPI: Authorization username, else the To URI's user@host (TS 33.203 / 24.229). */
 int sipm_impi(osip_message_t *m, char *out, size_t cap);
