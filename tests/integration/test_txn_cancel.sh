@@ -13,10 +13,8 @@ cd "$(dirname "$0")/../.."
 LAB_ID=txn$$ # namespaces pcscf-*-txn<pid>
 source tests/lib/tap.sh
 source tests/lib/lab.sh
+source tests/lib/core_lab.sh
 
-K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
-OPC=cd63cb71954a9f4e48a5994e37a02baf
-CTL=$LAB_DIR/ctl.sock
 CORE_PID=
 cleanup() {
 	sipp_stop "$CORE_PID"
@@ -24,22 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ctl() { pns "$BUILD/pcscfctl" --ctl "$CTL" "$@"; }
-stat_of() { json_get "$(ctl stats --json)" "$1"; }
-
-lab_up 1 with-core
-"$BUILD/tools/akavec" --k $K --opc $OPC --count 8 --per-line 3 >"$LAB_DIR/vectors.csv"
-printf 'visited-network = Visited Net 1\norig-ioi = pcscf.lab.example\nmax-txns = 5000\n' \
-	>"$LAB_DIR/txn.conf"
-pns_bg "$BUILD/pcscfd" --config "$LAB_DIR/txn.conf" --iface p0 --addr $P4 --addr $P6 \
-	--core $CORE4:5060 --pin-dir "$LAB_DIR/bpffs/pcscf" --ctl "$CTL" --log-level debug \
-	--port-ps 6100 --port-pc-pool 6101-6102 2>"$LAB_DIR/pcscfd.log"
-wait_ctl "$CTL" || { fail "pcscfd starts"; cat "$LAB_DIR/pcscfd.log"; exit 1; }
-sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf_invite_cancel.xml -inf "$LAB_DIR/vectors.csv" \
-	-i "$CORE4" -p 5060 -skip_rlimit -trace_err -error_file "$LAB_DIR/sipp.err" \
-	-trace_msg -message_file "$LAB_DIR/sipp.msg"
-CORE_PID=$SIPP_PID
-sleep 0.5
+core_lab_up tests/sipp/scscf_invite_cancel.xml $'visited-network = Visited Net 1\norig-ioi = pcscf.lab.example\nmax-txns = 5000\n'
 
 call() { # family UE-address P-CSCF-address
 	local f=$1

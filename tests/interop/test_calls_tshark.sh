@@ -30,21 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tshark_auth() {
-	case $1 in
-	hmac-sha-1-96) echo "HMAC-SHA-1-96 [RFC2404]" ;;
-	hmac-md5-96) echo "HMAC-MD5-96 [RFC2403]" ;;
-	null) echo "NULL" ;;
-	esac
-}
-tshark_enc() {
-	case $1 in
-	null) echo "NULL" ;;
-	aes-cbc) echo "AES-CBC [RFC3602]" ;;
-	des-ede3-cbc) echo "TripleDES-CBC [RFC2451]" ;;
-	aes-gcm) echo "AES-GCM with 16 octet ICV [RFC4106]" ;;
-	esac
-}
+source tests/lib/tshark_names.sh
 
 lab_up 1 with-core
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 8 --per-line 3 >"$LAB_DIR/vectors.csv"

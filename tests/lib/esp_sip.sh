@@ -1,13 +1,9 @@
 # Helpers of the labs that send large protected SIP (test_bigmsg.sh,
 # test_tcp_esp.sh). Source after tests/lib/lab.sh.
+source tests/lib/core_lab.sh
+source tests/lib/tshark_names.sh
 
-K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
-OPC=cd63cb71954a9f4e48a5994e37a02baf
-CTL=$LAB_DIR/ctl.sock
 MSGLOG=$LAB_DIR/sipp-messages.log
-
-ctl() { pns "$BUILD/pcscfctl" --ctl "$CTL" "$@"; }
-stat_of() { json_get "$(ctl stats --json)" "$1"; }
 
 # esp_uat KEYFILE: ESP_UAT=(-o uat:esp_sa:...) for tshark, one per line
 # "spi src dst alg ealg enckey authkey" of scapy_ue.py --keys-out.
@@ -17,8 +13,8 @@ esp_uat() {
 	while read -r spi src dst alg ealg ek ak; do
 		proto=IPv4
 		[[ $src == *:* ]] && proto=IPv6
-		case $ealg in aes-cbc) enc="AES-CBC [RFC3602]" ;; *) enc=NULL ;; esac
-		case $alg in hmac-sha-1-96) auth="HMAC-SHA-1-96 [RFC2404]" ;; *) auth="HMAC-MD5-96 [RFC2403]" ;; esac
+		enc=$(tshark_enc "$ealg")
+		auth=$(tshark_auth "$alg")
 		ESP_UAT+=(-o "uat:esp_sa:\"$proto\",\"$src\",\"$dst\",\"$(printf '0x%08x' "$spi")\",\"$enc\",\"${ek:+0x$ek}\",\"$auth\",\"0x${ak:0:40}\"")
 	done <"$1"
 }
