@@ -118,7 +118,8 @@ void dlg_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 		outbuf_printf(o, "}");
 }
 
-static const char *const state_name[] = {"free", "offered", "authorizing", "active", "refused"};
+static const char *const state_name[] = {"free",    "offered",	 "authorizing", "active",
+					 "refused", "late-offered", "confirming"};
 
 void dlg_list_render(const struct proxy *p, struct outbuf *o, bool json)
 {
