@@ -578,19 +578,25 @@ class UE:
             self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid,
                          body=answer, ctype="application/sdp")
             time.sleep(a.pause)
-        if a.reinvite_late:
+        def reinvite(body, what):
+            """A re-INVITE (CSeq 2) with body as its SDP ("": none); returns its final."""
             rb = "z9hG4bK%x" % random.getrandbits(48)
             msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={rb}\r\n"
                    f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: {to}\r\n"
                    f"Call-ID: {cid}\r\nCSeq: 2 INVITE\r\n{route}{sec}"
-                   f"Contact: <sip:{host}:{a.port_s}>\r\nContent-Length: 0\r\n\r\n")
-            print("-> re-INVITE without SDP (the new offer in the 200)")
+                   f"Contact: <sip:{host}:{a.port_s}>\r\n" +
+                   ("Content-Type: application/sdp\r\n" if body else "") +
+                   f"Content-Length: {len(body)}\r\n\r\n{body}")
+            print(f"-> re-INVITE {what}")
             self.send_protected(sa_out, port_ps, msg)
             while True:
                 resp2, _ = self.recv_esp(sa_in, wait=15)
                 print(f"<- {resp2.split(chr(13))[0]} (protected)")
                 if int(resp2.split(" ")[1]) >= 200:
-                    break
+                    return resp2
+
+        if a.reinvite_late:
+            resp2 = reinvite("", "without SDP (the new offer in the 200)")
             if " 200 " not in resp2.split("\r\n")[0] + " " or "m=audio" not in resp2:
                 raise SystemExit("re-INVITE: no 200 with a new offer")
             rsdp = open(a.reinvite_late).read().replace("\r\n", "\n").replace("\n", "\r\n")
@@ -600,19 +606,7 @@ class UE:
             cseq_bye = 3
         elif a.reinvite:
             rsdp = open(a.reinvite).read().replace("\r\n", "\n").replace("\n", "\r\n")
-            rb = "z9hG4bK%x" % random.getrandbits(48)
-            msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={rb}\r\n"
-                   f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: {to}\r\n"
-                   f"Call-ID: {cid}\r\nCSeq: 2 INVITE\r\n{route}{sec}"
-                   f"Contact: <sip:{host}:{a.port_s}>\r\nContent-Type: application/sdp\r\n"
-                   f"Content-Length: {len(rsdp)}\r\n\r\n{rsdp}")
-            print(f"-> re-INVITE with SDP ({a.reinvite})")
-            self.send_protected(sa_out, port_ps, msg)
-            while True:
-                resp2, _ = self.recv_esp(sa_in, wait=15)
-                print(f"<- {resp2.split(chr(13))[0]} (protected)")
-                if int(resp2.split(" ")[1]) >= 200:
-                    break
+            resp2 = reinvite(rsdp, f"with SDP ({a.reinvite})")
             if " 200 " not in resp2.split("\r\n")[0] + " " or "m=video 0" not in resp2:
                 raise SystemExit("re-INVITE: no 200 with the new answer")
             self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid, cseq=2)

@@ -400,7 +400,7 @@ static int o_max_held(struct pcscfd_config *c, const char *v)
 /* A dialog's bound to get up (proxy/dlg_timer.c); shorter only for tests. */
 static int o_dlg_setup(struct pcscfd_config *c, const char *v)
 {
-	return set_u32(&c->dlg_setup_s, v, 1, DLG_SETUP_S_MAX);
+	return set_u32(&c->dlg_setup_s, v, 1, DLG_SETUP_MAX);
 }
 
 #define RX_OPTION_DEFS                                                                             \

@@ -33,7 +33,7 @@
 #define DLG_ICID_MAX   128
 #define DLG_SDP_MAX    2048 /* the offer kept for the AAR at the answer */
 #define DLG_NONE       UINT32_MAX
-#define DLG_SETUP_S_MAX 3600 /* --dialog-setup-timeout */
+#define DLG_SETUP_MAX  3600 /* --dialog-setup-timeout, seconds */
 
 typedef uint64_t dlg_handle;
 

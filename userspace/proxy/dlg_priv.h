@@ -30,14 +30,17 @@ struct held {
 	char text[DLG_HELD_BYTES];
 };
 
+/* one counter group a line */
+/* clang-format off */
 #define DLG_STATS(X)                                                                               \
 	X(created)                                                                                 \
 	X(table_full)                                                                              \
 	X(sdp_too_big)                                                                             \
 	X(aar) X(aar_update) X(held) X(held_full) X(held_replaced) X(allowed) X(unchecked)         \
 		X(denied) X(str) X(rar_ended) X(reg_ended) X(far_bye) X(ue_bye) X(far_cancel)      \
-			X(absorbed) X(own_answers) X(late_offer) X(late_no_offer)             \
-				X(late_no_answer) X(expired)
+			X(absorbed) X(own_answers)                                                 \
+	X(late_offer) X(late_no_offer) X(late_no_answer) X(expired)
+/* clang-format on */
 
 struct dlg_stats {
 #define F(f) uint64_t f;

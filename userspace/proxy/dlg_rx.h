@@ -5,9 +5,10 @@
  * call sites can move with the code around them:
  *
  *   dlg_orig_request   orig_request, a UE's request about to go to the core
- *                      (after identity and charging): INVITE with SDP makes
+ *                      (after identity and charging): an initial INVITE makes
  *                      a dialog; BYE/CANCEL end it (STR); the ACK of a refused
- *                      INVITE is absorbed (nonzero: do not relay).
+ *                      INVITE is absorbed (nonzero: do not relay); the ACK of
+ *                      a 2xx that carried the offer brings the answer (AAR).
  *   dlg_orig_response  a core response about to go to the UE: the answer
  *                      (18x/2xx with SDP) is held while the AAR is out (true:
  *                      do not send); a failed INVITE ends the dialog.
