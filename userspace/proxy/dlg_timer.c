@@ -17,8 +17,8 @@
  *           and the UE's ACK of our refusal (17.2.1, Timer H); at most the
  *           setup bound, so that --dialog-setup-timeout shortens both.
  *
- * Expired: OFFERED CANCELs the INVITE (when a response named its branch: its
- * 487 goes on to the UE), AUTHORIZING refuses the held answer with 503,
+ * Expired: OFFERED has its INVITE transaction CANCEL it (when a response
+ * named it; the 487 goes on to the UE), AUTHORIZING refuses the held answer with 503,
  * LATE_OFFERED/CONFIRMING (the 2xx went to the UE) BYE both sides; REFUSED
  * has ended the far end already. Then STR and the slot back; counted expired.
  * A third queue, bound 0, carries dialogs ended at a request that must go
@@ -32,6 +32,7 @@
 #include "proxy/dlg_rx.h"
 #include "proxy/proxy_priv.h"
 #include "proxy/txn.h"
+#include "proxy/txn_proxy.h"
 
 #define DLG_SETUP_MS   (TXN_TIMER_C_MS + TXN_64T1_MS) /* 213 s */
 #define EXPIRE_BUDGET  10000 /* per tick: the rest waits for the next loop pass */
@@ -68,10 +69,14 @@ static void expire(struct proxy *p, struct dlg *d)
 	p->dlg->st.expired++;
 	pr_info_rl("dialog %s: not up in time (state %u): ended", d->call_id, d->state);
 	switch (d->state) {
-	case DLG_OFFERED:
-		if (d->branch[0])
-			dlg_to_far(p, d, "CANCEL", EXPIRED_REASON);
+	case DLG_OFFERED: {
+		/* as Timer C does: the transaction's own CANCEL, its 487 goes on to the UE */
+		struct txn *t = d->branch[0] ? txn_by_branch(&p->txns, d->branch) : NULL;
+
+		if (t)
+			txn_client_cancel(p, t);
 		break;
+	}
 	case DLG_AUTHORIZING:
 		dlg_refuse_held(p, d, 503);
 		break;
