@@ -568,7 +568,7 @@ class UE:
             self.send_protected(sa_out, port_ps, ack)
             print("-> ACK of the refusal")
             return resp.split("\r\n")[0]
-        if "m=audio" not in resp:
+        if "m=audio" not in resp and not a.no_sdp_200:
             raise SystemExit("the 200 carries no SDP answer")
         rr = [u for h in headers(resp, "Record-Route") for u in re.findall(r"<[^>]+>", h)]
         route = "".join(f"Route: {u}\r\n" for u in reversed(rr))
@@ -855,6 +855,8 @@ def main():
     p.add_argument("--ack-no-sdp", action="store_true",
                    help="--late-offer: the ACK without the answer (a broken UE)")
     p.add_argument("--no-ack", action="store_true", help="--rx-call: never ACK the 200")
+    p.add_argument("--no-sdp-200", action="store_true",
+                   help="--rx-call: a 200 without SDP is fine (a broken callee)")
     p.add_argument("--pause", type=float, default=0, metavar="S",
                    help="--rx-call: S seconds after each ACK (an answer in it is with the PCRF)")
     p.add_argument("--reinvite-late", metavar="SDP",

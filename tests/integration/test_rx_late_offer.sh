@@ -13,6 +13,7 @@
 #   forbidden codec in the ACK  BYE to the callee and, through its SA, to
 #                  the UE, with a Reason; no STR
 #   ACK without SDP  the ACK goes on first, then BYE to both sides
+#   2xx without SDP  (a broken callee) the dialog is dropped, the call goes on
 #   dialog timer (--dialog-setup-timeout 4)  an INVITE that only rings: the
 #                  P-CSCF CANCELs it, the UE gets the 487; a 200 never ACKed:
 #                  BYE to both sides; counted expired, nothing left live
@@ -163,6 +164,15 @@ check "ACK without SDP: the callee got the ACK before the BYE ($(far_end "$CID4"
 check "ACK without SDP: no AAR, counted (late_no_answer 1)" \
 	[ "$(pcrf AAR)/$(stat_of dialogs.late_no_answer)" = "$naar/1" ]
 
+# 4b. a 2xx without the offer (a broken callee): the dialog is dropped, the call goes on
+check "2xx without SDP: the call goes on (INVITE, 200, ACK, BYE)" \
+	call 7 --callee nooffer --no-sdp-200 --ack-no-sdp
+CID7=$(cid_of 7)
+check "2xx without SDP: the callee saw the whole call ($(far_end "$CID7"))" \
+	[ "$(far_end "$CID7")" = "INVITE ACK BYE" ]
+check "2xx without SDP: no AAR, the dialog dropped (late_no_offer 1, none live)" \
+	[ "$(pcrf AAR)/$(stat_of dialogs.late_no_offer)/$(stat_of dialogs.live)" = "$naar/1/0" ]
+
 # 5. dialog timer: an INVITE that only rings is CANCELled, the UE gets the 487
 t0=$(date +%s.%N)
 check "timer: an INVITE that only rings ends with 487 at the UE" \
@@ -199,8 +209,8 @@ check "no ACK: counted (expired 2), no dialog left" \
 j=$(ctl stats --json)
 d() { json_get "$j" dialogs.$1; }
 echo "# dialogs: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dialogs"])' "$j")"
-check "counters: created 6, late_offer 6, aar 3, aar_update 1, allowed 3, denied 1, str 2, none live or held" \
-	[ "$(d created)/$(d late_offer)/$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d str)/$(d live)/$(d held_now)" = 6/6/3/1/3/1/2/0/0 ]
+check "counters: created 7, late_offer 6, aar 3, aar_update 1, allowed 3, denied 1, str 2, none live or held" \
+	[ "$(d created)/$(d late_offer)/$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d str)/$(d live)/$(d held_now)" = 7/6/3/1/3/1/2/0/0 ]
 
 sipp_stop "$CORE_PID"
 CORE_PID=
