@@ -390,7 +390,7 @@ class UE:
         return status
 
     def request(self, sa_out, sa_in, port_ps, method, ruri, extra, from_uri=None, to=None,
-                call_id=None, cseq=1, body=""):
+                call_id=None, cseq=1, body="", ctype="text/plain"):
         """One protected request; returns (provisional statuses, final response) or None (ACK)."""
         a = self.a
         host = f"[{a.local}]" if self.v6 else a.local
@@ -401,7 +401,7 @@ class UE:
                f"To: {to or '<' + ruri + '>'}\r\n"
                f"Call-ID: {call_id or 'orig-%08x@%s' % (random.getrandbits(32), a.local)}\r\n"
                f"CSeq: {cseq} {method}\r\n" + extra +
-               (f"Content-Type: text/plain\r\n" if body else "") +
+               (f"Content-Type: {ctype}\r\n" if body else "") +
                f"Content-Length: {len(body)}\r\n\r\n{body}")
         print(f"-> {method} {ruri} (protected, spi 0x{sa_out.spi:08x})")
         self.send_protected(sa_out, port_ps, msg)
@@ -541,12 +541,15 @@ class UE:
         cid = "rxcall-%08x@%s" % (random.getrandbits(32), a.local)
         branch = "z9hG4bK%x" % random.getrandbits(48)
         ruri = f"sip:{a.callee}@{dom}"
+        body = "" if a.late_offer else sdp  # --late-offer: the offer in the 2xx, --sdp in the ACK
         msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={branch}\r\n"
                f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: <{ruri}>\r\n"
                f"Call-ID: {cid}\r\nCSeq: 1 INVITE\r\n{preload}{sec}"
-               f"Contact: <sip:{host}:{a.port_s}>\r\nContent-Type: application/sdp\r\n"
-               f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")
-        print(f"-> INVITE {ruri} with SDP ({a.sdp}), Call-ID {cid}")
+               f"Contact: <sip:{host}:{a.port_s}>\r\n" +
+               ("Content-Type: application/sdp\r\n" if body else "") +
+               f"Content-Length: {len(body)}\r\n\r\n{body}")
+        print(f"-> INVITE {ruri} " +
+              ("without SDP" if a.late_offer else f"with SDP ({a.sdp})") + f", Call-ID {cid}")
         self.send_protected(sa_out, port_ps, msg)
         while True:
             resp, _ = self.recv_esp(sa_in, wait=15)
@@ -565,26 +568,45 @@ class UE:
             self.send_protected(sa_out, port_ps, ack)
             print("-> ACK of the refusal")
             return resp.split("\r\n")[0]
-        if "m=audio" not in resp:
+        if "m=audio" not in resp and not a.no_sdp_200:
             raise SystemExit("the 200 carries no SDP answer")
         rr = [u for h in headers(resp, "Record-Route") for u in re.findall(r"<[^>]+>", h)]
         route = "".join(f"Route: {u}\r\n" for u in reversed(rr))
-        self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid)
-        if a.reinvite:
-            rsdp = open(a.reinvite).read().replace("\r\n", "\n").replace("\n", "\r\n")
+        # --late-offer: the 200's SDP was the offer, the ACK carries our answer (--sdp)
+        answer = sdp if a.late_offer and not a.ack_no_sdp else ""
+        if not a.no_ack:
+            self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid,
+                         body=answer, ctype="application/sdp")
+            time.sleep(a.pause)
+        def reinvite(body, what):
+            """A re-INVITE (CSeq 2) with body as its SDP ("": none); returns its final."""
             rb = "z9hG4bK%x" % random.getrandbits(48)
             msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={rb}\r\n"
                    f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: {to}\r\n"
                    f"Call-ID: {cid}\r\nCSeq: 2 INVITE\r\n{route}{sec}"
-                   f"Contact: <sip:{host}:{a.port_s}>\r\nContent-Type: application/sdp\r\n"
-                   f"Content-Length: {len(rsdp)}\r\n\r\n{rsdp}")
-            print(f"-> re-INVITE with SDP ({a.reinvite})")
+                   f"Contact: <sip:{host}:{a.port_s}>\r\n" +
+                   ("Content-Type: application/sdp\r\n" if body else "") +
+                   f"Content-Length: {len(body)}\r\n\r\n{body}")
+            print(f"-> re-INVITE {what}")
             self.send_protected(sa_out, port_ps, msg)
             while True:
                 resp2, _ = self.recv_esp(sa_in, wait=15)
                 print(f"<- {resp2.split(chr(13))[0]} (protected)")
                 if int(resp2.split(" ")[1]) >= 200:
-                    break
+                    return resp2
+
+        if a.reinvite_late:
+            resp2 = reinvite("", "without SDP (the new offer in the 200)")
+            if " 200 " not in resp2.split("\r\n")[0] + " " or "m=audio" not in resp2:
+                raise SystemExit("re-INVITE: no 200 with a new offer")
+            rsdp = open(a.reinvite_late).read().replace("\r\n", "\n").replace("\n", "\r\n")
+            self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid, cseq=2,
+                         body=rsdp, ctype="application/sdp")
+            time.sleep(a.pause)
+            cseq_bye = 3
+        elif a.reinvite:
+            rsdp = open(a.reinvite).read().replace("\r\n", "\n").replace("\n", "\r\n")
+            resp2 = reinvite(rsdp, f"with SDP ({a.reinvite})")
             if " 200 " not in resp2.split("\r\n")[0] + " " or "m=video 0" not in resp2:
                 raise SystemExit("re-INVITE: no 200 with the new answer")
             self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid, cseq=2)
@@ -827,6 +849,18 @@ def main():
     p.add_argument("--await-bye", action="store_true")
     p.add_argument("--reinvite", metavar="SDP", help="--rx-call: a re-INVITE with SDP once up")
     p.add_argument("--ready-file", metavar="PATH", help="written with the Call-ID once up")
+    p.add_argument("--late-offer", action="store_true",
+                   help="--rx-call: the INVITE without SDP; the 200's SDP is the offer, the "
+                   "ACK carries --sdp as the answer")
+    p.add_argument("--ack-no-sdp", action="store_true",
+                   help="--late-offer: the ACK without the answer (a broken UE)")
+    p.add_argument("--no-ack", action="store_true", help="--rx-call: never ACK the 200")
+    p.add_argument("--no-sdp-200", action="store_true",
+                   help="--rx-call: a 200 without SDP is fine (a broken callee)")
+    p.add_argument("--pause", type=float, default=0, metavar="S",
+                   help="--rx-call: S seconds after each ACK (an answer in it is with the PCRF)")
+    p.add_argument("--reinvite-late", metavar="SDP",
+                   help="--rx-call: once up, a re-INVITE without SDP; SDP is the ACK's answer")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

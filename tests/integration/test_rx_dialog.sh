@@ -103,36 +103,7 @@ call() {
 	return 1
 }
 call6() { CP=$P6 CU=$UE6 call "$@"; }
-cid_of() { grep -o 'Call-ID rxcall-[^ ]*' "$LAB_DIR/ue-$1.log" | head -1 | cut -d' ' -f2; }
-# far_end CID: the requests SIPp received in that call, in order ("ACK BYE")
-far_end() {
-	/usr/bin/python3 - "$LAB_DIR/sipp.msg" "$1" <<-'PY'
-	import re, sys
-	log, cid = open(sys.argv[1], errors="replace").read(), sys.argv[2]
-	got = []
-	for m in re.split(r"\n(?=-{10,})", log):
-	    if "message received" not in m or not re.search(r"^Call-ID:\s*%s\s*$" % re.escape(cid), m, re.M | re.I):
-	        continue
-	    first = re.search(r"^([A-Z]+) sip:\S+ SIP/2\.0", m, re.M)
-	    if first:
-	        got.append(first.group(1))
-	print(" ".join(got))
-	PY
-}
-# pcrf CMD [SID]: how many CMD (AAR, STR, RAA) the PCRF logged (for SID)
-pcrf() {
-	/usr/bin/python3 -c '
-import json, sys
-n = sum(1 for l in open(sys.argv[1]) if json.loads(l)["cmd"] == sys.argv[2]
-        and (len(sys.argv) < 4 or json.loads(l)["sid"] == sys.argv[3]))
-print(n)' "$LAB_DIR/pcrf.log" "$@"
-}
-last_sid() {
-	/usr/bin/python3 -c '
-import json, sys
-print([json.loads(l)["sid"] for l in open(sys.argv[1]) if json.loads(l)["cmd"] == "AAR"][-1])' \
-		"$LAB_DIR/pcrf.log"
-}
+source tests/lib/rx_calls.sh # cid_of, far_end, pcrf, last_sid
 
 start reject --rx-max-held 8 --reg-await-auth 5
 check "pcscfd (policy reject): PCRF STATE_OPEN ($STATE)" [ "$STATE" = STATE_OPEN ]

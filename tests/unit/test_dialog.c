@@ -2,7 +2,8 @@
 /*
  * The P-CSCF dialog table (proxy/dialog.h): a table of key cases, slot reuse
  * with generations (an old handle never names the new dialog), the
- * per-registration lists, and lookups that stay O(1) with the table full.
+ * per-registration lists, lookups that stay O(1) with the table full, and
+ * the dialog timer's FIFO queues (dialog_timer.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -148,8 +149,121 @@ static void rx_index(void)
 	dlg_table_fini(&t);
 }
 
+/*
+ * The timer queues, as a table of scripts over dialogs a..e: "a1@100" arms a
+ * on queue 1 (SETUP; 2 ANSWER, 3 NOW) due at 100, "-a" stops it, "xa" frees
+ * it, "@40=ca" pops what is due at 40 and wants c then a, "?50" wants the
+ * next deadline 50 ("?-" none).
+ */
+static void timer_cases(void)
+{
+	static const struct {
+		const char *what, *script;
+	} c[] = {
+		{"nothing due before the earliest head; heads of both queues in deadline order",
+		 "a1@100 b1@200 c2@50 @40= ?50 @100=ca ?200"},
+		{"armed earlier than its queue's tail: raised to the tail (the queue stays "
+		 "ordered)",
+		 "a1@200 d1@150 @199= ?200 @200=ad ?-"},
+		{"re-armed on another queue: off the first; a stopped one never fires",
+		 "a1@300 b1@310 a2@305 -b @400=a ?-"},
+		{"freed: off its queue", "e1@500 xe @600= ?-"},
+		{"stopped in the middle, at the head, at the tail: the rest keeps its order",
+		 "a1@10 b1@20 c1@30 d1@40 -b @10=a -c ?40 -d ?- "},
+		{"re-armed on the same queue: it goes to the tail", "a1@10 b1@20 a1@30 @30=ba"},
+		{"the NOW queue next to the others, by deadline", "a1@5 b3@7 c2@6 @10=acb"},
+		{"stop and free of a dialog on no queue: nothing", "-a xb ?-"},
+	};
+	struct dlg_table t;
+	struct dlg *dl[5];
+	char id[4], got[16];
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const char *s = c[i].script;
+		bool ok = true;
+
+		dlg_table_init(&t, 8, 1);
+		for (int k = 0; k < 5; k++) {
+			snprintf(id, sizeof(id), "%c", 'a' + k);
+			dl[k] = dlg_new(&t, id, "t", 0, 1);
+		}
+		while (*s && ok) {
+			uint64_t next, at;
+			int n = 0, used = 0;
+			struct dlg *d;
+
+			if (*s == ' ') {
+				s++;
+			} else if (*s == '@') {
+				sscanf(s, "@%lu=%n", &at, &used);
+				s += used;
+				while ((d = dlg_timer_due(&t, at, &next))) {
+					got[n++] = 'a' + (d - t.d);
+					dlg_timer_stop(&t, d);
+				}
+				got[n] = 0;
+				ok = !strncmp(s, got, n) && (s[n] == ' ' || !s[n]);
+				if (!ok)
+					tap_diag("  at %lu popped '%s', wanted '%s'", at, got, s);
+				s += n;
+			} else if (*s == '?') {
+				dlg_timer_due(&t, 0, &next);
+				if (s[1] == '-')
+					ok = next == UINT64_MAX, s += 2;
+				else
+					sscanf(s, "?%lu%n", &at, &used), ok = next == at, s += used;
+				if (!ok)
+					tap_diag("  next deadline %lu", next);
+			} else if (*s == '-') {
+				dlg_timer_stop(&t, dl[s[1] - 'a']);
+				s += 2;
+			} else if (*s == 'x') {
+				dlg_free(&t, dl[s[1] - 'a']);
+				s += 2;
+			} else {
+				sscanf(s + 1, "%d@%lu%n", &n, &at, &used);
+				dlg_timer_arm(&t, dl[s[0] - 'a'], n, at);
+				s += 1 + used;
+			}
+		}
+		TAP_CHECK(ok, "timer: %s", c[i].what);
+		dlg_table_fini(&t);
+	}
+}
+
+/* A tick's work is the dialogs due, not the dialogs queued. */
+static void timer_o1(void)
+{
+	enum { N = 100000 };
+	struct dlg_table t;
+	uint64_t next;
+	char id[32];
+	int fired = 0, left = 0;
+	struct dlg *d;
+
+	dlg_table_init(&t, N, 1);
+	for (int i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "timed-%d", i);
+		d = dlg_new(&t, id, "t", 0, 1);
+		dlg_timer_arm(&t, d, i % 2 ? DLG_TQ_SETUP : DLG_TQ_ANSWER, 1000 + i);
+	}
+	while ((d = dlg_timer_due(&t, 1009, &next))) {
+		fired++;
+		dlg_free(&t, d);
+	}
+	for (int q = DLG_TQ_SETUP; q <= DLG_TQ_ANSWER; q++)
+		for (uint32_t i = t.tq_head[q]; i != DLG_NONE; i = t.d[i].tnext)
+			left++;
+	TAP_CHECK(fired == 10 && left == N - 10 && next == 1010,
+		  "timer: %d queued, the 10 due fire (%d), %d left, next at %lu", N, fired, left,
+		  next);
+	dlg_table_fini(&t);
+}
+
 int main(void)
 {
+	timer_cases();
+	timer_o1();
 	rx_index();
 	key_cases();
 	reuse();

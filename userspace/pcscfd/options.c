@@ -397,6 +397,12 @@ static int o_max_held(struct pcscfd_config *c, const char *v)
 	return set_u32(&c->max_held, v, 1, DLG_MAX_LIMIT);
 }
 
+/* A dialog's bound to get up (proxy/dlg_timer.c); shorter only for tests. */
+static int o_dlg_setup(struct pcscfd_config *c, const char *v)
+{
+	return set_u32(&c->dlg_setup_s, v, 1, DLG_SETUP_MAX);
+}
+
 #define RX_OPTION_DEFS                                                                             \
 	{ "rx", "", "ask the PCRF to authorise media over Rx (default off)", o_rx, true },          \
 	{ "rx-pcrf", "HOST,IP[,PORT]", "a PCRF, in order of preference (repeatable, up to 4; "    \
@@ -419,7 +425,9 @@ static int o_max_held(struct pcscfd_config *c, const char *v)
 	{ "max-dialogs", "N", "INVITE dialogs with an Rx session (default 4096, ~7 KB each when "  \
 			      "used)", o_max_dialogs },                                            \
 	{ "rx-max-held", "N", "SIP responses held at once waiting for the PCRF (default 256, "     \
-			      "8 KB each; full: 503)", o_max_held }
+			      "8 KB each; full: 503)", o_max_held },                               \
+	{ "dialog-setup-timeout", "SECONDS", "a dialog not up by then ends (default 213: Timer "   \
+					     "C + 64*T1; for tests)", o_dlg_setup }
 
 static int rx_options_check(struct pcscfd_config *c)
 {

@@ -49,6 +49,8 @@ int dlg_table_init(struct dlg_table *t, uint32_t cap, uint32_t max_regs)
 	for (uint32_t i = 0; i < cap; i++)
 		t->d[i].free_next = i + 1 < cap ? i + 1 : DLG_NONE;
 	t->free_head = 0;
+	for (int q = 0; q < DLG_TQ_N; q++)
+		t->tq_head[q] = t->tq_tail[q] = DLG_NONE;
 	t->gen_next = 1;
 	randombytes_buf(t->key, sizeof(t->key));
 	return 0;
@@ -139,6 +141,7 @@ void dlg_free(struct dlg_table *t, struct dlg *d)
 	if (!d->gen)
 		return;
 	dlg_set_rx(t, d, 0);
+	dlg_timer_stop(t, d);
 	for (pp = &t->bucket[d->hash & t->hmask]; *pp != DLG_NONE; pp = &t->d[*pp].hnext)
 		if (*pp == i) {
 			*pp = d->hnext;

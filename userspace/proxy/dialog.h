@@ -33,6 +33,7 @@
 #define DLG_ICID_MAX   128
 #define DLG_SDP_MAX    2048 /* the offer kept for the AAR at the answer */
 #define DLG_NONE       UINT32_MAX
+#define DLG_SETUP_MAX  3600 /* --dialog-setup-timeout, seconds */
 
 typedef uint64_t dlg_handle;
 
@@ -44,6 +45,22 @@ enum dlg_state {
 	DLG_AUTHORIZING, /* AAR sent at the answer; that response is held */
 	DLG_ACTIVE,	 /* the PCRF (or the unreachable policy) let it go on */
 	DLG_REFUSED,	 /* the UE got the refusal; its ACK of it is absorbed */
+	/* an INVITE without SDP (dlg_late_offer.c): the offer comes in the 2xx */
+	DLG_LATE_OFFERED, /* the far end's 2xx (the offer) went to the UE; its ACK awaited */
+	DLG_CONFIRMING,	  /* AAR sent at the ACK's answer; the call is up meanwhile */
+};
+
+/*
+ * The dialog timer's queues (dialog_timer.c): each a FIFO with one constant
+ * bound, so appending keeps it ordered by deadline and the tick looks at the
+ * heads only.
+ */
+enum dlg_tq {
+	DLG_TQ_NONE,
+	DLG_TQ_SETUP,  /* from the INVITE (or the ACK's AAR): Timer C and its CANCEL */
+	DLG_TQ_ANSWER, /* from a final response: 64*T1 for the ACK */
+	DLG_TQ_NOW,    /* ended at a request that must go on first (its BYEs after it) */
+	DLG_TQ_N,
 };
 
 struct dlg {
@@ -51,6 +68,8 @@ struct dlg {
 	uint8_t state, dir;
 	bool updating;		  /* re-INVITE/UPDATE offer waiting for its answer */
 	bool ue_acked, far_done;  /* DLG_REFUSED: the UE's ACK seen, the far end ended */
+	bool late;		  /* the pending offer comes in the 2xx (INVITE without SDP) */
+	const char *end_reason;	  /* DLG_TQ_NOW: the Reason of its BYEs (a static string) */
 	uint64_t rx;		  /* rx_handle, 0 none */
 	uint32_t reg_ri, reg_gen; /* the UE's registration */
 	uint32_t sa_slot, sa_gen; /* the inbound SA the UE used */
@@ -71,6 +90,10 @@ struct dlg {
 	char offer[DLG_SDP_MAX];
 	/* table links (dialog.c only) */
 	uint32_t hash, hnext, rprev, rnext, free_next, rxnext;
+	/* timer links (dialog_timer.c only) */
+	uint64_t due;
+	uint32_t tprev, tnext;
+	uint8_t tq; /* enum dlg_tq */
 };
 
 struct dlg_table {
@@ -82,6 +105,7 @@ struct dlg_table {
 	uint32_t max_regs;
 	uint32_t free_head, gen_next;
 	uint64_t probes; /* chain entries looked at by dlg_find: O(1) shows in tests */
+	uint32_t tq_head[DLG_TQ_N], tq_tail[DLG_TQ_N];
 	uint8_t key[16];
 };
 
@@ -102,5 +126,17 @@ struct dlg *dlg_by_rx(struct dlg_table *t, uint64_t rx);
 /* The first dialog of a registration (then d->rnext ... via dlg_next_of_reg), NULL none. */
 struct dlg *dlg_first_of_reg(struct dlg_table *t, uint32_t reg_ri);
 struct dlg *dlg_next_of_reg(struct dlg_table *t, const struct dlg *d);
+
+/*
+ * dialog_timer.c: d due at `due` (ms) on queue q, off the queue it was on;
+ * O(1). A due before the tail's is raised to it, so a queue stays ordered.
+ */
+void dlg_timer_arm(struct dlg_table *t, struct dlg *d, enum dlg_tq q, uint64_t due);
+void dlg_timer_stop(struct dlg_table *t, struct dlg *d); /* dlg_free does it too */
+/*
+ * The earliest head among the queues if due by now (still queued: the caller
+ * frees or re-arms it), else NULL; *next: the earliest deadline, UINT64_MAX none.
+ */
+struct dlg *dlg_timer_due(struct dlg_table *t, uint64_t now, uint64_t *next);
 
 #endif

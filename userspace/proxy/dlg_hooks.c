@@ -61,6 +61,7 @@ static struct dlg *new_dialog(struct proxy *p, const struct sip_in *m, osip_mess
 	}
 	dlg_contact_uri(msg, d->ue_target, sizeof(d->ue_target));
 	c->st.created++;
+	dlg_timer_setup(p, d); /* dlg_timer.c: it must get up in time */
 	return d;
 }
 
@@ -82,6 +83,8 @@ int dlg_orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *ms
 	if (!d) {
 		if (MSG_IS_INVITE(msg) && !to_tag && sdp)
 			return new_dialog(p, m, msg, r, call_id, tag, sdp, sdp_len) ? 0 : -EPERM;
+		if (MSG_IS_INVITE(msg) && !to_tag) /* dlg_late_offer.c: the offer in the 2xx */
+			return dlg_late_invite(new_dialog(p, m, msg, r, call_id, tag, "", 0));
 		return 0;
 	}
 	if (MSG_IS_INVITE(msg) && !to_tag)
@@ -93,6 +96,10 @@ int dlg_orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *ms
 	if (to_tag && d->far_tag[0] && strcmp(to_tag, d->far_tag))
 		return 0; /* another early dialog of a forked INVITE */
 	if (MSG_IS_ACK(msg)) {
+		if (d->state == DLG_LATE_OFFERED) { /* dlg_late_offer.c: the answer; it goes on */
+			dlg_late_ack(p, d, msg, sdp, sdp_len);
+			return 0;
+		}
 		if (d->state != DLG_REFUSED)
 			return 0;
 		/* the UE's ACK of our refusal: the far end has had its own ACK (or CANCEL) */
@@ -113,6 +120,8 @@ int dlg_orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *ms
 		memcpy(d->offer, sdp, sdp_len);
 		d->offer_len = sdp_len;
 		d->updating = true;
+	} else if (MSG_IS_INVITE(msg) && !sdp && d->state == DLG_ACTIVE) {
+		dlg_late_reinvite(d); /* dlg_late_offer.c: the new offer in the 2xx */
 	}
 	return 0;
 }
@@ -131,8 +140,12 @@ bool dlg_orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg
 	    !(d = dlg_find(&c->t, call_id, tag)))
 		return false;
 	sdp = dlg_sdp_of(msg, &sdp_len);
+	if (dlg_late_pending(d)) /* dlg_late_offer.c: the 2xx's SDP is the offer */
+		return dlg_late_response(p, t, d, msg, sdp, sdp_len);
 	switch (d->state) {
 	case DLG_OFFERED:
+		if (!d->branch[0]) /* for a CANCEL if it never gets up (dlg_timer.c) */
+			txn_branch(&p->txns, t, d->branch, sizeof(d->branch));
 		if (code >= 300) {
 			dlg_end(p, d); /* failed INVITE */
 			return false;
@@ -253,7 +266,7 @@ void dlg_reg_gone(struct proxy *p, const struct reg *r)
 		nx = dlg_next_of_reg(&c->t, d);
 		if (d->reg_gen != r->generation)
 			continue;
-		if (d->state == DLG_ACTIVE)
+		if (d->state == DLG_ACTIVE || dlg_late_up(d))
 			dlg_to_far(p, d, "BYE", "SIP;cause=480;text=\"Registration ended\"");
 		c->st.reg_ended++;
 		dlg_end(p, d);

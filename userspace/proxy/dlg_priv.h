@@ -8,6 +8,8 @@
  *   dlg_hold.c     the answer held while the PCRF is asked
  *   dlg_send.c     ACK/BYE/CANCEL pcscfd sends itself
  *   dlg_sip.c      small SIP readers
+ *   dlg_late_offer.c  an INVITE without SDP: offer in the 2xx, answer in the ACK
+ *   dlg_timer.c    dialogs that never got up expire
  */
 #ifndef PCSCF_DLG_PRIV_H
 #define PCSCF_DLG_PRIV_H
@@ -28,13 +30,17 @@ struct held {
 	char text[DLG_HELD_BYTES];
 };
 
+/* one counter group a line */
+/* clang-format off */
 #define DLG_STATS(X)                                                                               \
 	X(created)                                                                                 \
 	X(table_full)                                                                              \
 	X(sdp_too_big)                                                                             \
 	X(aar) X(aar_update) X(held) X(held_full) X(held_replaced) X(allowed) X(unchecked)         \
 		X(denied) X(str) X(rar_ended) X(reg_ended) X(far_bye) X(ue_bye) X(far_cancel)      \
-			X(absorbed) X(own_answers)
+			X(absorbed) X(own_answers)                                                 \
+	X(late_offer) X(late_no_offer) X(late_no_answer) X(expired)
+/* clang-format on */
 
 struct dlg_stats {
 #define F(f) uint64_t f;
@@ -83,5 +89,24 @@ void dlg_on_aaa(void *arg, rx_handle h, const struct rx_result *r);
 void dlg_on_abort(void *arg, rx_handle h, enum rx_abort_reason why);
 bool dlg_authorize(struct proxy *p, const struct txn *t, struct dlg *d, osip_message_t *msg,
 		   const char *sdp, size_t sdp_len);
+
+/* dlg_verdict.c */
+void dlg_learn_far(struct proxy *p, const struct txn *t, struct dlg *d, osip_message_t *msg);
+bool dlg_refuse_held(struct proxy *p, struct dlg *d, int status);
+
+/* dlg_late_offer.c */
+int dlg_late_invite(struct dlg *d);
+bool dlg_late_pending(const struct dlg *d);
+bool dlg_late_response(struct proxy *p, const struct txn *t, struct dlg *d, osip_message_t *msg,
+		       const char *sdp, size_t sdp_len);
+void dlg_late_reinvite(struct dlg *d);
+void dlg_late_ack(struct proxy *p, struct dlg *d, osip_message_t *msg, const char *sdp,
+		  size_t sdp_len);
+bool dlg_late_up(const struct dlg *d);
+void dlg_end_both(struct proxy *p, struct dlg *d, const char *reason);
+
+/* dlg_timer.c */
+void dlg_timer_setup(struct proxy *p, struct dlg *d);
+void dlg_timer_answer(struct proxy *p, struct dlg *d);
 
 #endif

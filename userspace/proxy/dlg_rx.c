@@ -23,10 +23,12 @@
  * BYE to both sides, built from what the dialog kept, then STR.
  *
  * Requests pcscfd sends itself carry a branch "z9hG4bK-pcdlg..." whose
- * answers are absorbed (dlg_own_response). The files: dlg_priv.h. Not built: dialogs the core
- * starts (terminating INVITEs) are not authorised here, an offer in a 2xx
- * (answer in the ACK) is not authorised, forked early dialogs share the
- * first far-end tag.
+ * answers are absorbed (dlg_own_response). An INVITE without SDP has its
+ * AAR at the ACK's answer (dlg_late_offer.c); a dialog not up in time ends
+ * (dlg_timer.c). The files: dlg_priv.h. Not built: dialogs the core starts
+ * (terminating INVITEs) are not authorised here, nor an offer in a
+ * reliable 18x (answer in the PRACK); forked early dialogs share the first
+ * far-end tag.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -118,7 +120,8 @@ void dlg_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 		outbuf_printf(o, "}");
 }
 
-static const char *const state_name[] = {"free", "offered", "authorizing", "active", "refused"};
+static const char *const state_name[] = {"free",    "offered",	    "authorizing", "active",
+					 "refused", "late-offered", "confirming"};
 
 void dlg_list_render(const struct proxy *p, struct outbuf *o, bool json)
 {

@@ -5,17 +5,20 @@
  * call sites can move with the code around them:
  *
  *   dlg_orig_request   orig_request, a UE's request about to go to the core
- *                      (after identity and charging): INVITE with SDP makes
+ *                      (after identity and charging): an initial INVITE makes
  *                      a dialog; BYE/CANCEL end it (STR); the ACK of a refused
- *                      INVITE is absorbed (nonzero: do not relay).
+ *                      INVITE is absorbed (nonzero: do not relay); the ACK of
+ *                      a 2xx that carried the offer brings the answer (AAR).
  *   dlg_orig_response  a core response about to go to the UE: the answer
  *                      (18x/2xx with SDP) is held while the AAR is out (true:
  *                      do not send); a failed INVITE ends the dialog.
  *   dlg_core_request   a request from the core: the far end's BYE ends it.
  *   dlg_own_response   the answer to a BYE pcscfd sent itself: absorbed (true).
  *   dlg_reg_gone       the registration ended: its dialogs end (STR).
+ *   dlg_tick           the proxy's tick: dialogs not up in time end (dlg_timer.c).
  *
- * Only while Rx runs (rx_running) and only for INVITEs with SDP.
+ * Only while Rx runs (rx_running). An INVITE without SDP has its offer in
+ * the 2xx and its answer in the ACK (dlg_late_offer.c).
  */
 #ifndef PCSCF_DLG_RX_H
 #define PCSCF_DLG_RX_H
@@ -32,6 +35,8 @@ bool dlg_orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg
 void dlg_core_request(struct proxy *p, osip_message_t *msg);
 bool dlg_own_response(struct proxy *p, osip_message_t *msg);
 void dlg_reg_gone(struct proxy *p, const struct reg *r);
+/* Expires what is due; ms until the next dialog deadline, at most max_ms. */
+int dlg_tick(struct proxy *p, uint64_t now, int max_ms);
 struct outbuf;
 /* The "dialogs" counters for pcscfctl stats (after the "sip" section). */
 void dlg_stats_render(const struct proxy *p, struct outbuf *o, bool json);

@@ -80,6 +80,23 @@ void dlg_refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, const stru
 	dlg_held_put(c, d);
 	d->updating = false;
 	d->state = DLG_REFUSED;
+	dlg_timer_answer(p, d); /* dlg_timer.c: for the UE's ACK of it */
+}
+
+/* The held answer refused with status; false if nothing is held. */
+bool dlg_refuse_held(struct proxy *p, struct dlg *d, int status)
+{
+	struct held *hb;
+	osip_message_t *msg;
+
+	if (d->held == DLG_NONE)
+		return false;
+	hb = &p->dlg->held[d->held];
+	if (sipm_parse(&msg, hb->text, hb->len))
+		return false;
+	dlg_refuse(p, d, msg, &hb->to, status, NULL);
+	osip_message_free(msg);
+	return true;
 }
 
 void dlg_on_aaa(void *arg, rx_handle h, const struct rx_result *r)
@@ -113,6 +130,7 @@ void dlg_on_aaa(void *arg, rx_handle h, const struct rx_result *r)
 		dlg_held_put(c, d);
 		d->state = DLG_ACTIVE;
 		d->updating = false;
+		dlg_timer_stop(&c->t, d); /* up: not timed */
 	}
 	osip_message_free(msg);
 }
@@ -132,20 +150,26 @@ void dlg_on_abort(void *arg, rx_handle h, enum rx_abort_reason why)
 	pr_info_rl("dialog %s: the PCRF ended its session (%s): BYE to both sides", d->call_id,
 		   why == RX_ABORT_ASR ? "ASR" : "bearer lost");
 	p->dlg->st.rar_ended++;
-	if (d->state == DLG_ACTIVE) {
+	if (d->state == DLG_ACTIVE || dlg_late_up(d)) {
 		dlg_to_far(p, d, "BYE", reason);
 		dlg_bye_ue(p, d, reason);
-	} else if (d->state == DLG_AUTHORIZING && d->held != DLG_NONE) {
-		struct held *hb = &p->dlg->held[d->held];
-		osip_message_t *msg;
-
-		if (!sipm_parse(&msg, hb->text, hb->len)) {
-			dlg_refuse(p, d, msg, &hb->to, 503, NULL);
-			osip_message_free(msg);
-			return;
-		}
+	} else if (d->state == DLG_AUTHORIZING && dlg_refuse_held(p, d, 503)) {
+		return;
 	}
 	dlg_end(p, d);
+}
+
+/* The far end's side of the dialog, from its first answer with SDP (t: its INVITE). */
+void dlg_learn_far(struct proxy *p, const struct txn *t, struct dlg *d, osip_message_t *msg)
+{
+	const char *ft = dlg_tag_of(msg->to);
+
+	snprintf(d->far_tag, sizeof(d->far_tag), "%s", ft ? ft : "");
+	dlg_from_text(msg->to, d->far_nameaddr, sizeof(d->far_nameaddr));
+	txn_branch(&p->txns, t, d->branch, sizeof(d->branch));
+	dlg_contact_uri(msg, d->far_target, sizeof(d->far_target));
+	if (dlg_far_route(p, msg, d->core_route, sizeof(d->core_route)))
+		d->core_route[0] = '\0';
 }
 
 /* The answer: AAR with offer and answer, the response held meanwhile. */
@@ -168,16 +192,10 @@ bool dlg_authorize(struct proxy *p, const struct txn *t, struct dlg *d, osip_mes
 	bool update = d->updating;
 	int err;
 
-	if (!update) {
-		const char *ft = dlg_tag_of(msg->to);
-
-		snprintf(d->far_tag, sizeof(d->far_tag), "%s", ft ? ft : "");
-		dlg_from_text(msg->to, d->far_nameaddr, sizeof(d->far_nameaddr));
-		txn_branch(&p->txns, t, d->branch, sizeof(d->branch));
-	}
-	dlg_contact_uri(msg, d->far_target, sizeof(d->far_target));
-	if (!update && dlg_far_route(p, msg, d->core_route, sizeof(d->core_route)))
-		d->core_route[0] = '\0';
+	if (!update)
+		dlg_learn_far(p, t, d, msg);
+	else
+		dlg_contact_uri(msg, d->far_target, sizeof(d->far_target));
 	err = dlg_held_set(c, d, msg, &to);
 	if (err) {
 		c->st.held_full++;

@@ -174,6 +174,7 @@ int proxy_tick(struct proxy *p)
 
 	next = reg_tick(p->regs, now);
 	txn_ms = txn_tick(p, now, 1000);
+	txn_ms = dlg_tick(p, now, txn_ms); /* dlg_timer.c: dialogs not up in time */
 	sa_slots_reclaim(&p->slots);
 	if (p->slots.nretired)
 		return txn_ms < 10 ? txn_ms : 10; /* come back soon to finish wiping retired SAs */

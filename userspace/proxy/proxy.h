@@ -54,6 +54,7 @@ struct proxy_config {
 	const char *iface; /* access interface: its MTU bounds protected packets (NULL: 1500) */
 	const char *tcp_tun; /* TUN of TCP inside ESP (tcp_esp.h); NULL: off */
 	uint32_t max_dialogs, max_held; /* dlg_rx.c: dialogs 0 = no table; held 0 = DLG_DEF_HELD */
+	uint32_t dlg_setup_s; /* dlg_timer.c: a dialog's bound to get up; 0: Timer C + 64*T1 */
 	/* Scale (admit.c): node id in our SPIs, REGISTER admission, what our 503s say. */
 	uint8_t node_bits;
 	uint32_t node_id;
