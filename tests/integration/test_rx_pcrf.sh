@@ -153,6 +153,20 @@ cmd term d
 ctl pcrf1 "rar $SID_D 2"
 check "RAR for an ended session: RAA 5002" rcs_is 5002 pcrf1 RAA "$SID_D"
 
+# Ended while its AAR is out (a BYE or CANCEL before the AAA): the PCRF may
+# create the session, so once its AAA accepts, the STR goes to it.
+ctl pcrf1 "delay 400"
+sleep 0.2
+n_aar=$(count_cmd pcrf1 AAR)
+cmd auth early $SDP/offer.sdp $SDP/answer.sdp icid=icid-early nowait
+cmd term early
+for i in $(seq 50); do [ "$(count_cmd pcrf1 AAR)" -gt "$n_aar" ] && break; sleep 0.1; done
+SID_E=$(sid_of pcrf1 $((n_aar + 1)))
+cmd sleep 1000
+ctl pcrf1 "delay 0"
+sleep 0.2
+check "ended before its AAA: STR once the PCRF accepted" rcs_is - pcrf1 STR "$SID_E"
+
 cmd sig r ue=10.0.0.7 pcscf=10.99.0.1 sub=sip:carol@ims.test
 check "registration: signalling path status subscription allowed" [ "${REPLY%% *}" = r ] && [[ "$REPLY" == "r allow 0 rc=2001"* ]]
 

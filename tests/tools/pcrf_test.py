@@ -7,6 +7,7 @@ refuses an AAR whose Codec-Data names a --forbid-codec with
 Experimental-Result-Code 5063 (REQUESTED_SERVICE_NOT_AUTHORIZED). Commands
 come through --ctl FIFO, one a line:
   mute | unmute          stop/resume answering anything (DWR included)
+  delay MS               answer each AAR MS ms late (0: at once)
   rar SESSION-ID [ACTION] send RAR (Specific-Action, default 2 = loss of bearer)
   asr SESSION-ID         send ASR
 Every message received is one JSON line in --log: {"cmd", "request", "sid",
@@ -81,6 +82,7 @@ class Pcrf:
     def __init__(self, a):
         self.a = a
         self.muted = False
+        self.aar_delay = 0.0
         self.lock = threading.Lock()
         self.log = open(a.log, "a", buffering=1) if a.log else None
         self.sessions = {}  # live sid -> (conn, af origin host)
@@ -140,6 +142,8 @@ class Pcrf:
 
     def on_aar(self, conn, hdr, avps, sid):
         self.aar_n += 1
+        if self.aar_delay:  # this connection's next requests (an STR) wait behind it
+            time.sleep(self.aar_delay)
         refuse = False
         for mcd in find_all(avps, 517):
             for codec in find_all(mcd, 524):
@@ -177,6 +181,8 @@ class Pcrf:
                         self.muted = True
                     elif w[0] == "unmute":
                         self.muted = False
+                    elif w[0] == "delay" and len(w) == 2:
+                        self.aar_delay = int(w[1]) / 1000.0
                     elif w[0] == "rar" and len(w) >= 2:
                         act = int(w[2]) if len(w) > 2 else 2
                         self.request(w[1], 258, avp(285, 0) + avp(513, act, V3GPP))

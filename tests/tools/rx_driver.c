@@ -2,7 +2,7 @@
 /*
  * rx_driver: drives the Rx module as the proxy will (until the INVITE
  * dialogs call it), one command a line on stdin, one answer line on stdout:
- *   auth NAME OFFER [ANSWER] [ue=IP] [sub=URI] [icid=X] [remote]   -> NAME
+ *   auth NAME OFFER [ANSWER] [ue=IP] [sub=URI] [icid=X] [remote] [nowait: -> NAME sent] -> NAME
  * allow|allow_unchecked|deny STATUS rc=N exp=N warning=... update NAME OFFER ANSWER -> same term
  * NAME                                                       -> NAME terminated sig NAME ue=IP
  * pcscf=IP [sub=URI]                               -> as auth wait-abort NAME SECONDS -> NAME
@@ -209,6 +209,11 @@ static void cmd_auth(char **w, int n, bool update, bool sig)
 		printf("%s error %s\n", w[1], strerror(-err));
 		return;
 	}
+	for (int k = 3; k < n; k++)
+		if (!strcmp(w[k], "nowait")) { /* the caller ends it before its answer */
+			printf("%s sent\n", w[1]);
+			return;
+		}
 	if (!pump(is_done, i, 10000)) {
 		printf("%s timeout\n", w[1]);
 		return;
@@ -316,7 +321,7 @@ int main(int argc, char **argv)
 			int i = lookup(w[1], false);
 
 			printf("%s %s\n", w[1],
-			       i >= 0 && !rx_session_terminate(ses[i].h) ? "terminated"
+			       i >= 0 && rx_session_terminate(ses[i].h) >= 0 ? "terminated"
 									 : "unknown");
 		} else if (!strcmp(w[0], "wait-abort") && n == 3) {
 			int i = lookup(w[1], false);

@@ -28,7 +28,7 @@ void dlg_end(struct proxy *p, struct dlg *d)
 	struct dlg_ctx *c = p->dlg;
 
 	if (d->rx) {
-		if (!rx_session_terminate(d->rx))
+		if (rx_session_terminate(d->rx) > 0)
 			c->st.str++;
 		dlg_set_rx(&c->t, d, 0);
 	}

@@ -138,7 +138,11 @@ void rx_set_abort_handler(rx_abort_fn fn, void *arg);
  * room (answer 503 now); -EINVAL: bad arguments or a body too long.
  */
 int rx_session_authorize(rx_handle *h, const struct rx_media_req *req, rx_done_fn cb, void *arg);
-/* STR, then the handle is dead; a pending callback is dropped. */
+/*
+ * The handle is dead at once and a pending callback is dropped. 1: an STR
+ * goes (now, or once the PCRF accepts the AAR still out), 0: no session
+ * was granted, so none; -ENOENT: no such handle.
+ */
 int rx_session_terminate(rx_handle h);
 /* Registration-level signalling path status (AAR with Specific-Action). */
 int rx_signalling_subscribe(rx_handle *h, const struct rx_sig_req *req, rx_done_fn cb, void *arg);

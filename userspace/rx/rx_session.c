@@ -30,13 +30,14 @@ struct rx_slot {
 	int8_t peer;	 /* the PCRF that accepted it */
 	bool authorised; /* an AAA said yes: STR at the end */
 	bool waiting;	 /* a callback is due */
+	bool ending;	 /* ended while its first AAR was out: STR if the AAA accepts */
 	rx_done_fn cb;
 	void *arg;
 };
 
 struct rx_counts {
 	uint64_t aar, aar_update, aar_sig, str, sta, aaa_ok, aaa_denied, unreachable, bad_sdp, busy,
-		stale, rar, asr, str_dropped;
+		stale, rar, asr, str_dropped, ended_waiting;
 	struct {
 		uint32_t code;
 		bool exp;
@@ -331,26 +332,48 @@ int rx_signalling_subscribe(rx_handle *h, const struct rx_sig_req *q, rx_done_fn
 	return 0;
 }
 
-int rx_session_terminate(rx_handle h)
+/* STR for a session a PCRF holds, to that PCRF (Destination-Host). */
+static void queue_str(struct rx_slot *sl)
 {
 	static struct rx_req r;
+
+	memset(&r, 0, offsetof(struct rx_req, sdp));
+	r.op = RX_OP_STR;
+	r.slot = sl - slots;
+	r.gen = sl->gen;
+	r.peer = sl->peer;
+	if (rx_queue_push(&reqs, &r))
+		cnt.str_dropped++;
+	else
+		cnt.str++;
+}
+
+/*
+ * A session whose first AAR is still out is not freed at once: the PCRF
+ * may be creating it, and only its answer says so. The slot waits for that
+ * answer with no callback; an accepting AAA gets its STR then, any other
+ * answer (or the local timeout's) frees the slot.
+ */
+int rx_session_terminate(rx_handle h)
+{
 	struct rx_slot *sl = slot_of(h);
 
 	if (!sl)
 		return -ENOENT;
-	if (sl->authorised) {
-		memset(&r, 0, offsetof(struct rx_req, sdp));
-		r.op = RX_OP_STR;
-		r.slot = sl - slots;
-		r.gen = sl->gen;
-		r.peer = sl->peer;
-		if (rx_queue_push(&reqs, &r))
-			cnt.str_dropped++;
-		else
-			cnt.str++;
+	if (sl->ending)
+		return 0;
+	if (sl->waiting && !sl->authorised) {
+		sl->ending = true;
+		sl->cb = NULL;
+		cnt.ended_waiting++;
+		return 1;
 	}
+	bool str = sl->authorised;
+
+	if (str)
+		queue_str(sl);
 	slot_free(sl);
-	return 0;
+	return str;
 }
 
 static void count_result(const struct rx_evt *e)
@@ -377,6 +400,14 @@ static void on_answer(const struct rx_evt *e)
 	struct rx_result r;
 
 	count_result(e);
+	if (sl && sl->ending && (sl->seq & RX_SEQ_MASK) == e->seq) {
+		if (rx_verdict(e, cfg.unreachable, cfg.origin_host, &r) == RX_OUT_OK) {
+			sl->peer = e->peer;
+			queue_str(sl);
+		}
+		slot_free(sl);
+		return;
+	}
 	if (!sl || !sl->waiting || (sl->seq & RX_SEQ_MASK) != e->seq) {
 		cnt.stale++; /* ended or superseded meanwhile */
 		return;
@@ -490,10 +521,11 @@ void rx_status_render(struct outbuf *o, bool json)
 			      "],\"aar\":%lu,\"aar_update\":%lu,\"aar_sig\":%lu,\"aaa_ok\":%lu,"
 			      "\"aaa_denied\":%lu,\"unreachable_n\":%lu,\"bad_sdp\":%lu,"
 			      "\"busy\":%lu,\"stale\":%lu,\"str\":%lu,\"sta\":%lu,"
-			      "\"str_dropped\":%lu,\"rar\":%lu,\"asr\":%lu,\"results\":[",
+			      "\"str_dropped\":%lu,\"ended_waiting\":%lu,\"rar\":%lu,\"asr\":%lu,"
+			      "\"results\":[",
 			      c->aar, c->aar_update, c->aar_sig, c->aaa_ok, c->aaa_denied,
 			      c->unreachable, c->bad_sdp, c->busy, c->stale, c->str, c->sta,
-			      c->str_dropped, c->rar, c->asr);
+			      c->str_dropped, c->ended_waiting, c->rar, c->asr);
 		for (int i = 0, k = 0; i < RX_RESULT_KINDS; i++)
 			if (c->res[i].n)
 				outbuf_printf(o, "%s{\"%s\":%u,\"n\":%lu}", k++ ? "," : "",
@@ -508,10 +540,10 @@ void rx_status_render(struct outbuf *o, bool json)
 	outbuf_printf(o,
 		      "  aar %lu  aar_update %lu  aar_sig %lu  aaa_ok %lu  aaa_denied %lu  "
 		      "unreachable %lu  bad_sdp %lu  busy %lu  stale %lu\n"
-		      "  str %lu  sta %lu  str_dropped %lu  rar %lu  asr %lu\n",
+		      "  str %lu  sta %lu  str_dropped %lu  ended_waiting %lu  rar %lu  asr %lu\n",
 		      c->aar, c->aar_update, c->aar_sig, c->aaa_ok, c->aaa_denied, c->unreachable,
-		      c->bad_sdp, c->busy, c->stale, c->str, c->sta, c->str_dropped, c->rar,
-		      c->asr);
+		      c->bad_sdp, c->busy, c->stale, c->str, c->sta, c->str_dropped,
+		      c->ended_waiting, c->rar, c->asr);
 	for (int i = 0; i < RX_RESULT_KINDS; i++)
 		if (c->res[i].n)
 			outbuf_printf(o, "  %s %u: %lu\n",
