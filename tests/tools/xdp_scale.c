@@ -87,10 +87,10 @@ static int run(uint32_t n, int bare_fd)
 	for (uint32_t i = 0; i < n; i++)
 		for (int w = 0; w < 2; w++) {
 			enum reg_sa_which which = w ? REG_SA_PC : REG_SA_PS;
-			struct pcscf_sa_value v = { .slot = i * REG_SA_COUNT + which,
-						    .generation = i + 1,
-						    .state = PCSCF_SA_NEW,
-						    .ue_port = 31000 };
+			struct xdp_sa v = { .slot = i * REG_SA_COUNT + which,
+					    .generation = i + 1,
+					    .state = PCSCF_SA_NEW,
+					    .ue_port = 31000 };
 
 			err = xdp_sa_put(&fx.h, spi_of(i, which, i + 1), &p4, &v);
 			if (err) {
@@ -152,7 +152,7 @@ static int live(const char *pin)
 		n = BATCH;
 		err = bpf_map_lookup_batch(fd, in, &out_batch, keys, vals, &n, &o);
 		for (__u32 i = 0; i < n; i++)
-			nlive += vals[i].state != 0;
+			nlive += vals[i].spi != 0;
 		in = &out_batch;
 	} while (!err);
 	if (errno != ENOENT) {
