@@ -30,6 +30,7 @@
 #include "tap.h"
 #include "frames.h"
 #include "xdp_fixture.h"
+#include "common/sa_sizing.h"
 #include "reg/reg.h"
 
 #define FRAMES 8192
@@ -88,7 +89,8 @@ static int setup(struct size_run *z)
 {
 	struct pcscf_config cfg = { .sip_port = 5060, .prot_port_ps = 5100, .prot_port_lo = 5101,
 				    .prot_port_hi = 5105 };
-	struct reg_config rc = { .max_regs = z->n };
+	/* as pcscfd sizes it: sets for every registration's four (sa_sizing.h) */
+	struct reg_config rc = { .max_regs = z->n, .max_sets = reg_sets_for(z->n) };
 	__u32 ilen = sizeof(z->info);
 	struct pcscf_addr p4;
 	int err;
