@@ -9,7 +9,7 @@
  *                                       budget of all sources -> AF_XDP
  *   ESP for a live SA (pcscf_sa)     -> AF_XDP, SA slot in the frame metadata
  *                                       (pcscf_sa indexed by the SPI's low bits)
- *   ESP, unknown SPI or expired SA   -> drop
+ *   ESP, unknown SPI                 -> drop (an SA that expired has no entry)
  *   UDP/TCP to a protected port      -> drop (unprotected on a protected port)
  *   IP fragment                      -> the same two buckets, then the kernel
  *                                       reassembles; a first fragment showing
@@ -179,14 +179,14 @@ static __always_inline int is_protected(const struct pcscf_config *cfg, __u16 po
 
 /*
  * The SA an ESP header names (SPI and sequence number must both be there,
- * RFC 4303 2): PCSCF_STAT_MAX with *out, or the counter of why not. The SPI's
- * low bits index the array; the entry must hold this very SPI (an empty
- * entry holds 0, a reused one its successor's SPI) and be bound to the
- * address the packet was sent to.
+ * RFC 4303 2): PCSCF_STAT_MAX with its slot and generation, or the counter
+ * of why not. The SPI's low bits index the array; the entry must hold this
+ * very SPI (an empty entry holds 0, a reused one its successor's SPI). The
+ * addresses and ports the SA is bound to are the worker's to check (before
+ * the ICV, pcscf_maps.h): here only what keeps unknown SPIs off the rings.
  */
-static __always_inline enum pcscf_stat live_sa(struct pkt_info *pi, void *end,
-					       const struct pcscf_config *cfg,
-					       struct pcscf_sa_value **out)
+static __always_inline enum pcscf_stat live_sa(struct pkt_info *pi, void *end, __u32 *slot,
+					       __u32 *gen)
 {
 	struct pcscf_sa_value *sa;
 	__be32 *esp = pi->l4;
@@ -196,24 +196,23 @@ static __always_inline enum pcscf_stat live_sa(struct pkt_info *pi, void *end,
 		return PCSCF_STAT_MALFORMED;
 	key = bpf_ntohl(esp[0]) & PCSCF_SPI_SLOT_MASK;
 	sa = bpf_map_lookup_elem(&pcscf_sa, &key);
-	if (!sa || sa->spi != esp[0] || !sa->state ||
-	    !addr_eq(&cfg->addrs[sa->addr_idx & (PCSCF_MAX_ADDRS - 1)], &pi->daddr))
+	/* keys below the base are never written: their entries hold spi 0 */
+	if (!sa || !esp[0] || sa->spi != esp[0])
 		return PCSCF_STAT_ESP_UNKNOWN_SPI;
-	if (sa->expires_ns && sa->expires_ns <= bpf_ktime_get_coarse_ns())
-		return PCSCF_STAT_ESP_EXPIRED;
-	*out = sa;
+	*slot = pcscf_sa_key_slot(key);
+	*gen = sa->generation;
 	return PCSCF_STAT_MAX;
 }
 
 static __always_inline int classify_esp(struct xdp_md *ctx, struct pkt_info *pi, void *end,
 					const struct pcscf_config *cfg)
 {
-	struct pcscf_sa_value *sa = NULL;
-	enum pcscf_stat why = live_sa(pi, end, cfg, &sa);
+	__u32 slot = 0, gen = 0;
+	enum pcscf_stat why = live_sa(pi, end, &slot, &gen);
 
-	if (why != PCSCF_STAT_MAX || !sa)
+	if (why != PCSCF_STAT_MAX)
 		return verdict(why, XDP_DROP);
-	return to_worker(ctx, pi, PCSCF_STAT_ESP, PCSCF_META_ESP, sa->slot, sa->generation);
+	return to_worker(ctx, pi, PCSCF_STAT_ESP, PCSCF_META_ESP, slot, gen);
 }
 
 static __always_inline int classify_udp(struct xdp_md *ctx, struct pkt_info *pi, void *end,
@@ -263,7 +262,7 @@ static __always_inline int classify_tcp(struct pkt_info *pi, void *end,
 static __always_inline int classify_fragment(struct xdp_md *ctx, struct pkt_info *pi, void *end,
 					     const struct pcscf_config *cfg)
 {
-	struct pcscf_sa_value *sa = NULL;
+	__u32 slot = 0, gen = 0;
 	enum pcscf_stat why;
 
 	if (pi->frag_first && (pi->l4proto == IPPROTO_UDP || pi->l4proto == IPPROTO_TCP)) {
@@ -286,11 +285,10 @@ static __always_inline int classify_fragment(struct xdp_md *ctx, struct pkt_info
 		return verdict(PCSCF_STAT_PASS_FRAGMENT, XDP_PASS);
 	if (!pi->frag_first)
 		return to_worker(ctx, pi, PCSCF_STAT_ESP_FRAGMENT, PCSCF_META_ESP_FRAG, 0, 0);
-	why = live_sa(pi, end, cfg, &sa);
-	if (why != PCSCF_STAT_MAX || !sa)
+	why = live_sa(pi, end, &slot, &gen);
+	if (why != PCSCF_STAT_MAX)
 		return verdict(why, XDP_DROP);
-	return to_worker(ctx, pi, PCSCF_STAT_ESP_FRAGMENT, PCSCF_META_ESP_FRAG, sa->slot,
-			 sa->generation);
+	return to_worker(ctx, pi, PCSCF_STAT_ESP_FRAGMENT, PCSCF_META_ESP_FRAG, slot, gen);
 }
 
 SEC("xdp")

@@ -43,8 +43,20 @@ struct pcscf_addr {
 
 /*
  * pcscf_sa is keyed by a plain __u32, the low bits of the SPI (host order):
- * the kernel's BTF check wants an integer key for an array.
+ * the kernel's BTF check wants an integer key for an array. Keys below
+ * PCSCF_SA_MAP_BASE stay empty, so that no tag makes one of our SPIs a
+ * reserved one (0-255, RFC 4303 2.1). Above it, two keys per SA set of the
+ * daemon (its inbound SAs PS, PC), and the key names the set's slot in the
+ * workers' SA table: slot = set * 4 + which, PS = 0, PC = 3 (reg.h). This is
+ * the only definition of that mapping; the classifier derives the slot from
+ * the key instead of storing it.
  */
+#define PCSCF_SA_MAP_BASE 256
+
+static inline __u32 pcscf_sa_key_slot(__u32 key)
+{
+	return ((key - PCSCF_SA_MAP_BASE) << 1) + (key & 1);
+}
 
 enum pcscf_sa_state {
 	PCSCF_SA_TEMPORARY = 1,
@@ -53,22 +65,22 @@ enum pcscf_sa_state {
 };
 
 /*
- * Value of pcscf_sa, half a cache line: one line per ESP packet however many
- * SAs there are. An entry is live when spi equals the packet's SPI (an empty
- * or reused entry holds 0 or another SPI) and state is set. Slot and
- * generation go to the worker in the frame metadata so it finds its ESP
- * state without a second lookup and can tell a reused slot from the SA it
- * expected.
+ * Value of pcscf_sa: 8 bytes, eight entries a cache line, so that the part
+ * of the array live SAs touch is 8 bytes per SA (16 MB for 2M SAs, the size
+ * of an L3) rather than a line each: random ESP at a million UEs misses the
+ * cache and the TLB at a fraction of the rate (README: "SA map value").
+ * An entry is live when spi equals the packet's SPI (an empty or reused
+ * entry holds 0 or another SPI). Slot (pcscf_sa_key_slot) and generation go
+ * to the worker in the frame metadata so it finds its ESP state without a
+ * second lookup and can tell a reused slot from the SA it expected.
+ * Everything else about the SA (the addresses and ports it is bound to, its
+ * expiry) is checked in userspace before the ICV: the ESP engine compares
+ * SPI, both addresses and inner ports, and the daemon empties the entry when
+ * the SA expires.
  */
 struct pcscf_sa_value {
 	__u32 spi;	  /* network byte order, as on the wire; 0: empty */
-	__u32 generation; /* bumped whenever the slot is reused */
-	__u64 expires_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns); 0: no expiry */
-	__u32 slot;	  /* index into the daemon's SA table */
-	__u16 ue_port;	  /* UE protected port bound to this SA (host order) */
-	__u8 state;	  /* enum pcscf_sa_state; 0: empty */
-	__u8 addr_idx;	  /* our address the SA is bound to: pcscf_config.addrs[addr_idx] */
-	__u8 pad[8];
+	__u32 generation; /* the set's: bumped whenever the slot is reused */
 };
 
 /*
@@ -140,7 +152,7 @@ struct pcscf_xdp_stats {
 	__u64 sip_unprotected;		     /* UDP to the SIP port, redirected */
 	__u64 esp;			     /* ESP for a live SA, redirected */
 	__u64 esp_unknown_spi;		     /* dropped */
-	__u64 esp_expired;		     /* dropped */
+	__u64 esp_expired;		     /* unused: the daemon empties an expired SA's entry */
 	__u64 unprotected_on_protected_port; /* dropped (TS 33.203 7.1) */
 	__u64 rate_limited;		     /* dropped */
 	__u64 malformed;		     /* truncated or bad headers, dropped */

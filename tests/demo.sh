@@ -32,13 +32,12 @@ show_tables() {
 	echo "--- bpftool map dump pinned $PIN/pcscf_sa (inbound SAs the classifier lets through)"
 	pns bpftool map dump pinned "$PIN/pcscf_sa" -j | /usr/bin/python3 -c '
 import json, socket, sys
-names = {1: "temporary", 2: "new", 3: "old"}
-rows = [e for e in json.load(sys.stdin) if e["formatted"]["value"]["state"]]
+rows = [e for e in json.load(sys.stdin) if e["formatted"]["value"]["spi"]]
 for e in rows:
     k, v = e["formatted"]["key"], e["formatted"]["value"]
-    print("  [%-5d] spi 0x%08x  slot %-4d gen %-3d state %-9s ue_port %d" % (k,
-          socket.ntohl(v["spi"]), v["slot"], v["generation"], names.get(v["state"], v["state"]),
-          v["ue_port"]))
+    # slot from the key (pcscf_sa_key_slot); state and ports: pcscfctl sa list above
+    print("  [%-5d] spi 0x%08x  slot %-4d gen %-3d" % (k, socket.ntohl(v["spi"]),
+          ((k - 256) << 1) + (k & 1), v["generation"]))
 print("  (%d live entries of the array)" % len(rows))'
 }
 ue_wait() { # the UE log line that says it reached a pause point

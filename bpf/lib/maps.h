@@ -14,8 +14,8 @@
 
 /*
  * Inbound SAs, indexed by the low bits of our SPI (pcscf_maps.h): one cache
- * line per lookup at any size, where a hash map's bucket and element miss the
- * cache once the SA set outgrows it. pcscfd sizes it from --max-regs before
+ * line per lookup at any size (8-byte values, eight a line), where a hash
+ * map's bucket and element miss the cache once the SA set outgrows it. pcscfd sizes it from --max-regs before
  * loading (xdp_loader.c); PCSCF_MAX_SAS is what other loaders get.
  */
 struct {

@@ -28,6 +28,8 @@
 # ring drops, imsue retransmissions, then timeouts.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# XDP_ONLY=1: the classifier figures alone, nobody registered (seconds, not minutes)
+[ -n "${XDP_ONLY:-}" ] && exec bash tests/bench/bench_scale_xdp.sh
 source tests/lib/tap.sh
 source tests/lib/lab.sh
 trap lab_down EXIT
@@ -154,8 +156,12 @@ else
 	goal "not run" "registrations/s at 1M within 80% of 1k (SIZES=1k,...,1M)"
 fi
 if [ -n "${R_RND[1M]:-}" ] && [ -n "${R_RND[1k]:-}" ]; then
-	m=$(awk -v a=${R_RND[1M]} -v b=${R_RND[1k]} 'BEGIN { print (b && a <= 1.5 * b) ? "met" : "not met" }')
-	goal "$m" "classifier at 1M random SPIs (${R_RND[1M]} ns) within 1.5x of 1k (${R_RND[1k]} ns): $(awk -v a=${R_RND[1M]} -v b=${R_RND[1k]} 'BEGIN{printf "%.2fx", a/b}')"
+	# both sizes side by side in one run, the median of per-round ratios
+	# (tests/tools/xdp_scale.c): figures from two runs minutes apart differ
+	# by the other tenants' load as much as by the size
+	r=$("$BUILD/tools/xdp_scale" 1000 1000000 2>/dev/null | grep 'ues=1000000 ' | grep -o 'ratio=[0-9.]*' | cut -d= -f2)
+	m=$(awk -v r=${r:-99} 'BEGIN { print (r <= 1.5) ? "met" : "not met" }')
+	goal "$m" "classifier at 1M random SPIs (${R_RND[1M]} ns) within 1.5x of 1k (${R_RND[1k]} ns): ${r:-?}x (one run of both sizes)"
 else
 	goal "not run" "classifier at 1M random SPIs within 1.5x of 1k (SIZES=1k,...,1M)"
 fi

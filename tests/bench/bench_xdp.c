@@ -53,9 +53,11 @@ static double ns_per_pkt(int prog_fd, const uint8_t *frame, int len)
 static int fill_sas(struct xdp_fixture *fx, int n)
 {
 	for (int i = 0; i < n; i++) {
-		uint32_t spi = 0x100000 + randombytes_uniform(0x7ff00000);
+		/* an entry of the default-sized array each, clear of 0x1001/0x1002 */
+		uint32_t spi = (randombytes_uniform(255) + 1) << PCSCF_SPI_SLOT_BITS |
+			       (PCSCF_SA_MAP_BASE + 0x2000 + i);
 
-		if (fx_sa(fx, spi, i & 1 ? FX_P6 : FX_P4, 0, i + 10))
+		if (fx_sa(fx, spi, i & 1 ? FX_P6 : FX_P4))
 			return -1;
 	}
 	return 0;
@@ -85,8 +87,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bare_fd = bpf_program__fd(bpf_object__find_program_by_name(bare, "bare_pass"));
-	fx_sa(&fx, 0x1001, FX_P4, 0, 1);
-	fx_sa(&fx, 0x1002, FX_P6, 0, 2);
+	fx_sa(&fx, 0x1001, FX_P4);
+	fx_sa(&fx, 0x1002, FX_P6);
 
 	printf("XDP classifier cost per packet (BPF_PROG_TEST_RUN, repeat %d, best of %d)\n",
 	       REPEAT, ROUNDS);

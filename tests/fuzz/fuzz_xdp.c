@@ -94,8 +94,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	if (fx_setup(&fx, &cfg))
 		abort();
-	fx_sa(&fx, 0x1001, FX_P4, 0, 1);
-	fx_sa(&fx, 0x1002, FX_P6, 1, 2);
+	fx_sa(&fx, 0x1001, FX_P4);
+	fx_sa(&fx, 0x1002, FX_P6);
 	ready = 1;
 	return 0;
 }

@@ -26,7 +26,7 @@ map_has_spis() { # "spi spi ...": how many of them the classifier map still hold
 	pns bpftool map dump pinned "$LAB_DIR/bpffs/pcscf/pcscf_sa" -j | /usr/bin/python3 -c '
 import json, socket, sys
 keys = {socket.ntohl(e["formatted"]["value"]["spi"]) for e in json.load(sys.stdin)
-        if e["formatted"]["value"]["state"]}
+        if e["formatted"]["value"]["spi"]}
 print(sum(int(s) in keys for s in sys.argv[1].split()))' "$1"
 }
 

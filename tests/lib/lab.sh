@@ -142,5 +142,5 @@ print(len(rows))' "$@"
 # map_entries: how many inbound SAs the classifier's pinned SA map holds.
 map_entries() {
 	pns bpftool map dump pinned "$LAB_PIN/pcscf_sa" -j |
-		/usr/bin/python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e["formatted"]["value"]["state"]))'
+		/usr/bin/python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e["formatted"]["value"]["spi"]))'
 }

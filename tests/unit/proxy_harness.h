@@ -66,7 +66,7 @@ struct ph_out {
 	uint16_t sport, dport;	 /* PH_UE_PLAIN: dport; PH_UE_PROT: the SA's UDP ports */
 	enum reg_sa_which which; /* PH_UE_PROT */
 	uint32_t spi;		 /* PH_UE_PROT: outbound SA; PH_MAP_*: key */
-	struct pcscf_sa_value v; /* PH_MAP_PUT */
+	struct xdp_sa v; /* PH_MAP_PUT */
 	int conn;		 /* PH_UE_TCP */
 	size_t len;
 	char text[PH_TEXT_MAX]; /* NUL-terminated */
@@ -74,7 +74,7 @@ struct ph_out {
 
 struct ph_map_entry {
 	uint32_t spi;
-	struct pcscf_sa_value v;
+	struct xdp_sa v;
 };
 
 struct ph_tcp {
@@ -214,7 +214,7 @@ static inline struct ph_map_entry *ph_map_find(struct ph *h, uint32_t spi)
 }
 
 static inline int ph_sa_put(struct proxy *p, uint32_t spi, const struct pcscf_addr *our_addr,
-			    const struct pcscf_sa_value *v)
+			    const struct xdp_sa *v)
 {
 	struct ph_map_entry *e = ph_map_find(ph_cur, spi);
 	struct ph_out *o = ph_push(ph_cur, PH_MAP_PUT, NULL, 0);

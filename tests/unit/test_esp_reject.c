@@ -200,6 +200,18 @@ static void test_pair(int family, const struct test_pair *tp)
 	TAP_CHECK(refused(&f, bad, f.len, -EACCES, &s->selector),
 		  "%s outer source address not the SA's: -EACCES", pair_name(&f));
 
+	/* the classifier no longer checks which of our addresses an SA is bound to: this does */
+	memcpy(bad, f.pkt, f.len);
+	if (family == AF_INET) {
+		bad[19] ^= 1; /* destination address, checksum fixed as above */
+		bad[10] = bad[11] = 0;
+		esp_put_be16(bad + 10, esp_ipv4_csum(bad, 20));
+	} else {
+		bad[39] ^= 1;
+	}
+	TAP_CHECK(refused(&f, bad, f.len, -EACCES, &s->selector),
+		  "%s outer destination address not the SA's: -EACCES", pair_name(&f));
+
 	/* nothing above may have used up sequence number 1 */
 	TAP_CHECK(accepts(&f), "%s genuine packet accepted after the refusals", pair_name(&f));
 	TAP_CHECK(refused(&f, f.pkt, f.len, -EALREADY, &s->replay), "%s replay: -EALREADY",

@@ -46,6 +46,8 @@ static bool slots_ok(const struct reg_table *t, uint8_t node_bits, uint32_t node
 			if ((spi & PCSCF_SPI_SLOT_MASK) != reg_sa_map_index(s, which) ||
 			    spi <= REG_SPI_RESERVED_MAX ||
 			    reg_sa_map_index(s, which) >= reg_sa_map_entries(&c) ||
+			    /* the slot the classifier hands the worker */
+			    pcscf_sa_key_slot(spi & PCSCF_SPI_SLOT_MASK) != reg_sa_slot(s, which) ||
 			    (node_bits && spi >> (32 - node_bits) != node_id))
 				(*bad)++;
 		}

@@ -13,10 +13,10 @@
 
 #define SPI_LIVE4   0x1001
 #define SPI_LIVE6   0x1002
-#define SPI_EXPIRED 0x1003
+#define SPI_ZERO    0 /* reserved (RFC 4303 2.1); its entry is an empty one */
 #define SPI_UNKNOWN 0x7777
-#define SLOT_LIVE4  1
-#define SLOT_LIVE6  2
+#define SLOT_LIVE4  FX_SLOT(SPI_LIVE4)
+#define SLOT_LIVE6  FX_SLOT(SPI_LIVE6)
 #define CORE4	    "198.51.100.0/24"
 #define CORE6	    "2001:db8:c0::/48"
 
@@ -57,10 +57,11 @@ static const struct verdict_case cases[] = {
 	  PCSCF_STAT_ESP_UNKNOWN_SPI },
 	{ "v6 ESP unknown SPI", V6(.l4 = F_ESP, .spi = SPI_UNKNOWN, .payload = 64), XDP_DROP,
 	  PCSCF_STAT_ESP_UNKNOWN_SPI },
-	{ "v4 ESP SPI of the v6 SA (wrong address)", V4(.l4 = F_ESP, .spi = SPI_LIVE6),
-	  XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
-	{ "v4 ESP expired SA", V4(.l4 = F_ESP, .spi = SPI_EXPIRED, .payload = 64), XDP_DROP,
-	  PCSCF_STAT_ESP_EXPIRED },
+	/* bound to our other address: the worker's ESP engine drops it (selector, before the ICV) */
+	{ "v4 ESP SPI of the v6 SA (our other address) goes to the worker",
+	  V4(.l4 = F_ESP, .spi = SPI_LIVE6), XDP_REDIRECT, PCSCF_STAT_ESP },
+	{ "v4 ESP with SPI 0 (an empty entry holds 0) dropped as unknown",
+	  V4(.l4 = F_ESP, .spi = SPI_ZERO, .payload = 64), XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
 	{ "v4 UDP to protected port", V4(.l4 = F_UDP, .sport = 5062, .dport = 6100), XDP_DROP,
 	  PCSCF_STAT_UNPROT_ON_PROT_PORT },
 	{ "v4 UDP to top of protected range", V4(.l4 = F_UDP, .sport = 5062, .dport = 6999),
@@ -140,10 +141,10 @@ static const struct verdict_case cases[] = {
 	  XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
 	{ "v6 first fragment ESP unknown SPI", V6(.l4 = F_ESP, .spi = SPI_UNKNOWN, .frag = 1),
 	  XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
-	{ "v4 first fragment ESP expired SA", V4(.l4 = F_ESP, .spi = SPI_EXPIRED, .frag = 1),
-	  XDP_DROP, PCSCF_STAT_ESP_EXPIRED },
-	{ "v6 first fragment ESP SPI of the v4 SA (wrong address)",
-	  V6(.l4 = F_ESP, .spi = SPI_LIVE4, .frag = 1), XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
+	{ "v4 first fragment ESP with SPI 0", V4(.l4 = F_ESP, .spi = SPI_ZERO, .frag = 1),
+	  XDP_DROP, PCSCF_STAT_ESP_UNKNOWN_SPI },
+	{ "v6 first fragment ESP SPI of the v4 SA (our other address) goes to the worker",
+	  V6(.l4 = F_ESP, .spi = SPI_LIVE4, .frag = 1), XDP_REDIRECT, PCSCF_STAT_ESP_FRAGMENT },
 	{ "v4 ESP fragment to another address passes",
 	  { .family = 4, .src = FX_UE4, .dst = "192.0.2.9", ESP4, .frag = 1 }, XDP_PASS,
 	  PCSCF_STAT_PASS },
@@ -544,7 +545,18 @@ static void run_sa_array(struct xdp_fixture *fx)
 	tap_result(xdp_sa_del(&fx->h, SPI_LIVE4) == 0, "delete the live SA");
 	check_frame(fx, "SA array: a deleted SA's SPI dropped as unknown", buf, len, XDP_DROP,
 		    PCSCF_STAT_ESP_UNKNOWN_SPI);
-	fx_sa(fx, SPI_LIVE4, FX_P4, 0, SLOT_LIVE4);
+	fx_sa(fx, SPI_LIVE4, FX_P4);
+	{
+		struct xdp_sa v = { .slot = SLOT_LIVE4 + 1, .state = PCSCF_SA_NEW };
+		struct pcscf_addr a;
+
+		addr_parse(FX_P4, &a);
+		tap_result(xdp_sa_put(&fx->h, SPI_LIVE4, &a, &v) == -EINVAL,
+			   "SA array: a slot other than the SPI's entry names is refused");
+		v.slot = 0;
+		tap_result(xdp_sa_put(&fx->h, 1u << PCSCF_SPI_SLOT_BITS | 7, &a, &v) == -EINVAL,
+			   "SA array: an entry below the base (reserved SPIs' keys) is refused");
+	}
 }
 
 int main(void)
@@ -565,9 +577,8 @@ int main(void)
 		tap_result(0, "fixture: load classifier and AF_XDP socket: %s", strerror(-err));
 		return tap_done();
 	}
-	fx_sa(&fx, SPI_LIVE4, FX_P4, 0, SLOT_LIVE4);
-	fx_sa(&fx, SPI_LIVE6, FX_P6, mono_ns() + 3600ull * 1000000000ull, SLOT_LIVE6);
-	fx_sa(&fx, SPI_EXPIRED, FX_P4, 1, 3);
+	fx_sa(&fx, SPI_LIVE4, FX_P4);
+	fx_sa(&fx, SPI_LIVE6, FX_P6);
 	run_table(&fx);
 	run_truncation(&fx);
 	run_malformed(&fx);

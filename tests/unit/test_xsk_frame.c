@@ -130,8 +130,8 @@ static void run_esp(struct xdp_fixture *fx)
 		tap_result(0, "ESP SAs created");
 		return;
 	}
-	fx_sa(fx, SPI4, FX_P4, 0, 7);
-	fx_sa(fx, SPI6, FX_P6, 0, 8);
+	fx_sa(fx, SPI4, FX_P4);
+	fx_sa(fx, SPI6, FX_P6);
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 		int v6 = shapes[i].family == 6;
 		struct frame_spec f = spec_of(&shapes[i]);
@@ -151,7 +151,7 @@ static void run_esp(struct xdp_fixture *fx)
 		f.raw = pkt + outer;
 		f.raw_len = pkt_len - outer;
 		ok = !classify(fx, &f, &len) && !xsk_frame_meta(umem + PKT_AT, len, &m) &&
-		     m.kind == PCSCF_META_ESP && m.sa_slot == (v6 ? 8u : 7u);
+		     m.kind == PCSCF_META_ESP && m.sa_slot == (v6 ? FX_SLOT(SPI6) : FX_SLOT(SPI4));
 		if (ok)
 			err = xsk_frame_esp(in[v6], umem + PKT_AT, len, &m, &s);
 		ok = ok && !err && same_addr(&s.src, f.src) && same_addr(&s.dst, f.dst) &&

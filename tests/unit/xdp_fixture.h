@@ -116,11 +116,13 @@ static inline void fx_teardown(struct xdp_fixture *fx)
 		pcscf_bpf__destroy(fx->skel);
 }
 
-static inline int fx_sa(struct xdp_fixture *fx, uint32_t spi, const char *daddr, uint64_t expires,
-			uint32_t slot)
+/* The slot the classifier reports for an SPI: the one its entry names. */
+#define FX_SLOT(spi) pcscf_sa_key_slot((spi) & PCSCF_SPI_SLOT_MASK)
+
+static inline int fx_sa(struct xdp_fixture *fx, uint32_t spi, const char *daddr)
 {
-	struct pcscf_sa_value v = { .expires_ns = expires, .slot = slot,
-				    .generation = FX_GENERATION(slot), .state = PCSCF_SA_NEW };
+	struct xdp_sa v = { .slot = FX_SLOT(spi), .generation = FX_GENERATION(FX_SLOT(spi)),
+			    .state = PCSCF_SA_NEW };
 	struct pcscf_addr a;
 
 	addr_parse(daddr, &a);

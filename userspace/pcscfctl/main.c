@@ -130,16 +130,14 @@ static int stats_from_pins(const char *pin_dir, bool json)
 
 /*
  * Without pcscfd only the classifier's view is left: which inbound SPIs it
- * lets through, in which state, until when. Keys and ports of the other
- * directions live in the daemon only.
+ * lets through, to which slot and generation. State, expiry, keys and ports
+ * live in the daemon only (the map holds 8 bytes an SA, pcscf_maps.h).
  */
 static int sa_from_pins(const char *pin_dir, bool json)
 {
-	static const char *const states[] = { "?", "temporary", "new", "old" };
 	__u32 key, next, *prev = NULL;
 	struct pcscf_sa_value v;
 	struct pcscf_bpf_handles h;
-	uint64_t now = mono_ns();
 	int err = open_pins(&h, pin_dir), n = 0;
 
 	if (err)
@@ -149,23 +147,19 @@ static int sa_from_pins(const char *pin_dir, bool json)
 		pcscf_xdp_release(&h);
 		return -ENOENT;
 	}
-	printf(json ? "[" : "%-10s %-3s %-9s %7s %6s %4s %7s  (pcscfd not running: classifier map only)\n",
-	       "spi", "dir", "state", "expires", "slot", "gen", "ue_port");
+	printf(json ? "[" : "%-10s %-3s %8s %10s  (pcscfd not running: classifier map only)\n",
+	       "spi", "dir", "slot", "gen");
 	while (!bpf_map_get_next_key(h.sa_fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(h.sa_fd, &key, &v) || !v.state)
+		if (bpf_map_lookup_elem(h.sa_fd, &key, &v) || !v.spi || key < PCSCF_SA_MAP_BASE)
 			continue; /* an array: empty entries too */
-		long long exp = v.expires_ns ? ((long long)v.expires_ns - (long long)now) / 1000000000 : -1;
-		const char *st = v.state < 4 ? states[v.state] : "?";
-
 		if (json)
-			printf("%s{\"spi\":%u,\"dir\":\"in\",\"state\":\"%s\",\"expires_in\":%lld,"
-			       "\"slot\":%u,\"generation\":%u,\"ue_port\":%u}",
-			       n ? "," : "", ntohl(v.spi), st, exp, v.slot, v.generation, v.ue_port);
+			printf("%s{\"spi\":%u,\"dir\":\"in\",\"slot\":%u,\"generation\":%u}",
+			       n ? "," : "", ntohl(v.spi), pcscf_sa_key_slot(key), v.generation);
 		else
-			printf("0x%08x %-3s %-9s %7lld %6u %4u %7u\n", ntohl(v.spi), "in", st, exp,
-			       v.slot, v.generation, v.ue_port);
+			printf("0x%08x %-3s %8u %10u\n", ntohl(v.spi), "in", pcscf_sa_key_slot(key),
+			       v.generation);
 		n++;
 	}
 	if (json)

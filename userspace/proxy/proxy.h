@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "pcscf_maps.h"
+#include "xdp/xdp_maps.h"
 #include "common/ctl_cursor.h"
 #include "reg/reg.h"
 #include "sip/sec_agree.h"
@@ -158,7 +159,7 @@ struct proxy_io {
 	int (*core)(struct proxy *p, const char *msg, size_t len);
 	/* The classifier's SA map (inbound SAs only). */
 	int (*sa_put)(struct proxy *p, uint32_t spi, const struct pcscf_addr *our_addr,
-		      const struct pcscf_sa_value *v);
+		      const struct xdp_sa *v);
 	int (*sa_del)(struct proxy *p, uint32_t spi);
 };
 

@@ -37,9 +37,9 @@ static void sa_params(const struct reg_sa_set *set, enum reg_sa_which which,
 	sp->dport = in ? our_port : ue_port;
 }
 
-static struct pcscf_sa_value map_value(const struct reg_sa_set *set, enum reg_sa_which which)
+static struct xdp_sa map_value(const struct reg_sa_set *set, enum reg_sa_which which)
 {
-	return (struct pcscf_sa_value){
+	return (struct xdp_sa){
 		.expires_ns = set->expires_ms * 1000000ull,
 		.slot = reg_sa_slot(set, which),
 		.generation = set->generation,
@@ -51,7 +51,7 @@ static struct pcscf_sa_value map_value(const struct reg_sa_set *set, enum reg_sa
 /* The classifier's map, or a test's stand-in for it (proxy_io). */
 static int map_put(struct proxy *p, const struct reg_sa_set *set, enum reg_sa_which which)
 {
-	struct pcscf_sa_value v = map_value(set, which);
+	struct xdp_sa v = map_value(set, which);
 
 	if (p->io.sa_put)
 		return p->io.sa_put(p, set->spi[which], &set->our_addr, &v);

@@ -348,9 +348,10 @@ static inline uint32_t reg_sa_slot(const struct reg_sa_set *s, enum reg_sa_which
 /*
  * Entry of an inbound SA in the classifier's SA array: two per set (PS, PC)
  * after REG_SA_MAP_BASE, which keeps our SPIs out of the reserved 0-255 at
- * any tag. reg_sa_map_entries() is the array size a table needs.
+ * any tag. reg_sa_map_entries() is the array size a table needs. The
+ * classifier maps the index back to reg_sa_slot() (pcscf_sa_key_slot).
  */
-#define REG_SA_MAP_BASE 256
+#define REG_SA_MAP_BASE PCSCF_SA_MAP_BASE
 static inline uint32_t reg_sa_map_index(const struct reg_sa_set *s, enum reg_sa_which which)
 {
 	return REG_SA_MAP_BASE + s->index * 2 + (which == REG_SA_PC);

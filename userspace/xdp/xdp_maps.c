@@ -21,7 +21,7 @@ int xdp_cfg_write(const struct pcscf_bpf_handles *h, const struct pcscf_config *
 	return ret(bpf_map_update_elem(h->cfg_fd, &key, cfg, BPF_ANY));
 }
 
-/* Which of the classifier's addresses daddr is (the value holds its index). */
+/* Which of the classifier's addresses daddr is: an SA is only ever bound to ours. */
 static int addr_index(const struct pcscf_bpf_handles *h, const struct pcscf_addr *daddr)
 {
 	struct pcscf_config cfg;
@@ -36,18 +36,19 @@ static int addr_index(const struct pcscf_bpf_handles *h, const struct pcscf_addr
 }
 
 int xdp_sa_put(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr,
-	       const struct pcscf_sa_value *v)
+	       const struct xdp_sa *v)
 {
 	__u32 k = spi & PCSCF_SPI_SLOT_MASK;
-	struct pcscf_sa_value val = *v;
+	struct pcscf_sa_value val = { .spi = htonl(spi), .generation = v->generation };
 	int idx = addr_index(h, daddr);
 
 	if (idx < 0)
 		return idx;
 	if (!spi || !v->state)
 		return -EINVAL; /* would read as an empty entry */
-	val.spi = htonl(spi);
-	val.addr_idx = (uint8_t)idx;
+	/* the classifier hands the worker the slot the key names, not this one */
+	if (k < PCSCF_SA_MAP_BASE || v->slot != pcscf_sa_key_slot(k))
+		return -EINVAL;
 	return ret(bpf_map_update_elem(h->sa_fd, &k, &val, BPF_ANY));
 }
 
@@ -95,7 +96,7 @@ int xdp_sa_del(const struct pcscf_bpf_handles *h, uint32_t spi)
 
 	if (bpf_map_lookup_elem(h->sa_fd, &k, &v))
 		return -errno;
-	if (!v.state || v.spi != htonl(spi))
+	if (!v.spi || v.spi != htonl(spi))
 		return -ENOENT;
 	memset(&v, 0, sizeof(v));
 	return ret(bpf_map_update_elem(h->sa_fd, &k, &v, BPF_EXIST));
