@@ -78,7 +78,7 @@ int dlg_orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *ms
 		return 0;
 	to_tag = dlg_tag_of(msg->to);
 	sdp = dlg_sdp_of(msg, &sdp_len);
-	d = dlg_find(&c->t, call_id, tag);
+	d = dlg_ue_side(c, call_id, msg); /* dlg_term.c: originating by From, terminating by To */
 	if (!d) {
 		if (MSG_IS_INVITE(msg) && !to_tag && sdp)
 			return new_dialog(p, m, msg, r, call_id, tag, sdp, sdp_len) ? 0 : -EPERM;
@@ -128,7 +128,7 @@ bool dlg_orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg
 
 	if (!c || !c->t.live || !dlg_cseq_is(msg, "INVITE") ||
 	    sipm_call_id(msg, call_id, sizeof(call_id)) < 0 || !(tag = dlg_tag_of(msg->from)) ||
-	    !(d = dlg_find(&c->t, call_id, tag)))
+	    !(d = dlg_ue_side(c, call_id, msg)))
 		return false;
 	sdp = dlg_sdp_of(msg, &sdp_len);
 	switch (d->state) {
@@ -183,7 +183,7 @@ void dlg_core_request(struct proxy *p, osip_message_t *msg)
 
 	if (!c || !c->t.live || (!MSG_IS_BYE(msg) && !MSG_IS_CANCEL(msg)) ||
 	    sipm_call_id(msg, call_id, sizeof(call_id)) < 0 || !(tag = dlg_tag_of(msg->to)) ||
-	    !(d = dlg_find(&c->t, call_id, tag)))
+	    !(d = dlg_far_side(c, call_id, msg)))
 		return;
 	dlg_end(p, d);
 }

@@ -82,6 +82,16 @@ void dlg_refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, const stru
 	d->state = DLG_REFUSED;
 }
 
+/* A held answer refused: to whichever side it was going. */
+static void refuse_held(struct proxy *p, struct dlg *d, osip_message_t *msg, struct held *hb,
+			int status, const char *warning)
+{
+	if (hb->to_core)
+		dlg_term_refuse(p, d, msg, hb, status, warning); /* dlg_term.c */
+	else
+		dlg_refuse(p, d, msg, &hb->to, status, warning);
+}
+
 void dlg_on_aaa(void *arg, rx_handle h, const struct rx_result *r)
 {
 	struct proxy *p = dlg_proxy;
@@ -103,13 +113,16 @@ void dlg_on_aaa(void *arg, rx_handle h, const struct rx_result *r)
 		pr_info_rl("dialog %s: the PCRF refused the session (result %u/%u): %u to the UE",
 			   d->call_id, r->result_code, r->exp_result, r->sip_status);
 		d->state = d->updating ? DLG_ACTIVE : DLG_OFFERED;
-		dlg_refuse(p, d, msg, &hb->to, r->sip_status, r->warning);
+		refuse_held(p, d, msg, hb, r->sip_status, r->warning);
 	} else {
 		if (r->verdict == RX_ALLOW)
 			c->st.allowed++;
 		else
 			c->st.unchecked++;
-		proxy_send_ue(p, &hb->to, msg);
+		if (hb->to_core)
+			dlg_term_release(p, d, hb);
+		else
+			proxy_send_ue(p, &hb->to, msg);
 		dlg_held_put(c, d);
 		d->state = DLG_ACTIVE;
 		d->updating = false;
@@ -140,7 +153,7 @@ void dlg_on_abort(void *arg, rx_handle h, enum rx_abort_reason why)
 		osip_message_t *msg;
 
 		if (!sipm_parse(&msg, hb->text, hb->len)) {
-			dlg_refuse(p, d, msg, &hb->to, 503, NULL);
+			refuse_held(p, d, msg, hb, 503, NULL);
 			osip_message_free(msg);
 			return;
 		}
