@@ -358,6 +358,108 @@ class UE:
         print(f"-> 200 OK (protected, {a.port_s} -> {udp.sport}): request body intact")
         return "SIP/2.0 200 OK"
 
+    def rx_answer(self, server, ck, ik):
+        """--rx-answer SDP: the callee of terminating INVITEs (tests/integration/test_rx_term.sh).
+        Requests come in through spi_us (P port_pc -> our port_s) and are answered through
+        spi_pc: an INVITE gets 180, then (--rx-early: 183 with the SDP first, 200 after
+        --rx-early s) 200 with SDP, sent again every 0.5 s until an ACK, BYE or CANCEL
+        comes; a re-INVITE or UPDATE 200 with SDP; BYE 200 (the end); CANCEL 200 and 487
+        to the INVITE, then its ACK (the end). Prints each request and, at the end,
+        "seen: METHOD ..." in order; the final is 200 when that is --rx-seen."""
+        a = self.a
+        crypt, auth = esp_keys(param(server, "alg"), param(server, "ealg"), ck, ik)
+        s_in = SecurityAssociation(ESP, spi=self.spi_us, crypt_algo=crypt[0], crypt_key=crypt[1],
+                                   auth_algo=auth[0], auth_key=auth[1])
+        s_out = SecurityAssociation(ESP, spi=int(param(server, "spi-c")), crypt_algo=crypt[0],
+                                    crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
+        host = f"[{a.local}]" if self.v6 else a.local
+        sdp = open(a.rx_answer).read().replace("\r\n", "\n").replace("\n", "\r\n")
+        tag = "ue%08x" % random.getrandbits(32)
+        ipl = IPv6 if self.v6 else IP
+        seen, invite, pending, port_pc = [], None, None, None
+
+        def answer(req, code, reason, body="", rr=False, cseq=None):
+            heads = "".join(f"{h}: {v}\r\n" for h in ("Via", "From") for v in headers(req, h))
+            to = header(req, "To")
+            if "tag=" not in to:
+                to += f";tag={tag}"
+            heads += f"To: {to}\r\nCall-ID: {header(req, 'Call-ID')}\r\n"
+            heads += f"CSeq: {cseq or header(req, 'CSeq')}\r\n"
+            if rr:
+                heads += "".join(f"Record-Route: {v}\r\n" for v in headers(req, "Record-Route"))
+            if code < 300 and header(req, "CSeq").split()[-1] in ("INVITE", "UPDATE"):
+                heads += f"Contact: <sip:{host}:{a.port_s}>\r\n"
+            if body:
+                heads += "Content-Type: application/sdp\r\n"
+            msg = f"SIP/2.0 {code} {reason}\r\n{heads}Content-Length: {len(body)}\r\n\r\n{body}"
+            inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_s, dport=port_pc)
+                              / msg.encode()))
+            self.raw_tx.sendto(bytes(s_out.encrypt(inner)), (a.pcscf, 0))
+            print(f"-> {code} {reason} ({header(req, 'CSeq') if not cseq else cseq})"
+                  + (" with SDP" if body else ""))
+            return msg
+
+        end = time.time() + a.rx_wait
+        next_retx, ok_at, done, cancelled = None, None, False, False
+        while time.time() < end and not done:
+            timeout = 0.1
+            try:
+                req, udp = self.recv_esp(s_in, wait=timeout)
+            except SystemExit:
+                req = None
+            now = time.time()
+            if req is None:
+                if ok_at and now >= ok_at and invite:
+                    ok_at = None
+                    pending = answer(invite, 200, "OK", sdp, rr=True)
+                    next_retx = now + 0.5
+                elif pending and next_retx and now >= next_retx:
+                    print("   (200 again: no ACK yet)")
+                    answer(invite, 200, "OK", sdp, rr=True)
+                    next_retx = now + 0.5
+                continue
+            port_pc = udp.sport
+            line = req.split("\r\n")[0]
+            m = line.split(" ")[0]
+            if line.startswith("SIP/2.0"):
+                print(f"<- {line} ({header(req, 'CSeq')}): ignored")
+                continue
+            print(f"<- {line} (protected, {udp.sport} -> {udp.dport}, CSeq {header(req, 'CSeq')})"
+                  + (f", Reason: {header(req, 'Reason')}" if header(req, "Reason") else ""))
+            if udp.dport != a.port_s:
+                raise SystemExit("terminating request on the wrong port")
+            seen.append(m)
+            if m == "INVITE" and "tag=" not in header(req, "To"):
+                invite = req
+                answer(req, 180, "Ringing", rr=True)
+                if a.rx_early:
+                    answer(req, 183, "Session Progress", sdp, rr=True)
+                    ok_at = now + a.rx_early
+                else:
+                    pending = answer(req, 200, "OK", sdp, rr=True)
+                    next_retx = now + 0.5
+            elif m in ("INVITE", "UPDATE"):
+                answer(req, 200, "OK", open(a.rx_reanswer or a.rx_answer).read()
+                       .replace("\r\n", "\n").replace("\n", "\r\n"), rr=m == "INVITE")
+            elif m == "ACK":
+                pending = next_retx = None
+                done = cancelled  # the ACK of our 487 ends a CANCELled INVITE
+            elif m == "BYE":
+                pending = next_retx = ok_at = None
+                answer(req, 200, "OK")
+                done = True
+            elif m == "CANCEL":
+                pending = next_retx = ok_at = None
+                answer(req, 200, "OK")
+                answer(invite, 487, "Request Terminated")
+                cancelled = True
+            else:
+                answer(req, 200, "OK")
+        print("seen: " + " ".join(seen))
+        want = a.rx_seen.split()
+        return "SIP/2.0 200 as expected" if not a.rx_seen or seen == want else \
+            f"SIP/2.0 500 seen {seen}, expected {want}"
+
     def after_200(self, sa_out, sa_in, port_ps, status):
         a = self.a
         if a.big_message:
@@ -713,6 +815,9 @@ class UE:
             if a.tcp_esp == "keys":
                 return status  # the benchmark bridges with its own tool
             return tcp_bridge.run(self, spi_ps, spi_pc, port_ps, port_pc, crypt, auth)
+        if " 200 " in status and a.rx_answer:
+            sys.stdout.flush()
+            return self.rx_answer(server, ck, ik)
         if " 200 " in status and a.rx_call:
             return self.rx_call(sa_out, sa_in, port_ps, server, ck, ik)
         if " 200 " in status and a.originate:
@@ -827,6 +932,13 @@ def main():
     p.add_argument("--await-bye", action="store_true")
     p.add_argument("--reinvite", metavar="SDP", help="--rx-call: a re-INVITE with SDP once up")
     p.add_argument("--ready-file", metavar="PATH", help="written with the Call-ID once up")
+    p.add_argument("--rx-answer", metavar="SDP",
+                   help="after the 200, answer terminating INVITEs with SDP (see rx_answer)")
+    p.add_argument("--rx-reanswer", metavar="SDP", help="--rx-answer: the answer to a re-offer")
+    p.add_argument("--rx-early", type=float, default=0, metavar="S",
+                   help="--rx-answer: 183 with the SDP first, the 200 S seconds later")
+    p.add_argument("--rx-seen", default="", help="--rx-answer: the requests due, in order")
+    p.add_argument("--rx-wait", type=float, default=20, help="--rx-answer: seconds at most")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

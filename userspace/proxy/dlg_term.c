@@ -109,19 +109,21 @@ static void refuse(struct proxy *p, struct txn *t, struct dlg *d, osip_message_t
 	char reason[64];
 	int code = resp->status_code;
 	bool update = d->updating, authorised = d->rx && update;
+	bool inv = dlg_cseq_is(resp, "INVITE");
 
 	snprintf(reason, sizeof(reason), "SIP;cause=%d", status);
+	/* the refusal first: the BYE that ends an update must not overtake it */
+	refuse_to_core(p, t, resp, status, warning);
 	if (code >= 200 && code < 300) {
-		if (dlg_cseq_is(resp, "INVITE"))
+		if (inv)
 			dlg_to_ue(p, d, "ACK", NULL);
 		dlg_bye_ue(p, d, reason);
 	} else if (t) {
-		txn_client_cancel(p,
-				  t); /* the held 18x: the UE's 487 is ACKed and absorbed there */
+		/* the held 18x: the UE's 487 is ACKed and absorbed by the transaction */
+		txn_client_cancel(p, t);
 	}
 	if (update)
 		dlg_to_far(p, d, "BYE", reason);
-	refuse_to_core(p, t, resp, status, warning);
 	if (d->rx) {
 		if (!rx_session_terminate(d->rx) && authorised)
 			c->st.str++;
