@@ -40,6 +40,9 @@ along, and no answer is due ("none").
 --await-request N waits after the 200 for a request from the core through
 the SA pair of the UE's server port (port_pc -> port_us, TS 33.203 7.1)
 whose body is the N-byte pattern, and answers it 200 through that pair.
+--rx-answer SDP waits after the 200 for INVITEs from the core through the
+SA pair of the server port and answers them with SDP (rx_answer: the callee
+of test_rx_term.sh), --rx-seen the requests it must get, in order.
 --keys-out FILE writes both SAs for tshark (spi, src, dst, keys).
 --tcp-esp bridges the namespace kernel's TCP through a TUN to scapy's ESP
 after the 200 and runs tcp_bridge.py's steps (large INVITEs over TCP,

@@ -23,10 +23,11 @@
  * BYE to both sides, built from what the dialog kept, then STR.
  *
  * Requests pcscfd sends itself carry a branch "z9hG4bK-pcdlg..." whose
- * answers are absorbed (dlg_own_response). The files: dlg_priv.h. Not built: dialogs the core
- * starts (terminating INVITEs) are not authorised here, an offer in a 2xx
- * (answer in the ACK) is not authorised, forked early dialogs share the
- * first far-end tag.
+ * answers are absorbed (dlg_own_response). The far end's offers (terminating
+ * INVITEs, its re-INVITE/UPDATE) are the same at the UE's answer, held on
+ * its way to the core: dlg_term.c. The files: dlg_priv.h. Not built: an
+ * offer in a 2xx (answer in the ACK) is not authorised, forked early
+ * dialogs share the first far-end tag.
  */
 #include <errno.h>
 #include <stdio.h>
