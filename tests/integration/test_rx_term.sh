@@ -17,6 +17,9 @@
 #   core re-INVITE  an UPDATE AAR at the UE's 200; refused: 488 to SIPp, BYE
 #                   to both sides, STR
 #   RAR             BYE to the UE and to SIPp (with the INVITE's Record-Route)
+#   hold buffers full  (one buffer, a silent PCRF) a second answer: 503 to
+#                   SIPp, ACK + BYE to its UE; the held one goes on at the
+#                   AAR's timeout (policy allow), its UE's 200s absorbed meanwhile
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 LAB_ID=rxt-$$ # namespaces pcscf-{ue,p,core}-rxt-PID
@@ -50,19 +53,25 @@ ip netns exec "$NS_CORE" python3 tests/tools/pcrf_test.py --listen $CORE4:3868 -
 LAB_PIDS+=($!)
 for i in $(seq 50); do grep -q listening "$LAB_DIR/pcrf.out" 2>/dev/null && break; sleep 0.1; done
 
-printf '%s\n' "rx = yes" "rx-pcrf = pcrf1.test,$CORE4,3868" "rx-realm = test" \
-	"rx-origin-host = pcscf.test" "rx-origin-realm = test" "rx-unreachable = reject" \
-	"rx-timeout = 1000" >"$LAB_DIR/rx.conf"
-pns_bg "$BUILD/pcscfd" --config "$LAB_DIR/rx.conf" --iface p0 --addr $P4 \
-	--core $CORE4:5060 --pin-dir "$LAB_PIN" --ctl "$LAB_CTL" --log-level debug \
-	--max-dialogs 64 --port-ps 6100 --port-pc-pool 6101-6110 2>>"$LAB_DIR/pcscfd.log"
-wait_ctl "$LAB_CTL" || { fail "pcscfd starts"; tail -5 "$LAB_DIR/pcscfd.log"; exit 1; }
-STATE=
-for i in $(seq 50); do
-	STATE=$(json_get "$(ctl rx --json)" rx.peers.0.state 2>/dev/null)
-	[ "$STATE" = STATE_OPEN ] && break
-	sleep 0.1
-done
+PID=
+# start POLICY ARGS...: pcscfd with Rx towards the test PCRF; STATE its peer state (open or after 5 s)
+start() {
+	printf '%s\n' "rx = yes" "rx-pcrf = pcrf1.test,$CORE4,3868" "rx-realm = test" \
+		"rx-origin-host = pcscf.test" "rx-origin-realm = test" "rx-unreachable = $1" \
+		"rx-timeout = 1000" >"$LAB_DIR/rx.conf"
+	pns_bg "$BUILD/pcscfd" --config "$LAB_DIR/rx.conf" --iface p0 --addr $P4 --addr $P6 \
+		--core $CORE4:5060 --pin-dir "$LAB_PIN" --ctl "$LAB_CTL" --log-level debug \
+		--max-dialogs 64 --port-ps 6100 --port-pc-pool 6101-6110 "${@:2}" 2>>"$LAB_DIR/pcscfd.log"
+	PID=${LAB_PIDS[-1]}
+	wait_ctl "$LAB_CTL" || { fail "pcscfd starts"; tail -5 "$LAB_DIR/pcscfd.log"; exit 1; }
+	STATE=
+	for i in $(seq 50); do
+		STATE=$(json_get "$(ctl rx --json)" rx.peers.0.state 2>/dev/null)
+		[ "$STATE" = STATE_OPEN ] && break
+		sleep 0.1
+	done
+}
+start reject
 check "pcscfd: PCRF STATE_OPEN ($STATE)" [ "$STATE" = STATE_OPEN ]
 
 sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf_rxterm.xml -inf "$LAB_DIR/vectors.csv" \
@@ -71,16 +80,18 @@ sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf_rxterm.xml -inf "$LAB_DIR/vecto
 CORE_PID=$SIPP_PID
 
 # callee USER N ARGS...: UE USER registers and answers the core's INVITE; its log in ue-USER.log
+# (from $CU to $CP, default IPv4)
 callee() {
 	local u=$1 n=$2
 	shift 2
-	ue timeout 40 /usr/bin/python3 tests/integration/scapy_ue.py --pcscf $P4 --local $UE4 \
+	ue timeout 40 /usr/bin/python3 tests/integration/scapy_ue.py --pcscf ${CP:-$P4} --local ${CU:-$UE4} \
 		--impi $u@ims.example --impu $u@ims.example --k $K --opc $OPC \
 		--port-c $((33000 + 10 * n)) --port-s $((33001 + 10 * n)) "$@" \
 		>"$LAB_DIR/ue-$u.log" 2>&1 && return 0
 	sed 's/^/# /' "$LAB_DIR/ue-$u.log"
 	return 1
 }
+callee6() { CP=$P6 CU=$UE6 callee "$@"; }
 OFFER=tests/integration/rx/offer.sdp
 G729=tests/integration/rx/g729.sdp
 # pcrf CMD [SID]: how many CMD (AAR, STR, RAA) the PCRF logged (for SID)
@@ -198,14 +209,14 @@ check "re-offer refused: STR for the session" [ "$(pcrf STR "$SID5")" = 1 ]
 
 # 6. RAR (bearer lost): BYE to both sides, from what the dialog kept
 callee rxwait6 6 --rx-answer $OFFER --rx-seen "INVITE ACK BYE" &
-UE6=$!
+WAIT6=$!
 for i in $(seq 100); do [ "$(json_get "$(ctl rx --json)" dialogs.0.state 2>/dev/null)" = active ] && break; sleep 0.1; done
 SID6=$(last_sid)
 j=$(ctl rx --json)
 check "pcscfctl rx --json lists the terminating call: active, with its Rx session" \
 	[ "$(json_get "$j" dialogs.0.state)/$(json_get "$j" dialogs.0.rx_session)/$(json_get "$j" dialogs.0.ue)" = "active/True/$UE4" ]
 echo "rar $SID6" >"$LAB_DIR/pcrf.ctl"
-wait $UE6
+wait $WAIT6
 check "RAR: the UE got a BYE through its SA" [ $? -eq 0 ]
 check "RAR: the BYE to the UE names the release cause" \
 	grep -q "<- BYE .*Reason: RELEASE_CAUSE;cause=3" "$LAB_DIR/ue-rxwait6.log"
@@ -223,6 +234,25 @@ check "counters: created 6, aar 6, aar_update 2, allowed 5, denied 3, rar_ended 
 	[ "$(d created)/$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d live)/$(d held_now)" = 6/6/2/5/3/1/0/0 ]
 check "every 488 of ours ACKed by SIPp, the ACK ending at the P-CSCF (txn_no_ack 0)" \
 	[ "$(json_get "$j" sip.txn_no_ack)" = 0 ]
+
+# 7. one hold buffer, a PCRF that does not answer: a second answer meanwhile is 503 to the core
+kill "$PID"
+wait "$PID" 2>/dev/null
+start allow --rx-max-held 1 --rx-timeout 4000
+echo mute >"$LAB_DIR/pcrf.ctl" # the peer stays open, AARs go unanswered
+callee rxt7 7 --rx-answer $OFFER --rx-seen "INVITE ACK BYE" &
+WAIT7=$!
+for i in $(seq 100); do [ "$(stat_of dialogs.held_now)" = 1 ] && break; sleep 0.05; done
+check "hold buffers full: a second UE's 200 (IPv6: the UE port 5060 is taken) is ACKed and BYEd by the P-CSCF" \
+	callee6 rxt8 8 --rx-answer $OFFER --rx-seen "INVITE ACK BYE"
+check "hold buffers full: SIPp got 503 for it ($(sipp_got rxt8))" [ "$(sipp_got rxt8)" = "100 180 503" ]
+wait $WAIT7
+check "... while the held one goes on once the AAR times out (policy allow; the UE's 200 again meanwhile)" [ $? -eq 0 ]
+j=$(ctl stats --json)
+check "hold buffers full: counted (held_full 1, unchecked 1, retransmissions absorbed)" \
+	[ "$(d held_full)/$(d unchecked)/$(( $(d absorbed) > 0 ))" = 1/1/1 ]
+check "the unchecked call: SIPp got its 200 once the AAR timed out, then its BYE's ($(sipp_got rxt7))" \
+	[ "$(sipp_got rxt7)" = "100 180 200 200" ]
 
 sipp_stop "$CORE_PID"
 CORE_PID=
