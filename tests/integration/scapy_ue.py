@@ -361,14 +361,16 @@ class UE:
         print(f"-> 200 OK (protected, {a.port_s} -> {udp.sport}): request body intact")
         return "SIP/2.0 200 OK"
 
-    def rx_answer(self, server, ck, ik):
+    def rx_answer(self, server, ck, ik, sa_out=None, sa_in=None, port_ps=None):
         """--rx-answer SDP: the callee of terminating INVITEs (tests/integration/test_rx_term.sh).
         Requests come in through spi_us (P port_pc -> our port_s) and are answered through
         spi_pc: an INVITE gets 180, then (--rx-early: 183 with the SDP first, 200 after
         --rx-early s) 200 with SDP, sent again every 0.5 s until an ACK, BYE or CANCEL
         comes; a re-INVITE or UPDATE 200 with SDP; BYE 200 (the end); CANCEL 200 and 487
         to the INVITE, then its ACK (the end). Prints each request and, at the end,
-        "seen: METHOD ..." in order; the final is 200 when that is --rx-seen."""
+        "seen: METHOD ..." in order; the final is 200 when that is --rx-seen. With
+        --rx-reoffer SDP, once the INVITE is ACKed, the UE re-INVITEs through its client
+        SAs along the INVITE's Record-Route and ACKs the answer ("re-INVITE: CODE")."""
         a = self.a
         crypt, auth = esp_keys(param(server, "alg"), param(server, "ealg"), ck, ik)
         s_in = SecurityAssociation(ESP, spi=self.spi_us, crypt_algo=crypt[0], crypt_key=crypt[1],
@@ -446,6 +448,8 @@ class UE:
                        .replace("\r\n", "\n").replace("\n", "\r\n"), rr=m == "INVITE")
             elif m == "ACK":
                 pending = next_retx = None
+                if a.rx_reoffer and not cancelled and invite and seen.count("ACK") == 1:
+                    self.term_reoffer(invite, tag, sa_out, sa_in, port_ps)
                 done = cancelled  # the ACK of our 487 ends a CANCELled INVITE
             elif m == "BYE":
                 pending = next_retx = ok_at = None
@@ -462,6 +466,36 @@ class UE:
         want = a.rx_seen.split()
         return "SIP/2.0 200 as expected" if not a.rx_seen or seen == want else \
             f"SIP/2.0 500 seen {seen}, expected {want}"
+
+    def term_reoffer(self, invite, tag, sa_out, sa_in, port_ps):
+        """The UE's re-INVITE in a dialog the core started: From our To, To its From."""
+        a = self.a
+        host = f"[{a.local}]" if self.v6 else a.local
+        rsdp = open(a.rx_reoffer).read().replace("\r\n", "\n").replace("\n", "\r\n")
+        ruri = re.search(r"<([^>]+)>", header(invite, "Contact")).group(1)
+        route = "".join(f"Route: {v}\r\n" for v in headers(invite, "Record-Route"))
+        to = header(invite, "From")
+        frm = header(invite, "To") + f";tag={tag}"
+        cid = header(invite, "Call-ID")
+        branch = "z9hG4bK%x" % random.getrandbits(48)
+        msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={branch}\r\n"
+               f"Max-Forwards: 70\r\nFrom: {frm}\r\nTo: {to}\r\nCall-ID: {cid}\r\n"
+               f"CSeq: 1 INVITE\r\n{route}Contact: <sip:{host}:{a.port_s}>\r\n"
+               f"Content-Type: application/sdp\r\nContent-Length: {len(rsdp)}\r\n\r\n{rsdp}")
+        print(f"-> re-INVITE {ruri} with SDP ({a.rx_reoffer}) through the client SAs")
+        self.send_protected(sa_out, port_ps, msg)
+        while True:
+            resp, _ = self.recv_esp(sa_in, wait=10)
+            code = int(resp.split(" ")[1])
+            print(f"<- {resp.split(chr(13))[0]} (protected, CSeq {header(resp, 'CSeq')})")
+            if code >= 200:
+                break
+        print(f"re-INVITE: {code}" + (" with SDP" if "m=audio" in resp else ""))
+        ack = (f"ACK {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch=z9hG4bK"
+               f"{random.getrandbits(48):x}\r\nMax-Forwards: 70\r\nFrom: {frm}\r\nTo: {to}\r\n"
+               f"Call-ID: {cid}\r\nCSeq: 1 ACK\r\n{route}Content-Length: 0\r\n\r\n")
+        self.send_protected(sa_out, port_ps, ack)
+        print("-> ACK of the re-INVITE's answer")
 
     def after_200(self, sa_out, sa_in, port_ps, status):
         a = self.a
@@ -820,7 +854,7 @@ class UE:
             return tcp_bridge.run(self, spi_ps, spi_pc, port_ps, port_pc, crypt, auth)
         if " 200 " in status and a.rx_answer:
             sys.stdout.flush()
-            return self.rx_answer(server, ck, ik)
+            return self.rx_answer(server, ck, ik, sa_out, sa_in, port_ps)
         if " 200 " in status and a.rx_call:
             return self.rx_call(sa_out, sa_in, port_ps, server, ck, ik)
         if " 200 " in status and a.originate:
@@ -938,6 +972,8 @@ def main():
     p.add_argument("--rx-answer", metavar="SDP",
                    help="after the 200, answer terminating INVITEs with SDP (see rx_answer)")
     p.add_argument("--rx-reanswer", metavar="SDP", help="--rx-answer: the answer to a re-offer")
+    p.add_argument("--rx-reoffer", metavar="SDP",
+                   help="--rx-answer: once up, a re-INVITE of the UE's with SDP")
     p.add_argument("--rx-early", type=float, default=0, metavar="S",
                    help="--rx-answer: 183 with the SDP first, the 200 S seconds later")
     p.add_argument("--rx-seen", default="", help="--rx-answer: the requests due, in order")

@@ -16,6 +16,7 @@
 #   refused at 183  SIPp gets 488; the UE gets CANCEL, its 487 is ACKed
 #   core re-INVITE  an UPDATE AAR at the UE's 200; refused: 488 to SIPp, BYE
 #                   to both sides, STR
+#   UE re-INVITE    (in the dialog the core started) an UPDATE AAR at SIPp's 200
 #   RAR             BYE to the UE and to SIPp (with the INVITE's Record-Route)
 #   hold buffers full  (one buffer, a silent PCRF) a second answer: 503 to
 #                   SIPp, ACK + BYE to its UE; the held one goes on at the
@@ -207,6 +208,17 @@ check "re-offer refused: SIPp got 488 to the re-INVITE, then the P-CSCF's BYE ($
 sleep 0.3
 check "re-offer refused: STR for the session" [ "$(pcrf STR "$SID5")" = 1 ]
 
+# 5b. the UE re-INVITEs in the dialog the core started (found by its To tag): an UPDATE AAR
+check "UE re-INVITE in a terminating dialog: its re-offer through the client SAs, SIPp's 200 held and let through" \
+	callee rxuereinv9 9 --rx-answer $OFFER --rx-reoffer tests/integration/rx/reinvite.sdp \
+	--rx-seen "INVITE ACK BYE"
+SID9=$(last_sid)
+check "UE re-INVITE: the UE got the 200 with SDP" grep -q "^re-INVITE: 200 with SDP" "$LAB_DIR/ue-rxuereinv9.log"
+check "UE re-INVITE: SIPp got the UE's re-INVITE and ACK ($(sipp_got rxuereinv9))" \
+	[ "$(sipp_got rxuereinv9)" = "100 180 200 INVITE ACK 200" ]
+sleep 0.3
+check "UE re-INVITE: INITIAL then UPDATE AAR, one STR" [ "$(aar_types "$SID9")/$(pcrf STR "$SID9")" = "0 1/1" ]
+
 # 6. RAR (bearer lost): BYE to both sides, from what the dialog kept
 callee rxwait6 6 --rx-answer $OFFER --rx-seen "INVITE ACK BYE" &
 WAIT6=$!
@@ -230,8 +242,8 @@ check "RAR: answered (RAA), then STR" [ "$(pcrf RAA "$SID6")/$(pcrf STR "$SID6")
 j=$(ctl stats --json)
 d() { json_get "$j" dialogs.$1; }
 echo "# dialogs: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dialogs"])' "$j")"
-check "counters: created 6, aar 6, aar_update 2, allowed 5, denied 3, rar_ended 1, none live or held" \
-	[ "$(d created)/$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d live)/$(d held_now)" = 6/6/2/5/3/1/0/0 ]
+check "counters: created 7, aar 7, aar_update 3, allowed 7, denied 3, rar_ended 1, none live or held" \
+	[ "$(d created)/$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d live)/$(d held_now)" = 7/7/3/7/3/1/0/0 ]
 check "every 488 of ours ACKed by SIPp, the ACK ending at the P-CSCF (txn_no_ack 0)" \
 	[ "$(json_get "$j" sip.txn_no_ack)" = 0 ]
 
