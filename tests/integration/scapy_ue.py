@@ -747,6 +747,22 @@ class UE:
         req, udp = self.recv_esp(s_in, wait=30)
         print(f"<- {req.split(chr(13))[0]} (protected, {udp.sport} -> {udp.dport}), "
               f"Reason: {header(req, 'Reason')}")
+        while a.answer_reoffer and req.split(" ")[0] in ("INVITE", "ACK"):
+            # --answer-reoffer: the far end's re-INVITE answered 200 with that SDP, its ACK taken
+            if req.startswith("INVITE "):
+                rsdp = open(a.answer_reoffer).read().replace("\r\n", "\n").replace("\n", "\r\n")
+                ans = ("SIP/2.0 200 OK\r\n" + "".join(
+                    f"{h}: {v}\r\n" for h in ("Via", "From", "To", "Call-ID", "CSeq")
+                    for v in headers(req, h)) + f"Contact: <sip:{host}:{a.port_s}>\r\n"
+                    f"Content-Type: application/sdp\r\nContent-Length: {len(rsdp)}\r\n\r\n{rsdp}")
+                ipl = IPv6 if self.v6 else IP
+                inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) /
+                                  UDP(sport=a.port_s, dport=udp.sport) / ans.encode()))
+                self.raw_tx.sendto(bytes(s_out.encrypt(inner)), (a.pcscf, 0))
+                print(f"-> 200 OK to the far end's re-INVITE, SDP {a.answer_reoffer}")
+            req, udp = self.recv_esp(s_in, wait=30)
+            print(f"<- {req.split(chr(13))[0]} (protected, {udp.sport} -> {udp.dport}), "
+                  f"Reason: {header(req, 'Reason')}")
         if not req.startswith("BYE ") or header(req, "Call-ID") != cid:
             raise SystemExit("not a BYE of our call")
         ans = "SIP/2.0 200 OK\r\n" + "".join(
@@ -967,6 +983,8 @@ def main():
                    help="--rx-call: keep the call S seconds, then leave without BYE")
     p.add_argument("--callee", default="callee", help="--rx-call: user part of the Request-URI")
     p.add_argument("--await-bye", action="store_true")
+    p.add_argument("--answer-reoffer", metavar="SDP",
+                   help="--await-bye: answer the far end's re-INVITEs 200 with SDP meanwhile")
     p.add_argument("--reinvite", metavar="SDP", help="--rx-call: a re-INVITE with SDP once up")
     p.add_argument("--ready-file", metavar="PATH", help="written with the Call-ID once up")
     p.add_argument("--rx-answer", metavar="SDP",

@@ -17,6 +17,7 @@
 #   core re-INVITE  an UPDATE AAR at the UE's 200; refused: 488 to SIPp, BYE
 #                   to both sides, STR
 #   UE re-INVITE    (in the dialog the core started) an UPDATE AAR at SIPp's 200
+#   far re-INVITE   (in a dialog the UE started) an UPDATE AAR at the UE's 200
 #   RAR             BYE to the UE and to SIPp (with the INVITE's Record-Route)
 #   hold buffers full  (one buffer, a silent PCRF) a second answer: 503 to
 #                   SIPp, ACK + BYE to its UE; the held one goes on at the
@@ -219,6 +220,32 @@ check "UE re-INVITE: SIPp got the UE's re-INVITE and ACK ($(sipp_got rxuereinv9)
 sleep 0.3
 check "UE re-INVITE: INITIAL then UPDATE AAR, one STR" [ "$(aar_types "$SID9")/$(pcrf STR "$SID9")" = "0 1/1" ]
 
+# 5c. the far end re-INVITEs in an originating dialog (the UE called): an UPDATE AAR at the UE's 200
+caller() { # USER N ARGS...: UE USER registers and calls SIPp (--rx-call); its log in ue-USER.log
+	local u=$1 n=$2
+	shift 2
+	ue timeout 40 /usr/bin/python3 tests/integration/scapy_ue.py --pcscf $P4 --local $UE4 \
+		--impi $u@ims.example --impu $u@ims.example --k $K --opc $OPC \
+		--port-c $((33000 + 10 * n)) --port-s $((33001 + 10 * n)) --rx-call "$@" \
+		>"$LAB_DIR/ue-$u.log" 2>&1 && return 0
+	sed 's/^/# /' "$LAB_DIR/ue-$u.log"
+	return 1
+}
+check "far-end re-INVITE in an originating dialog: the UE calls, answers SIPp's re-INVITE 200 with SDP, gets SIPp's BYE" \
+	caller rxorig10 10 --await-bye --answer-reoffer tests/integration/rx/reinvite_answer.sdp
+SID10=$(last_sid)
+check "far-end re-INVITE: the UE got it through its SA and answered" \
+	grep -q "^-> 200 OK to the far end's re-INVITE" "$LAB_DIR/ue-rxorig10.log"
+sleep 0.3
+check "far-end re-INVITE: INITIAL then UPDATE AAR (the far end's offer, the UE's answer), one STR" \
+	[ "$(aar_types "$SID10")/$(pcrf STR "$SID10")" = "0 1/1" ]
+check "far-end re-INVITE: the UPDATE AAR's offer is SIPp's (downlink), the answer the UE's (uplink)" \
+	/usr/bin/python3 -c '
+import json, sys
+aar = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["cmd"] == "AAR" and json.loads(l)["sid"] == sys.argv[2]]
+codec = " ".join(str(v) for m in aar[1]["avps"] if m[0] == 517 for c, _, v in m[2] if c == 524)
+assert "downlink\noffer\nm=audio 40000" in codec and "uplink\nanswer" in codec, codec' "$LAB_DIR/pcrf.log" "$SID10"
+
 # 6. RAR (bearer lost): BYE to both sides, from what the dialog kept
 callee rxwait6 6 --rx-answer $OFFER --rx-seen "INVITE ACK BYE" &
 WAIT6=$!
@@ -242,8 +269,8 @@ check "RAR: answered (RAA), then STR" [ "$(pcrf RAA "$SID6")/$(pcrf STR "$SID6")
 j=$(ctl stats --json)
 d() { json_get "$j" dialogs.$1; }
 echo "# dialogs: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dialogs"])' "$j")"
-check "counters: created 7, aar 7, aar_update 3, allowed 7, denied 3, rar_ended 1, none live or held" \
-	[ "$(d created)/$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d live)/$(d held_now)" = 7/7/3/7/3/1/0/0 ]
+check "counters: created 8, aar 8, aar_update 4, allowed 9, denied 3, rar_ended 1, none live or held" \
+	[ "$(d created)/$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d live)/$(d held_now)" = 8/8/4/9/3/1/0/0 ]
 check "every 488 of ours ACKed by SIPp, the ACK ending at the P-CSCF (txn_no_ack 0)" \
 	[ "$(json_get "$j" sip.txn_no_ack)" = 0 ]
 
