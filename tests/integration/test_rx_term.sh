@@ -22,6 +22,7 @@
 #   hold buffers full  (one buffer, a silent PCRF) a second answer: 503 to
 #                   SIPp, ACK + BYE to its UE; the held one goes on at the
 #                   AAR's timeout (policy allow), its UE's 200s absorbed meanwhile
+#   registration ends (NOTIFY) with the answer held: 480 to SIPp
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 LAB_ID=rxt-$$ # namespaces pcscf-{ue,p,core}-rxt-PID
@@ -292,6 +293,14 @@ check "hold buffers full: counted (held_full 1, unchecked 1, retransmissions abs
 	[ "$(d held_full)/$(d unchecked)/$(( $(d absorbed) > 0 ))" = 1/1/1 ]
 check "the unchecked call: SIPp got its 200 once the AAR timed out, then its BYE's ($(sipp_got rxt7))" \
 	[ "$(sipp_got rxt7)" = "100 180 200 200" ]
+
+# 8. the registration ends (the S-CSCF's NOTIFY) while the UE's answer is held: 480 to the core
+callee rxgone11 11 --rx-answer $OFFER --rx-wait 5 --rx-seen "INVITE" >/dev/null
+sleep 0.5
+check "registration ended while the answer was held: SIPp got 480 on its INVITE, ACKed ($(sipp_got rxgone11))" \
+	[ "$(sipp_got rxgone11)" = "100 180 480" ]
+check "registration ended: counted (reg_ended 1), no dialog or hold buffer left" \
+	[ "$(stat_of dialogs.reg_ended)/$(stat_of dialogs.live)/$(stat_of dialogs.held_now)" = 1/0/0 ]
 
 sipp_stop "$CORE_PID"
 CORE_PID=

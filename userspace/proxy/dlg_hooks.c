@@ -256,6 +256,7 @@ void dlg_reg_gone(struct proxy *p, const struct reg *r)
 		if (d->state == DLG_ACTIVE)
 			dlg_to_far(p, d, "BYE", "SIP;cause=480;text=\"Registration ended\"");
 		c->st.reg_ended++;
+		dlg_term_gone(p, d); /* dlg_term.c: a held answer's transaction gets 480 */
 		dlg_end(p, d);
 	}
 }

@@ -42,8 +42,9 @@ struct held {
 	X(table_full)                                                                              \
 	X(sdp_too_big)                                                                             \
 	X(aar)                                                                                     \
-	X(aar_update) X(held) X(held_full) X(held_replaced) X(allowed) X(unchecked) X(denied)      \
-		X(str) X(rar_ended) X(reg_ended) X(far_bye) X(ue_bye) X(far_cancel) X(absorbed)    \
+	X(aar_update)                                                                              \
+	X(held) X(held_full) X(held_replaced) X(allowed) X(unchecked) X(denied) X(str)             \
+		X(rar_ended) X(reg_ended) X(far_bye) X(ue_bye) X(far_cancel) X(absorbed)           \
 			X(own_answers)
 
 struct dlg_stats {
@@ -105,5 +106,7 @@ struct dlg *dlg_far_side(struct dlg_ctx *c, const char *call_id, osip_message_t 
 void dlg_term_release(struct proxy *p, struct dlg *d, struct held *hb);
 void dlg_term_refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, struct held *hb,
 		     int status, const char *warning);
+/* The registration's end with an answer held towards the core: 480 to it. */
+void dlg_term_gone(struct proxy *p, struct dlg *d);
 
 #endif

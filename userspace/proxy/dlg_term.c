@@ -87,6 +87,7 @@ static void refuse_to_core(struct proxy *p, struct txn *t, osip_message_t *resp,
 	osip_free(resp->reason_phrase);
 	resp->reason_phrase = osip_strdup(status == 488	  ? "Not Acceptable Here"
 					  : status == 503 ? "Service Unavailable"
+					  : status == 480 ? "Temporarily Unavailable"
 							  : "Server Internal Error");
 	if (warning && warning[0])
 		sipm_add(resp, "Warning", warning);
@@ -155,6 +156,22 @@ void dlg_term_refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, struc
 		     int status, const char *warning)
 {
 	refuse(p, txn_of_held(p, hb), d, resp, status, warning);
+}
+
+/*
+ * The registration ends while the UE's answer is held: its transaction would
+ * wait for a final that never comes, so the core gets 480 on it now.
+ */
+void dlg_term_gone(struct proxy *p, struct dlg *d)
+{
+	struct held *hb = d->held != DLG_NONE ? &p->dlg->held[d->held] : NULL;
+	struct txn *t = hb && hb->to_core ? txn_of_held(p, hb) : NULL;
+	osip_message_t *msg;
+
+	if (d->state != DLG_AUTHORIZING || !t || sipm_parse(&msg, hb->text, hb->len))
+		return;
+	refuse_to_core(p, t, msg, 480, NULL);
+	osip_message_free(msg);
 }
 
 /* Into d's hold buffer, answered on t's server side. */
