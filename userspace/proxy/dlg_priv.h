@@ -41,11 +41,9 @@ struct held {
 	X(created)                                                                                 \
 	X(table_full)                                                                              \
 	X(sdp_too_big)                                                                             \
-	X(aar)                                                                                     \
-	X(aar_update)                                                                              \
-	X(held) X(held_full) X(held_replaced) X(allowed) X(unchecked) X(denied) X(str)             \
-		X(rar_ended) X(reg_ended) X(far_bye) X(ue_bye) X(far_cancel) X(absorbed)           \
-			X(own_answers)
+	X(aar) X(aar_update) X(held) X(held_full) X(held_replaced) X(allowed) X(unchecked)         \
+		X(denied) X(str) X(rar_ended) X(reg_ended) X(far_bye) X(ue_bye) X(far_cancel)      \
+			X(absorbed) X(own_answers)
 
 struct dlg_stats {
 #define F(f) uint64_t f;
