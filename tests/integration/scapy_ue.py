@@ -455,6 +455,12 @@ class UE:
                 pending = next_retx = ok_at = None
                 answer(req, 200, "OK")
                 done = True
+            elif m == "CANCEL" and a.rx_cross_cancel:
+                # --rx-cross-cancel: as if our 200 had crossed the CANCEL (RFC 3261 9.2)
+                ok_at = None
+                answer(req, 200, "OK")
+                pending = answer(invite, 200, "OK", sdp, rr=True)
+                next_retx = now + 0.5
             elif m == "CANCEL":
                 pending = next_retx = ok_at = None
                 answer(req, 200, "OK")
@@ -994,6 +1000,8 @@ def main():
                    help="--rx-answer: once up, a re-INVITE of the UE's with SDP")
     p.add_argument("--rx-early", type=float, default=0, metavar="S",
                    help="--rx-answer: 183 with the SDP first, the 200 S seconds later")
+    p.add_argument("--rx-cross-cancel", action="store_true",
+                   help="--rx-answer: a CANCEL gets 200, the INVITE 200 with SDP (not 487)")
     p.add_argument("--rx-seen", default="", help="--rx-answer: the requests due, in order")
     p.add_argument("--rx-wait", type=float, default=20, help="--rx-answer: seconds at most")
     p.add_argument("--expect", default="200")

@@ -13,7 +13,8 @@
 #   forbidden codec (the UE's 200 with G.729) SIPp gets 488 with a Warning and
 #                   its ACK ends at the P-CSCF; the UE gets ACK + BYE through
 #                   its SA; no STR
-#   refused at 183  SIPp gets 488; the UE gets CANCEL, its 487 is ACKed
+#   refused at 183  SIPp gets 488; the UE gets CANCEL, its 487 is ACKed; a 200
+#                   of the UE crossing the CANCEL gets ACK + BYE, never reaches SIPp
 #   core re-INVITE  an UPDATE AAR at the UE's 200; refused: 488 to SIPp, BYE
 #                   to both sides, STR
 #   UE re-INVITE    (in the dialog the core started) an UPDATE AAR at SIPp's 200
@@ -190,6 +191,14 @@ check "refused at the 183: the UE gets CANCEL (its 487 then ACKed by the P-CSCF)
 check "refused at the 183: SIPp got 488 and nothing else ($(sipp_got rxt3))" \
 	[ "$(sipp_got rxt3)" = "100 180 488" ]
 
+# 3b. the UE's 200 crosses that CANCEL: the P-CSCF ACKs and BYEs it (the core has its 488)
+check "refused at the 183, the UE's 200 crossing the CANCEL: ACK + BYE from the P-CSCF" \
+	callee rxt12 12 --rx-answer $G729 --rx-early 2 --rx-cross-cancel --rx-seen "INVITE CANCEL ACK BYE"
+check "crossing 200: the BYE names the cancel (Reason: SIP;cause=487)" \
+	grep -q "<- BYE .*Reason: SIP;cause=487" "$LAB_DIR/ue-rxt12.log"
+check "crossing 200: SIPp got the 488 and never the 200 ($(sipp_got rxt12))" \
+	[ "$(sipp_got rxt12)" = "100 180 488" ]
+
 # 4. a core re-INVITE with a new offer: the UPDATE AAR at the UE's 200
 check "core re-INVITE: INVITE, ACK, re-INVITE (200 with the new answer), ACK, BYE at the UE" \
 	callee rxreinv4 4 --rx-answer $OFFER --rx-reanswer tests/integration/rx/reinvite.sdp \
@@ -270,8 +279,8 @@ check "RAR: answered (RAA), then STR" [ "$(pcrf RAA "$SID6")/$(pcrf STR "$SID6")
 j=$(ctl stats --json)
 d() { json_get "$j" dialogs.$1; }
 echo "# dialogs: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dialogs"])' "$j")"
-check "counters: created 8, aar 8, aar_update 4, allowed 9, denied 3, rar_ended 1, none live or held" \
-	[ "$(d created)/$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d live)/$(d held_now)" = 8/8/4/9/3/1/0/0 ]
+check "counters: created 9, aar 9, aar_update 4, allowed 9, denied 4, rar_ended 1, none live or held" \
+	[ "$(d created)/$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d live)/$(d held_now)" = 9/9/4/9/4/1/0/0 ]
 check "every 488 of ours ACKed by SIPp, the ACK ending at the P-CSCF (txn_no_ack 0)" \
 	[ "$(json_get "$j" sip.txn_no_ack)" = 0 ]
 
