@@ -40,6 +40,9 @@ along, and no answer is due ("none").
 --await-request N waits after the 200 for a request from the core through
 the SA pair of the UE's server port (port_pc -> port_us, TS 33.203 7.1)
 whose body is the N-byte pattern, and answers it 200 through that pair.
+--rx-answer SDP waits after the 200 for INVITEs from the core through the
+SA pair of the server port and answers them with SDP (rx_answer: the callee
+of test_rx_term.sh), --rx-seen the requests it must get, in order.
 --keys-out FILE writes both SAs for tshark (spi, src, dst, keys).
 --tcp-esp bridges the namespace kernel's TCP through a TUN to scapy's ESP
 after the 200 and runs tcp_bridge.py's steps (large INVITEs over TCP,
@@ -358,6 +361,148 @@ class UE:
         print(f"-> 200 OK (protected, {a.port_s} -> {udp.sport}): request body intact")
         return "SIP/2.0 200 OK"
 
+    def rx_answer(self, server, ck, ik, sa_out=None, sa_in=None, port_ps=None):
+        """--rx-answer SDP: the callee of terminating INVITEs (tests/integration/test_rx_term.sh).
+        Requests come in through spi_us (P port_pc -> our port_s) and are answered through
+        spi_pc: an INVITE gets 180, then (--rx-early: 183 with the SDP first, 200 after
+        --rx-early s) 200 with SDP, sent again every 0.5 s until an ACK, BYE or CANCEL
+        comes; a re-INVITE or UPDATE 200 with SDP; BYE 200 (the end); CANCEL 200 and 487
+        to the INVITE, then its ACK (the end). Prints each request and, at the end,
+        "seen: METHOD ..." in order; the final is 200 when that is --rx-seen. With
+        --rx-reoffer SDP, once the INVITE is ACKed, the UE re-INVITEs through its client
+        SAs along the INVITE's Record-Route and ACKs the answer ("re-INVITE: CODE")."""
+        a = self.a
+        crypt, auth = esp_keys(param(server, "alg"), param(server, "ealg"), ck, ik)
+        s_in = SecurityAssociation(ESP, spi=self.spi_us, crypt_algo=crypt[0], crypt_key=crypt[1],
+                                   auth_algo=auth[0], auth_key=auth[1])
+        s_out = SecurityAssociation(ESP, spi=int(param(server, "spi-c")), crypt_algo=crypt[0],
+                                    crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
+        host = f"[{a.local}]" if self.v6 else a.local
+        sdp = open(a.rx_answer).read().replace("\r\n", "\n").replace("\n", "\r\n")
+        tag = "ue%08x" % random.getrandbits(32)
+        ipl = IPv6 if self.v6 else IP
+        seen, invite, pending, port_pc = [], None, None, None
+
+        def answer(req, code, reason, body="", rr=False, cseq=None):
+            heads = "".join(f"{h}: {v}\r\n" for h in ("Via", "From") for v in headers(req, h))
+            to = header(req, "To")
+            if "tag=" not in to:
+                to += f";tag={tag}"
+            heads += f"To: {to}\r\nCall-ID: {header(req, 'Call-ID')}\r\n"
+            heads += f"CSeq: {cseq or header(req, 'CSeq')}\r\n"
+            if rr:
+                heads += "".join(f"Record-Route: {v}\r\n" for v in headers(req, "Record-Route"))
+            if code < 300 and header(req, "CSeq").split()[-1] in ("INVITE", "UPDATE"):
+                heads += f"Contact: <sip:{host}:{a.port_s}>\r\n"
+            if body:
+                heads += "Content-Type: application/sdp\r\n"
+            msg = f"SIP/2.0 {code} {reason}\r\n{heads}Content-Length: {len(body)}\r\n\r\n{body}"
+            inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) / UDP(sport=a.port_s, dport=port_pc)
+                              / msg.encode()))
+            self.raw_tx.sendto(bytes(s_out.encrypt(inner)), (a.pcscf, 0))
+            print(f"-> {code} {reason} ({header(req, 'CSeq') if not cseq else cseq})"
+                  + (" with SDP" if body else ""))
+            return msg
+
+        end = time.time() + a.rx_wait
+        next_retx, ok_at, done, cancelled = None, None, False, False
+        while time.time() < end and not done:
+            timeout = 0.1
+            try:
+                req, udp = self.recv_esp(s_in, wait=timeout)
+            except SystemExit:
+                req = None
+            now = time.time()
+            if req is None:
+                if ok_at and now >= ok_at and invite:
+                    ok_at = None
+                    pending = answer(invite, 200, "OK", sdp, rr=True)
+                    next_retx = now + 0.5
+                elif pending and next_retx and now >= next_retx:
+                    print("   (200 again: no ACK yet)")
+                    answer(invite, 200, "OK", sdp, rr=True)
+                    next_retx = now + 0.5
+                continue
+            port_pc = udp.sport
+            line = req.split("\r\n")[0]
+            m = line.split(" ")[0]
+            if line.startswith("SIP/2.0"):
+                print(f"<- {line} ({header(req, 'CSeq')}): ignored")
+                continue
+            print(f"<- {line} (protected, {udp.sport} -> {udp.dport}, CSeq {header(req, 'CSeq')})"
+                  + (f", Reason: {header(req, 'Reason')}" if header(req, "Reason") else ""))
+            if udp.dport != a.port_s:
+                raise SystemExit("terminating request on the wrong port")
+            seen.append(m)
+            if m == "INVITE" and "tag=" not in header(req, "To"):
+                invite = req
+                answer(req, 180, "Ringing", rr=True)
+                if a.rx_early:
+                    answer(req, 183, "Session Progress", sdp, rr=True)
+                    ok_at = now + a.rx_early
+                else:
+                    pending = answer(req, 200, "OK", sdp, rr=True)
+                    next_retx = now + 0.5
+            elif m in ("INVITE", "UPDATE"):
+                answer(req, 200, "OK", open(a.rx_reanswer or a.rx_answer).read()
+                       .replace("\r\n", "\n").replace("\n", "\r\n"), rr=m == "INVITE")
+            elif m == "ACK":
+                pending = next_retx = None
+                if a.rx_reoffer and not cancelled and invite and seen.count("ACK") == 1:
+                    self.term_reoffer(invite, tag, sa_out, sa_in, port_ps)
+                done = cancelled  # the ACK of our 487 ends a CANCELled INVITE
+            elif m == "BYE":
+                pending = next_retx = ok_at = None
+                answer(req, 200, "OK")
+                done = True
+            elif m == "CANCEL" and a.rx_cross_cancel:
+                # --rx-cross-cancel: as if our 200 had crossed the CANCEL (RFC 3261 9.2)
+                ok_at = None
+                answer(req, 200, "OK")
+                pending = answer(invite, 200, "OK", sdp, rr=True)
+                next_retx = now + 0.5
+            elif m == "CANCEL":
+                pending = next_retx = ok_at = None
+                answer(req, 200, "OK")
+                answer(invite, 487, "Request Terminated")
+                cancelled = True
+            else:
+                answer(req, 200, "OK")
+        print("seen: " + " ".join(seen))
+        want = a.rx_seen.split()
+        return "SIP/2.0 200 as expected" if not a.rx_seen or seen == want else \
+            f"SIP/2.0 500 seen {seen}, expected {want}"
+
+    def term_reoffer(self, invite, tag, sa_out, sa_in, port_ps):
+        """The UE's re-INVITE in a dialog the core started: From our To, To its From."""
+        a = self.a
+        host = f"[{a.local}]" if self.v6 else a.local
+        rsdp = open(a.rx_reoffer).read().replace("\r\n", "\n").replace("\n", "\r\n")
+        ruri = re.search(r"<([^>]+)>", header(invite, "Contact")).group(1)
+        route = "".join(f"Route: {v}\r\n" for v in headers(invite, "Record-Route"))
+        to = header(invite, "From")
+        frm = header(invite, "To") + f";tag={tag}"
+        cid = header(invite, "Call-ID")
+        branch = "z9hG4bK%x" % random.getrandbits(48)
+        msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={branch}\r\n"
+               f"Max-Forwards: 70\r\nFrom: {frm}\r\nTo: {to}\r\nCall-ID: {cid}\r\n"
+               f"CSeq: 1 INVITE\r\n{route}Contact: <sip:{host}:{a.port_s}>\r\n"
+               f"Content-Type: application/sdp\r\nContent-Length: {len(rsdp)}\r\n\r\n{rsdp}")
+        print(f"-> re-INVITE {ruri} with SDP ({a.rx_reoffer}) through the client SAs")
+        self.send_protected(sa_out, port_ps, msg)
+        while True:
+            resp, _ = self.recv_esp(sa_in, wait=10)
+            code = int(resp.split(" ")[1])
+            print(f"<- {resp.split(chr(13))[0]} (protected, CSeq {header(resp, 'CSeq')})")
+            if code >= 200:
+                break
+        print(f"re-INVITE: {code}" + (" with SDP" if "m=audio" in resp else ""))
+        ack = (f"ACK {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch=z9hG4bK"
+               f"{random.getrandbits(48):x}\r\nMax-Forwards: 70\r\nFrom: {frm}\r\nTo: {to}\r\n"
+               f"Call-ID: {cid}\r\nCSeq: 1 ACK\r\n{route}Content-Length: 0\r\n\r\n")
+        self.send_protected(sa_out, port_ps, ack)
+        print("-> ACK of the re-INVITE's answer")
+
     def after_200(self, sa_out, sa_in, port_ps, status):
         a = self.a
         if a.big_message:
@@ -578,16 +723,16 @@ class UE:
             self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid,
                          body=answer, ctype="application/sdp")
             time.sleep(a.pause)
-        def reinvite(body, what):
-            """A re-INVITE (CSeq 2) with body as its SDP ("": none); returns its final."""
+        def reinvite(body, what, method="INVITE"):
+            """A re-INVITE (or UPDATE, CSeq 2) with body as its SDP ("": none); its final."""
             rb = "z9hG4bK%x" % random.getrandbits(48)
-            msg = (f"INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={rb}\r\n"
+            msg = (f"{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{a.port_c};branch={rb}\r\n"
                    f"Max-Forwards: 70\r\nFrom: <sip:{a.impu}>;tag={self.tag}\r\nTo: {to}\r\n"
-                   f"Call-ID: {cid}\r\nCSeq: 2 INVITE\r\n{route}{sec}"
+                   f"Call-ID: {cid}\r\nCSeq: 2 {method}\r\n{route}{sec}"
                    f"Contact: <sip:{host}:{a.port_s}>\r\n" +
                    ("Content-Type: application/sdp\r\n" if body else "") +
                    f"Content-Length: {len(body)}\r\n\r\n{body}")
-            print(f"-> re-INVITE {what}")
+            print(f"-> re-{method} {what}" if method == "INVITE" else f"-> {method} {what}")
             self.send_protected(sa_out, port_ps, msg)
             while True:
                 resp2, _ = self.recv_esp(sa_in, wait=15)
@@ -606,10 +751,13 @@ class UE:
             cseq_bye = 3
         elif a.reinvite:
             rsdp = open(a.reinvite).read().replace("\r\n", "\n").replace("\n", "\r\n")
-            resp2 = reinvite(rsdp, f"with SDP ({a.reinvite})")
+            method = "UPDATE" if a.update else "INVITE"
+            resp2 = reinvite(rsdp, f"with SDP ({a.reinvite})", method)
             if " 200 " not in resp2.split("\r\n")[0] + " " or "m=video 0" not in resp2:
-                raise SystemExit("re-INVITE: no 200 with the new answer")
-            self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid, cseq=2)
+                raise SystemExit(f"{method}: no 200 with the new answer")
+            if method == "INVITE":
+                self.request(sa_out, sa_in, port_ps, "ACK", ruri, route, to=to, call_id=cid,
+                             cseq=2)
             cseq_bye = 3
         else:
             cseq_bye = 2
@@ -630,6 +778,22 @@ class UE:
         req, udp = self.recv_esp(s_in, wait=30)
         print(f"<- {req.split(chr(13))[0]} (protected, {udp.sport} -> {udp.dport}), "
               f"Reason: {header(req, 'Reason')}")
+        while a.answer_reoffer and req.split(" ")[0] in ("INVITE", "ACK"):
+            # --answer-reoffer: the far end's re-INVITE answered 200 with that SDP, its ACK taken
+            if req.startswith("INVITE "):
+                rsdp = open(a.answer_reoffer).read().replace("\r\n", "\n").replace("\n", "\r\n")
+                ans = ("SIP/2.0 200 OK\r\n" + "".join(
+                    f"{h}: {v}\r\n" for h in ("Via", "From", "To", "Call-ID", "CSeq")
+                    for v in headers(req, h)) + f"Contact: <sip:{host}:{a.port_s}>\r\n"
+                    f"Content-Type: application/sdp\r\nContent-Length: {len(rsdp)}\r\n\r\n{rsdp}")
+                ipl = IPv6 if self.v6 else IP
+                inner = ipl(bytes(ipl(src=a.local, dst=a.pcscf) /
+                                  UDP(sport=a.port_s, dport=udp.sport) / ans.encode()))
+                self.raw_tx.sendto(bytes(s_out.encrypt(inner)), (a.pcscf, 0))
+                print(f"-> 200 OK to the far end's re-INVITE, SDP {a.answer_reoffer}")
+            req, udp = self.recv_esp(s_in, wait=30)
+            print(f"<- {req.split(chr(13))[0]} (protected, {udp.sport} -> {udp.dport}), "
+                  f"Reason: {header(req, 'Reason')}")
         if not req.startswith("BYE ") or header(req, "Call-ID") != cid:
             raise SystemExit("not a BYE of our call")
         ans = "SIP/2.0 200 OK\r\n" + "".join(
@@ -735,6 +899,9 @@ class UE:
             if a.tcp_esp == "keys":
                 return status  # the benchmark bridges with its own tool
             return tcp_bridge.run(self, spi_ps, spi_pc, port_ps, port_pc, crypt, auth)
+        if " 200 " in status and a.rx_answer:
+            sys.stdout.flush()
+            return self.rx_answer(server, ck, ik, sa_out, sa_in, port_ps)
         if " 200 " in status and a.rx_call:
             return self.rx_call(sa_out, sa_in, port_ps, server, ck, ik)
         if " 200 " in status and a.originate:
@@ -847,7 +1014,11 @@ def main():
                    help="--rx-call: keep the call S seconds, then leave without BYE")
     p.add_argument("--callee", default="callee", help="--rx-call: user part of the Request-URI")
     p.add_argument("--await-bye", action="store_true")
+    p.add_argument("--answer-reoffer", metavar="SDP",
+                   help="--await-bye: answer the far end's re-INVITEs 200 with SDP meanwhile")
     p.add_argument("--reinvite", metavar="SDP", help="--rx-call: a re-INVITE with SDP once up")
+    p.add_argument("--update", action="store_true",
+                   help="--reinvite: the new offer in an UPDATE (RFC 3311), not a re-INVITE")
     p.add_argument("--ready-file", metavar="PATH", help="written with the Call-ID once up")
     p.add_argument("--late-offer", action="store_true",
                    help="--rx-call: the INVITE without SDP; the 200's SDP is the offer, the "
@@ -861,6 +1032,17 @@ def main():
                    help="--rx-call: S seconds after each ACK (an answer in it is with the PCRF)")
     p.add_argument("--reinvite-late", metavar="SDP",
                    help="--rx-call: once up, a re-INVITE without SDP; SDP is the ACK's answer")
+    p.add_argument("--rx-answer", metavar="SDP",
+                   help="after the 200, answer terminating INVITEs with SDP (see rx_answer)")
+    p.add_argument("--rx-reanswer", metavar="SDP", help="--rx-answer: the answer to a re-offer")
+    p.add_argument("--rx-reoffer", metavar="SDP",
+                   help="--rx-answer: once up, a re-INVITE of the UE's with SDP")
+    p.add_argument("--rx-early", type=float, default=0, metavar="S",
+                   help="--rx-answer: 183 with the SDP first, the 200 S seconds later")
+    p.add_argument("--rx-cross-cancel", action="store_true",
+                   help="--rx-answer: a CANCEL gets 200, the INVITE 200 with SDP (not 487)")
+    p.add_argument("--rx-seen", default="", help="--rx-answer: the requests due, in order")
+    p.add_argument("--rx-wait", type=float, default=20, help="--rx-answer: seconds at most")
     p.add_argument("--expect", default="200")
     a = p.parse_args()
     status = UE(a).run()

@@ -139,6 +139,19 @@ assert types == [0, 1], types
 str_ = [l for l in open(sys.argv[1]) if json.loads(l)["cmd"] == "STR" and json.loads(l)["sid"] == sys.argv[2]]
 assert len(str_) == 1, len(str_)' "$LAB_DIR/pcrf.log" "$SID6"
 
+# 1c. the same new offer in an UPDATE (RFC 3311): an update AAR at the UPDATE's 200
+check "UPDATE: INVITE, UPDATE with SDP (200 with the new answer), BYE" \
+	call 17 --reinvite tests/integration/rx/reinvite.sdp --update
+SID6U=$(last_sid)
+check "UPDATE: two AARs for one session, the second an UPDATE_REQUEST; one STR" \
+	/usr/bin/python3 -c '
+import json, sys
+aar = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["cmd"] == "AAR" and json.loads(l)["sid"] == sys.argv[2]]
+types = [v for a in aar for c, _, v in a["avps"] if c == 533]
+assert types == [0, 1], types
+str_ = [l for l in open(sys.argv[1]) if json.loads(l)["cmd"] == "STR" and json.loads(l)["sid"] == sys.argv[2]]
+assert len(str_) == 1, len(str_)' "$LAB_DIR/pcrf.log" "$SID6U"
+
 # 2. forbidden codec: 488 + Warning to the UE, ACK + BYE to the callee, no STR
 check "forbidden codec (G.729): the UE gets 488" call 2 --sdp tests/integration/rx/g729.sdp \
 	--call-expect 488 --expect 488
@@ -184,8 +197,8 @@ check "RAR: answered (RAA), then STR for the session" \
 j=$(ctl stats --json)
 d() { json_get "$j" dialogs.$1; }
 echo "# dialogs: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dialogs"])' "$j")"
-check "counters: aar 5, aar_update 1, allowed 4, denied 2, rar_ended 1, str 3, none live" \
-	[ "$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d str)/$(d live)/$(d held_now)" = 5/1/4/2/1/3/0/0 ]
+check "counters: aar 6, aar_update 2, allowed 6, denied 2, rar_ended 1, str 4, none live" \
+	[ "$(d aar)/$(d aar_update)/$(d allowed)/$(d denied)/$(d rar_ended)/$(d str)/$(d live)/$(d held_now)" = 6/2/6/2/1/4/0/0 ]
 
 # 3b. the registration ends (expires) during a call: STR, BYE to the callee
 check "registration of 3 s with a call held up (no BYE from the UE)" call 10 --reg-expires 3 --hold-call 2

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The P-CSCF dialog table (proxy/dialog.h): a table of key cases, slot reuse
+ * The P-CSCF dialog table (proxy/dialog.h): a table of key cases, the
+ * direction in the key (a call between two UEs of ours), slot reuse
  * with generations (an old handle never names the new dialog), the
  * per-registration lists, lookups that stay O(1) with the table full, and
  * the dialog timer's FIFO queues (dialog_timer.c).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "tap.h"
 #include "proxy/dialog.h"
 
@@ -43,6 +45,48 @@ static void key_cases(void)
 	TAP_CHECK(!dlg_find(&t, "c1", "@uet1"), "the key is not a plain concatenation");
 	dlg_table_fini(&t);
 	TAP_CHECK(dlg_table_init(&t, 0, 4) == -EINVAL, "0 dialogs: -EINVAL");
+}
+
+/* Keyed by Call-ID + the caller's tag + direction: both legs of one call can live here. */
+static void dir_cases(void)
+{
+	struct dlg_table t;
+	static const struct {
+		const char *what, *call_id, *tag;
+		enum dlg_dir dir;
+		bool created;
+	} c[] = {
+		{"originating: the UE calls (its tag)", "hp@a", "a-tag", DLG_ORIG, true},
+		{"terminating leg of the same call (a UE of ours)", "hp@a", "a-tag", DLG_TERM,
+		 true},
+		{"the terminating key again: refused", "hp@a", "a-tag", DLG_TERM, false},
+		{"terminating: the far end's tag", "t@core", "far-tag", DLG_TERM, true},
+		{"originating, that tag: another dialog", "t@core", "far-tag", DLG_ORIG, true},
+	};
+	struct dlg *d[5];
+
+	TAP_CHECK(!dlg_table_init(&t, 16, 4), "table of 16 dialogs");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		d[i] = dlg_new_dir(&t, c[i].call_id, c[i].tag, c[i].dir, 1, 7);
+		TAP_CHECK(!!d[i] == c[i].created, "%-48s %s", c[i].what,
+			  d[i] ? "created" : "refused");
+		if (d[i])
+			TAP_CHECK(dlg_find_dir(&t, c[i].call_id, c[i].tag, c[i].dir) == d[i] &&
+					  d[i]->dir == c[i].dir &&
+					  !strcmp(dlg_caller_tag(d[i]), c[i].tag),
+				  "  ... found by its key, in its direction, the tag as the "
+				  "caller's");
+	}
+	TAP_CHECK(d[0] != d[1] && dlg_find(&t, "hp@a", "a-tag") == d[0],
+		  "dlg_find is the originating lookup");
+	TAP_CHECK(!strcmp(d[1]->far_tag, "a-tag") && !d[1]->ue_tag[0] &&
+			  !strcmp(d[0]->ue_tag, "a-tag") && !d[0]->far_tag[0],
+		  "the caller's tag stored as far_tag (terminating), ue_tag (originating)");
+	dlg_free(&t, d[1]);
+	TAP_CHECK(!dlg_find_dir(&t, "hp@a", "a-tag", DLG_TERM) &&
+			  dlg_find(&t, "hp@a", "a-tag") == d[0],
+		  "one leg freed, the other still found");
+	dlg_table_fini(&t);
 }
 
 static void reuse(void)
@@ -266,6 +310,7 @@ int main(void)
 	timer_o1();
 	rx_index();
 	key_cases();
+	dir_cases();
 	reuse();
 	reg_lists();
 	o1();

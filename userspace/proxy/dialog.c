@@ -9,15 +9,16 @@
 
 /* Keyed: the key is drawn per table, so chains cannot be aimed at from outside. */
 static uint32_t key_hash(const struct dlg_table *t, const char *call_id, size_t cl, const char *tag,
-			 size_t tl)
+			 size_t tl, enum dlg_dir dir)
 {
-	uint8_t in[DLG_CALLID_MAX + DLG_TAG_MAX + 1], out[crypto_shorthash_BYTES];
+	uint8_t in[DLG_CALLID_MAX + DLG_TAG_MAX + 2], out[crypto_shorthash_BYTES];
 	uint32_t h;
 
 	memcpy(in, call_id, cl);
 	in[cl] = 0;
 	memcpy(in + cl + 1, tag, tl);
-	crypto_shorthash(out, in, cl + 1 + tl, t->key);
+	in[cl + 1 + tl] = (uint8_t)dir;
+	crypto_shorthash(out, in, cl + 2 + tl, t->key);
 	memcpy(&h, out, sizeof(h));
 	return h;
 }
@@ -74,47 +75,56 @@ static bool key_ok(const char *call_id, const char *tag, size_t *cl, size_t *tl)
 	return *cl && *cl < DLG_CALLID_MAX && *tl && *tl < DLG_TAG_MAX;
 }
 
-struct dlg *dlg_find(struct dlg_table *t, const char *call_id, const char *ue_tag)
+struct dlg *dlg_find_dir(struct dlg_table *t, const char *call_id, const char *caller_tag,
+			 enum dlg_dir dir)
 {
 	size_t cl, tl;
 	uint32_t h;
 
-	if (!t->d || !key_ok(call_id, ue_tag, &cl, &tl))
+	if (!t->d || !key_ok(call_id, caller_tag, &cl, &tl))
 		return NULL;
-	h = key_hash(t, call_id, cl, ue_tag, tl);
+	h = key_hash(t, call_id, cl, caller_tag, tl, dir);
 	for (uint32_t i = t->bucket[h & t->hmask]; i != DLG_NONE; i = t->d[i].hnext) {
 		struct dlg *d = &t->d[i];
 
 		t->probes++;
-		if (d->hash == h && !strcmp(d->call_id, call_id) && !strcmp(d->ue_tag, ue_tag))
+		if (d->hash == h && d->dir == dir && !strcmp(d->call_id, call_id) &&
+		    !strcmp(dlg_caller_tag(d), caller_tag))
 			return d;
 	}
 	return NULL;
 }
 
-struct dlg *dlg_new(struct dlg_table *t, const char *call_id, const char *ue_tag, uint32_t reg_ri,
-		    uint32_t reg_gen)
+struct dlg *dlg_find(struct dlg_table *t, const char *call_id, const char *ue_tag)
+{
+	return dlg_find_dir(t, call_id, ue_tag, DLG_ORIG);
+}
+
+struct dlg *dlg_new_dir(struct dlg_table *t, const char *call_id, const char *caller_tag,
+			enum dlg_dir dir, uint32_t reg_ri, uint32_t reg_gen)
 {
 	struct dlg *d;
 	size_t cl, tl;
 	uint32_t i, h;
 
-	if (!t->d || !key_ok(call_id, ue_tag, &cl, &tl) || reg_ri >= t->max_regs ||
-	    t->free_head == DLG_NONE || dlg_find(t, call_id, ue_tag))
+	if (!t->d || !key_ok(call_id, caller_tag, &cl, &tl) || reg_ri >= t->max_regs ||
+	    t->free_head == DLG_NONE || dlg_find_dir(t, call_id, caller_tag, dir))
 		return NULL;
 	i = t->free_head;
 	d = &t->d[i];
 	t->free_head = d->free_next;
-	h = key_hash(t, call_id, cl, ue_tag, tl);
+	h = key_hash(t, call_id, cl, caller_tag, tl, dir);
 	if (!t->gen_next)
 		t->gen_next = 1;
 	/* Only the fixed part is cleared: the strings are written by the caller. */
 	memset(d, 0, offsetof(struct dlg, call_id));
 	d->gen = t->gen_next++;
+	d->dir = dir;
 	d->held = DLG_NONE;
 	memcpy(d->call_id, call_id, cl + 1);
-	memcpy(d->ue_tag, ue_tag, tl + 1);
-	d->far_tag[0] = d->ue_nameaddr[0] = d->far_nameaddr[0] = '\0';
+	d->ue_tag[0] = d->far_tag[0] = '\0';
+	memcpy(dir == DLG_TERM ? d->far_tag : d->ue_tag, caller_tag, tl + 1);
+	d->ue_nameaddr[0] = d->far_nameaddr[0] = '\0';
 	d->ue_target[0] = d->far_target[0] = d->core_route[0] = d->icid[0] = '\0';
 	d->subscription[0] = '\0';
 	d->offer_len = 0;
@@ -132,6 +142,12 @@ struct dlg *dlg_new(struct dlg_table *t, const char *call_id, const char *ue_tag
 	d->free_next = DLG_NONE;
 	t->live++;
 	return d;
+}
+
+struct dlg *dlg_new(struct dlg_table *t, const char *call_id, const char *ue_tag, uint32_t reg_ri,
+		    uint32_t reg_gen)
+{
+	return dlg_new_dir(t, call_id, ue_tag, DLG_ORIG, reg_ri, reg_gen);
 }
 
 void dlg_free(struct dlg_table *t, struct dlg *d)

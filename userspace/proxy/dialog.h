@@ -5,12 +5,18 @@
  * generation, so a handle (slot << 32 | generation) names one dialog and
  * never a later one in the same slot.
  *
- * Key: Call-ID and the UE's own tag. The UE's tag is the From tag of what
- * the UE sends in the dialog and the To tag of what comes to it, so both
- * directions find the dialog with one hash lookup (keyed SipHash: a Call-ID
- * chosen to collide cannot make chains long); the far end's tag is compared
- * once it is known. Every dialog is also on its registration's list, so the
- * end of a registration ends its dialogs without a scan.
+ * Key: Call-ID, the caller's tag (the From tag of the initial INVITE) and
+ * the direction: for an originating dialog the caller is the UE (ue_tag),
+ * for a terminating one the far end (far_tag); both are known when the
+ * INVITE arrives. The direction is in the key because a call between two
+ * UEs of this P-CSCF has both legs here, with one Call-ID and one caller's
+ * tag. A message whose From is the UE's finds its dialog by its From tag
+ * (originating) else its To tag (terminating); one whose From is the far
+ * end's by its To tag (originating) else its From tag (terminating): at
+ * most two hash lookups (keyed SipHash: a Call-ID chosen to collide cannot
+ * make chains long); the callee's tag is compared once it is known. Every
+ * dialog is also on its registration's list, so the end of a registration
+ * ends its dialogs without a scan.
  *
  * Pure data: no SIP, no Rx, no sockets (dlg_rx.c is the proxy's use of it),
  * so it is unit-tested on its own. Nothing is allocated after dlg_table_init.
@@ -67,6 +73,7 @@ struct dlg {
 	uint32_t gen; /* 0: free */
 	uint8_t state, dir;
 	bool updating;		  /* re-INVITE/UPDATE offer waiting for its answer */
+	bool far_offer;		  /* the offer kept is the far end's (terminating, its re-INVITE) */
 	bool ue_acked, far_done;  /* DLG_REFUSED: the UE's ACK seen, the far end ended */
 	bool late;		  /* the pending offer comes in the 2xx (INVITE without SDP) */
 	const char *end_reason;	  /* DLG_TQ_NOW: the Reason of its BYEs (a static string) */
@@ -74,12 +81,13 @@ struct dlg {
 	uint32_t reg_ri, reg_gen; /* the UE's registration */
 	uint32_t sa_slot, sa_gen; /* the inbound SA the UE used */
 	struct pcscf_addr ue_addr;
-	uint32_t ue_cseq, far_cseq, invite_cseq;
-	uint32_t held; /* hold-buffer index, DLG_NONE */
+	uint32_t ue_cseq, far_cseq, invite_cseq; /* each side's last CSeq; the initial INVITE's */
+	uint32_t held;				 /* hold-buffer index, DLG_NONE */
 	char call_id[DLG_CALLID_MAX];
-	char ue_tag[DLG_TAG_MAX], far_tag[DLG_TAG_MAX];
-	char ue_nameaddr[DLG_HDR_MAX], far_nameaddr[DLG_HDR_MAX]; /* From / To without tags */
-	char ue_target[DLG_HDR_MAX], far_target[DLG_HDR_MAX];	  /* Contact URIs */
+	char ue_tag[DLG_TAG_MAX], far_tag[DLG_TAG_MAX]; /* the caller's is the key */
+	char ue_nameaddr[DLG_HDR_MAX],
+		far_nameaddr[DLG_HDR_MAX];		      /* each side's From / To, tag too */
+	char ue_target[DLG_HDR_MAX], far_target[DLG_HDR_MAX]; /* Contact URIs */
 	char core_route[DLG_ROUTE_MAX]; /* Route towards the far end ("" none) */
 	/* the INVITE as relayed, for a CANCEL (RFC 3261 9.1) */
 	char ruri[DLG_HDR_MAX], inv_to[DLG_HDR_MAX], inv_route[DLG_ROUTE_MAX];
@@ -112,10 +120,22 @@ struct dlg_table {
 /* cap dialogs for registrations 0..max_regs-1; 0, -EINVAL or -ENOMEM. */
 int dlg_table_init(struct dlg_table *t, uint32_t cap, uint32_t max_regs);
 void dlg_table_fini(struct dlg_table *t);
-/* A new dialog keyed (call_id, ue_tag); NULL when full, the key is taken or too long. */
+/*
+ * A new dialog keyed (call_id, caller_tag, dir), the tag stored as ue_tag
+ * (DLG_ORIG) or far_tag (DLG_TERM); NULL when full, the key is taken or too long.
+ */
+struct dlg *dlg_new_dir(struct dlg_table *t, const char *call_id, const char *caller_tag,
+			enum dlg_dir dir, uint32_t reg_ri, uint32_t reg_gen);
+struct dlg *dlg_find_dir(struct dlg_table *t, const char *call_id, const char *caller_tag,
+			 enum dlg_dir dir);
+/* The originating ones: the caller is the UE. */
 struct dlg *dlg_new(struct dlg_table *t, const char *call_id, const char *ue_tag, uint32_t reg_ri,
 		    uint32_t reg_gen);
 struct dlg *dlg_find(struct dlg_table *t, const char *call_id, const char *ue_tag);
+static inline const char *dlg_caller_tag(const struct dlg *d)
+{
+	return d->dir == DLG_TERM ? d->far_tag : d->ue_tag;
+}
 void dlg_free(struct dlg_table *t, struct dlg *d);
 dlg_handle dlg_handle_of(const struct dlg_table *t, const struct dlg *d);
 /* The dialog a handle names while its generation lives, else NULL. */

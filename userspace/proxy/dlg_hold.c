@@ -56,5 +56,6 @@ int dlg_held_set(struct dlg_ctx *c, struct dlg *d, osip_message_t *msg, const st
 	}
 	h->len = n;
 	h->to = *to;
+	h->to_core = false; /* dlg_term.c sets it for the answers it holds */
 	return 0;
 }

@@ -79,7 +79,7 @@ int dlg_orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *ms
 		return 0;
 	to_tag = dlg_tag_of(msg->to);
 	sdp = dlg_sdp_of(msg, &sdp_len);
-	d = dlg_find(&c->t, call_id, tag);
+	d = dlg_ue_side(c, call_id, msg); /* dlg_term.c: originating by From, terminating by To */
 	if (!d) {
 		if (MSG_IS_INVITE(msg) && !to_tag && sdp)
 			return new_dialog(p, m, msg, r, call_id, tag, sdp, sdp_len) ? 0 : -EPERM;
@@ -135,10 +135,12 @@ bool dlg_orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg
 	struct dlg *d;
 	int code = msg->status_code;
 
-	if (!c || !c->t.live || !dlg_cseq_is(msg, "INVITE") ||
+	if (!c || !c->t.live || !(dlg_cseq_is(msg, "INVITE") || dlg_cseq_is(msg, "UPDATE")) ||
 	    sipm_call_id(msg, call_id, sizeof(call_id)) < 0 || !(tag = dlg_tag_of(msg->from)) ||
-	    !(d = dlg_find(&c->t, call_id, tag)))
+	    !(d = dlg_ue_side(c, call_id, msg)))
 		return false;
+	if (dlg_cseq_is(msg, "UPDATE") && d->state != DLG_ACTIVE)
+		return false; /* an UPDATE's answer matters only as the answer to its re-offer */
 	sdp = dlg_sdp_of(msg, &sdp_len);
 	if (dlg_late_pending(d)) /* dlg_late_offer.c: the 2xx's SDP is the offer */
 		return dlg_late_response(p, t, d, msg, sdp, sdp_len);
@@ -196,7 +198,7 @@ void dlg_core_request(struct proxy *p, osip_message_t *msg)
 
 	if (!c || !c->t.live || (!MSG_IS_BYE(msg) && !MSG_IS_CANCEL(msg)) ||
 	    sipm_call_id(msg, call_id, sizeof(call_id)) < 0 || !(tag = dlg_tag_of(msg->to)) ||
-	    !(d = dlg_find(&c->t, call_id, tag)))
+	    !(d = dlg_far_side(c, call_id, msg)))
 		return;
 	dlg_end(p, d);
 }
@@ -269,6 +271,7 @@ void dlg_reg_gone(struct proxy *p, const struct reg *r)
 		if (d->state == DLG_ACTIVE || dlg_late_up(d))
 			dlg_to_far(p, d, "BYE", "SIP;cause=480;text=\"Registration ended\"");
 		c->st.reg_ended++;
+		dlg_term_gone(p, d); /* dlg_term.c: a held answer's transaction gets 480 */
 		dlg_end(p, d);
 	}
 }

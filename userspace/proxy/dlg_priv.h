@@ -10,6 +10,7 @@
  *   dlg_sip.c      small SIP readers
  *   dlg_late_offer.c  an INVITE without SDP: offer in the 2xx, answer in the ACK
  *   dlg_timer.c    dialogs that never got up expire
+ *   dlg_term.c     the far end's offers: terminating INVITEs, its re-INVITE/UPDATE
  */
 #ifndef PCSCF_DLG_PRIV_H
 #define PCSCF_DLG_PRIV_H
@@ -22,11 +23,19 @@
 
 #define OWN_BRANCH "z9hG4bK-pcdlg"
 #define OUT_MAX	   2048
+/* struct txn local[0] (unused by TXN_TERM): the core got our refusal of the UE's answer */
+#define DLG_TXN_REFUSED 0x52454655u
 
-/* A response waiting for the AAA, as it would go to the UE, and where it goes. */
+/*
+ * A response waiting for the AAA, as it would go out, and where it goes: to
+ * the UE (route), or, the UE's answer to a far end's offer, to the core on
+ * the server side of its transaction (slot ref and cookie, to_core).
+ */
 struct held {
 	uint32_t len, next_free;
 	struct ue_route to;
+	bool to_core;
+	uint32_t txn_ref, txn_cookie;
 	char text[DLG_HELD_BYTES];
 };
 
@@ -69,6 +78,7 @@ bool dlg_cseq_is(osip_message_t *msg, const char *method);
 const char *dlg_sdp_of(osip_message_t *msg, size_t *len);
 int dlg_far_route(struct proxy *p, osip_message_t *msg, char *out, size_t cap);
 int dlg_req_route(osip_message_t *msg, char *out, size_t cap);
+int dlg_caller_route(struct proxy *p, osip_message_t *msg, char *out, size_t cap);
 
 /* dlg_send.c */
 int dlg_build(struct dlg_ctx *c, const char *method, const char *ruri, const char *via_host,
@@ -76,6 +86,8 @@ int dlg_build(struct dlg_ctx *c, const char *method, const char *ruri, const cha
 	      const char *to, const struct dlg *d, uint32_t cseq, const char *reason);
 void dlg_to_far(struct proxy *p, struct dlg *d, const char *method, const char *reason);
 void dlg_bye_ue(struct proxy *p, struct dlg *d, const char *reason);
+/* ACK (of the UE's 2xx to the far end's INVITE or re-INVITE) or BYE to the UE through its SAs. */
+void dlg_to_ue(struct proxy *p, struct dlg *d, const char *method, const char *reason);
 
 /* dlg_hold.c */
 void dlg_held_put(struct dlg_ctx *c, struct dlg *d);
@@ -108,5 +120,15 @@ void dlg_end_both(struct proxy *p, struct dlg *d, const char *reason);
 /* dlg_timer.c */
 void dlg_timer_setup(struct proxy *p, struct dlg *d);
 void dlg_timer_answer(struct proxy *p, struct dlg *d);
+/* dlg_term.c */
+/* The dialog of a message whose From is the UE's / the far end's (dialog.h). */
+struct dlg *dlg_ue_side(struct dlg_ctx *c, const char *call_id, osip_message_t *msg);
+struct dlg *dlg_far_side(struct dlg_ctx *c, const char *call_id, osip_message_t *msg);
+/* A held answer to_core: allowed (it goes to the core), refused (status to the core, d ended). */
+void dlg_term_release(struct proxy *p, struct dlg *d, struct held *hb);
+void dlg_term_refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, struct held *hb,
+		     int status, const char *warning);
+/* The registration's end with an answer held towards the core: 480 to it. */
+void dlg_term_gone(struct proxy *p, struct dlg *d);
 
 #endif

@@ -23,12 +23,13 @@
  * BYE to both sides, built from what the dialog kept, then STR.
  *
  * Requests pcscfd sends itself carry a branch "z9hG4bK-pcdlg..." whose
- * answers are absorbed (dlg_own_response). An INVITE without SDP has its
- * AAR at the ACK's answer (dlg_late_offer.c); a dialog not up in time ends
- * (dlg_timer.c). The files: dlg_priv.h. Not built: dialogs the core starts
- * (terminating INVITEs) are not authorised here, nor an offer in a
- * reliable 18x (answer in the PRACK); forked early dialogs share the first
- * far-end tag.
+ * answers are absorbed (dlg_own_response). The far end's offers (terminating
+ * INVITEs, its re-INVITE/UPDATE) are the same at the UE's answer, held on
+ * its way to the core: dlg_term.c. An INVITE without SDP has its AAR at the
+ * ACK's answer (dlg_late_offer.c); a dialog not up in time ends
+ * (dlg_timer.c). The files: dlg_priv.h. Not built: an offer in a reliable
+ * 18x (answer in the PRACK); forked early dialogs share the first far-end
+ * tag.
  */
 #include <errno.h>
 #include <stdio.h>

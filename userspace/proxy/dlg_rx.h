@@ -13,12 +13,20 @@
  *                      (18x/2xx with SDP) is held while the AAR is out (true:
  *                      do not send); a failed INVITE ends the dialog.
  *   dlg_core_request   a request from the core: the far end's BYE ends it.
+ *   dlg_term_request   term_from_core, a core request for a UE with its
+ *                      transaction: INVITE with SDP makes a terminating
+ *                      dialog; a re-INVITE/UPDATE with SDP in an active one
+ *                      keeps the far end's new offer (nonzero: answered here).
+ *   dlg_term_response  term_deliver, the UE's answer going to the core: the
+ *                      answer to the far end's offer (18x/2xx with SDP) is
+ *                      held while the AAR is out (true: do not send).
  *   dlg_own_response   the answer to a BYE pcscfd sent itself: absorbed (true).
  *   dlg_reg_gone       the registration ended: its dialogs end (STR).
  *   dlg_tick           the proxy's tick: dialogs not up in time end (dlg_timer.c).
  *
- * Only while Rx runs (rx_running). An INVITE without SDP has its offer in
- * the 2xx and its answer in the ACK (dlg_late_offer.c).
+ * Only while Rx runs (rx_running) and only for offers with SDP: in INVITEs,
+ * re-INVITEs and UPDATEs, or, for an INVITE without SDP, in the 2xx with
+ * its answer in the ACK (dlg_late_offer.c).
  */
 #ifndef PCSCF_DLG_RX_H
 #define PCSCF_DLG_RX_H
@@ -34,6 +42,8 @@ int dlg_orig_request(struct proxy *p, const struct sip_in *m, osip_message_t *ms
 bool dlg_orig_response(struct proxy *p, const struct txn *t, osip_message_t *msg);
 void dlg_core_request(struct proxy *p, osip_message_t *msg);
 bool dlg_own_response(struct proxy *p, osip_message_t *msg);
+int dlg_term_request(struct proxy *p, struct txn *t, osip_message_t *msg, const struct reg *r);
+bool dlg_term_response(struct proxy *p, struct txn *t, osip_message_t *msg);
 void dlg_reg_gone(struct proxy *p, const struct reg *r);
 /* Expires what is due; ms until the next dialog deadline, at most max_ms. */
 int dlg_tick(struct proxy *p, uint64_t now, int max_ms);

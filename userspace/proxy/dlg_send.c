@@ -62,7 +62,8 @@ void dlg_to_far(struct proxy *p, struct dlg *d, const char *method, const char *
 	else if (d->far_target[0])
 		n = dlg_build(c, method, d->far_target, p->core_via_host, p->core_via_port, NULL,
 			      d->core_route, d->ue_nameaddr, d->far_nameaddr, d,
-			      ack ? d->invite_cseq : ++d->ue_cseq, reason);
+			      ack ? (d->updating ? d->ue_cseq : d->invite_cseq) : ++d->ue_cseq,
+			      reason);
 	else
 		n = -ENOENT;
 	if (n < 0 || core_send(p, c->out, n)) {
@@ -75,11 +76,17 @@ void dlg_to_far(struct proxy *p, struct dlg *d, const char *method, const char *
 		c->st.far_bye++;
 }
 
-/* BYE to the UE through its SAs (port_pc -> port_us, as terminating requests go). */
-void dlg_bye_ue(struct proxy *p, struct dlg *d, const char *reason)
+/*
+ * ACK or BYE to the UE through its SAs (port_pc -> port_us, as terminating
+ * requests go): the far end's side of the dialog, From far_nameaddr, To
+ * ue_nameaddr. An ACK answers the UE's 2xx to the far end's INVITE (the
+ * re-INVITE's while one is updating), a BYE takes the far end's next CSeq.
+ */
+void dlg_to_ue(struct proxy *p, struct dlg *d, const char *method, const char *reason)
 {
 	const struct reg *r = reg_by_index(p->regs, d->reg_ri, d->reg_gen);
 	const struct reg_sa_set *set = NULL;
+	bool ack = !strcmp(method, "ACK");
 	char via[ADDR_STR_LEN];
 	int n;
 
@@ -89,15 +96,24 @@ void dlg_bye_ue(struct proxy *p, struct dlg *d, const char *reason)
 			set = reg_set_of(p->regs, r, REG_SET_NEW);
 	}
 	if (!set || !d->ue_target[0] || !d->far_nameaddr[0]) {
-		pr_warn_rl("dialog %s: no SA or contact left to reach the UE: no BYE", d->call_id);
+		pr_warn_rl("dialog %s: no SA or contact left to reach the UE: no %s", d->call_id,
+			   method);
 		return;
 	}
 	addr_str(&set->our_addr, via, sizeof(via));
-	n = dlg_build(p->dlg, "BYE", d->ue_target, via, set->port_pc, NULL, "", d->far_nameaddr,
-		      d->ue_nameaddr, d, ++d->far_cseq, reason);
+	n = dlg_build(p->dlg, method, d->ue_target, via, set->port_pc, NULL, "", d->far_nameaddr,
+		      d->ue_nameaddr, d,
+		      ack ? (d->updating ? d->far_cseq : d->invite_cseq) : ++d->far_cseq,
+		      ack ? NULL : reason);
 	if (n < 0 || ue_send_protected(p, set, REG_SA_US, p->dlg->out, n)) {
-		pr_warn_rl("dialog %s: cannot send BYE to the UE", d->call_id);
+		pr_warn_rl("dialog %s: cannot send %s to the UE", d->call_id, method);
 		return;
 	}
-	p->dlg->st.ue_bye++;
+	if (!ack)
+		p->dlg->st.ue_bye++;
+}
+
+void dlg_bye_ue(struct proxy *p, struct dlg *d, const char *reason)
+{
+	dlg_to_ue(p, d, "BYE", reason);
 }

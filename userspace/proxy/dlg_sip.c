@@ -115,22 +115,42 @@ int dlg_far_route(struct proxy *p, osip_message_t *msg, char *out, size_t cap)
 	return 0;
 }
 
-/* The Route headers of a request as one value (what a CANCEL repeats, RFC 3261 9.1). */
-int dlg_req_route(osip_message_t *msg, char *out, size_t cap)
+/* Entries first.. of a Route or Record-Route list as one value, in order. */
+static int join_from(osip_list_t *l, int first, char *out, size_t cap)
 {
 	size_t len = 0;
-	osip_route_t *rt;
+	osip_from_t *rt;
 
 	out[0] = '\0';
-	for (int i = 0; (rt = osip_list_get(&msg->routes, i)); i++) {
+	for (int i = first; (rt = osip_list_get(l, i)); i++) {
 		char *s = NULL;
 		int err;
 
-		if (osip_route_to_str(rt, &s))
+		if (osip_from_to_str(rt, &s))
 			return -EINVAL;
 		err = list_append(out, cap, &len, s);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* The Route headers of a request as one value (what a CANCEL repeats, RFC 3261 9.1). */
+int dlg_req_route(osip_message_t *msg, char *out, size_t cap)
+{
+	return join_from(&msg->routes, 0, out, cap);
+}
+
+/*
+ * The route set towards the far end of a terminating INVITE: its
+ * Record-Route as received, in order (RFC 3261 12.1.1), without the entry
+ * of ours on top (prepare.c's); an entry of ours further down is our own
+ * originating leg of a call between two of our UEs, and stays.
+ */
+int dlg_caller_route(struct proxy *p, osip_message_t *msg, char *out, size_t cap)
+{
+	osip_record_route_t *top = osip_list_get(&msg->record_routes, 0);
+
+	return join_from(&msg->record_routes, top && top->url && route_names_us(p, top->url), out,
+			 cap);
 }

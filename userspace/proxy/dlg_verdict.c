@@ -27,6 +27,8 @@ void dlg_end(struct proxy *p, struct dlg *d)
 {
 	struct dlg_ctx *c = p->dlg;
 
+	if (!d->gen) /* ended already (a refusal ends a dialog that its caller then ends) */
+		return;
 	if (d->rx) {
 		if (rx_session_terminate(d->rx) > 0)
 			c->st.str++;
@@ -38,8 +40,9 @@ void dlg_end(struct proxy *p, struct dlg *d)
 
 /*
  * The UE gets status (with warning) in place of resp, a response to its
- * INVITE; the far end is ended (ACK + BYE of a 2xx, CANCEL of an early
- * dialog); the Rx session goes. The dialog waits for the UE's ACK.
+ * INVITE or UPDATE; the far end is ended (ACK + BYE of an INVITE's 2xx,
+ * BYE after an UPDATE's, CANCEL of an early dialog); the Rx session goes.
+ * The dialog waits for the UE's ACK; after an UPDATE (no ACK) it ends.
  */
 void dlg_refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, const struct ue_route *to,
 		int status, const char *warning)
@@ -48,12 +51,14 @@ void dlg_refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, const stru
 	char reason[64];
 	int code = resp->status_code;
 	bool update = d->state == DLG_ACTIVE || d->updating;
+	bool invite = dlg_cseq_is(resp, "INVITE"); /* else an UPDATE: no ACK either way */
 
 	snprintf(reason, sizeof(reason), "SIP;cause=%d", status);
 	d->far_done = code >= 200 || update; /* a CANCELled INVITE still has its final to come */
 	d->ue_acked = false;
 	if (code >= 200 && code < 300) {
-		dlg_to_far(p, d, "ACK", NULL);
+		if (invite)
+			dlg_to_far(p, d, "ACK", NULL);
 		dlg_to_far(p, d, "BYE", reason);
 	} else if (!update) {
 		dlg_to_far(p, d, "CANCEL", reason);
@@ -79,8 +84,22 @@ void dlg_refuse(struct proxy *p, struct dlg *d, osip_message_t *resp, const stru
 	}
 	dlg_held_put(c, d);
 	d->updating = false;
+	if (!invite) { /* nobody ACKs a refused UPDATE: the dialog is over */
+		dlg_end(p, d);
+		return;
+	}
 	d->state = DLG_REFUSED;
 	dlg_timer_answer(p, d); /* dlg_timer.c: for the UE's ACK of it */
+}
+
+/* A held answer refused: to whichever side it was going. */
+static void refuse_held(struct proxy *p, struct dlg *d, osip_message_t *msg, struct held *hb,
+			int status, const char *warning)
+{
+	if (hb->to_core)
+		dlg_term_refuse(p, d, msg, hb, status, warning); /* dlg_term.c */
+	else
+		dlg_refuse(p, d, msg, &hb->to, status, warning);
 }
 
 /* The held answer refused with status; false if nothing is held. */
@@ -94,7 +113,7 @@ bool dlg_refuse_held(struct proxy *p, struct dlg *d, int status)
 	hb = &p->dlg->held[d->held];
 	if (sipm_parse(&msg, hb->text, hb->len))
 		return false;
-	dlg_refuse(p, d, msg, &hb->to, status, NULL);
+	refuse_held(p, d, msg, hb, status, NULL);
 	osip_message_free(msg);
 	return true;
 }
@@ -120,13 +139,16 @@ void dlg_on_aaa(void *arg, rx_handle h, const struct rx_result *r)
 		pr_info_rl("dialog %s: the PCRF refused the session (result %u/%u): %u to the UE",
 			   d->call_id, r->result_code, r->exp_result, r->sip_status);
 		d->state = d->updating ? DLG_ACTIVE : DLG_OFFERED;
-		dlg_refuse(p, d, msg, &hb->to, r->sip_status, r->warning);
+		refuse_held(p, d, msg, hb, r->sip_status, r->warning);
 	} else {
 		if (r->verdict == RX_ALLOW)
 			c->st.allowed++;
 		else
 			c->st.unchecked++;
-		proxy_send_ue(p, &hb->to, msg);
+		if (hb->to_core)
+			dlg_term_release(p, d, hb);
+		else
+			proxy_send_ue(p, &hb->to, msg);
 		dlg_held_put(c, d);
 		d->state = DLG_ACTIVE;
 		d->updating = false;

@@ -314,6 +314,8 @@ void term_from_core(struct proxy *p, osip_message_t *msg, const struct term_peer
 	}
 	t->ri = reg_index_of(p->regs, r);
 	t->rgen = r->generation;
+	if (dlg_term_request(p, t, msg, r)) /* dlg_term.c: the far end's offer; <0: answered */
+		return;
 	txn_branch(&p->txns, t, branch, sizeof(branch));
 	if (sipm_push_via(msg, via, set->port_pc, branch) ||
 	    (len = sipm_print(msg, p->buf, sizeof(p->buf))) < 0 ||
@@ -334,6 +336,8 @@ void term_deliver(struct proxy *p, struct txn *t, osip_message_t *msg)
 {
 	sipm_pop_via(msg);
 	prep_term_response(p, t, msg);
+	if (dlg_term_response(p, t, msg)) /* dlg_term.c: held for the PCRF, or absorbed */
+		return;
 	if (!txn_respond(p, t, msg))
 		p->stats.term_responses++;
 }
