@@ -157,16 +157,7 @@ void dlg_late_ack(struct proxy *p, struct dlg *d, osip_message_t *msg, const cha
 		  size_t sdp_len)
 {
 	struct dlg_ctx *c = p->dlg;
-	struct rx_media_req q = {
-		.offer = d->offer,
-		.offer_len = d->offer_len,
-		.answer = sdp,
-		.answer_len = sdp_len,
-		.ue_offered = false,
-		.ue_addr = d->ue_addr,
-		.subscription = d->subscription,
-		.icid = d->icid,
-	};
+	struct rx_media_req q = dlg_media_req(d, sdp, sdp_len, false);
 	rx_handle h = d->rx;
 	int err;
 

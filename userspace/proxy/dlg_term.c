@@ -194,16 +194,7 @@ static bool authorize(struct proxy *p, struct txn *t, struct dlg *d, osip_messag
 		      const char *sdp, size_t sdp_len)
 {
 	struct dlg_ctx *c = p->dlg;
-	struct rx_media_req q = {
-		.offer = d->offer,
-		.offer_len = d->offer_len,
-		.answer = sdp,
-		.answer_len = sdp_len,
-		.ue_offered = false,
-		.ue_addr = d->ue_addr,
-		.subscription = d->subscription,
-		.icid = d->icid,
-	};
+	struct rx_media_req q = dlg_media_req(d, sdp, sdp_len, false);
 	rx_handle h = d->rx;
 	bool update = d->updating;
 	int err;

@@ -194,22 +194,29 @@ void dlg_learn_far(struct proxy *p, const struct txn *t, struct dlg *d, osip_mes
 		d->core_route[0] = '\0';
 }
 
+/* What the AAR says of a dialog: its kept offer, this answer, who offered. */
+struct rx_media_req dlg_media_req(const struct dlg *d, const char *answer, size_t answer_len,
+				  bool ue_offered)
+{
+	return (struct rx_media_req){
+		.offer = d->offer,
+		.offer_len = d->offer_len,
+		.answer = answer,
+		.answer_len = answer_len,
+		.ue_offered = ue_offered,
+		.ue_addr = d->ue_addr,
+		.subscription = d->subscription,
+		.icid = d->icid,
+	};
+}
+
 /* The answer: AAR with offer and answer, the response held meanwhile. */
 bool dlg_authorize(struct proxy *p, const struct txn *t, struct dlg *d, osip_message_t *msg,
 		   const char *sdp, size_t sdp_len)
 {
 	struct dlg_ctx *c = p->dlg;
 	struct ue_route to = route_of_txn(t);
-	struct rx_media_req q = {
-		.offer = d->offer,
-		.offer_len = d->offer_len,
-		.answer = sdp,
-		.answer_len = sdp_len,
-		.ue_offered = true,
-		.ue_addr = d->ue_addr,
-		.subscription = d->subscription,
-		.icid = d->icid,
-	};
+	struct rx_media_req q = dlg_media_req(d, sdp, sdp_len, true);
 	rx_handle h = d->rx;
 	bool update = d->updating;
 	int err;
