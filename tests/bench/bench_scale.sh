@@ -49,6 +49,10 @@ num() { # 1k -> 1000, 1M -> 1000000
 ctl() { pns "$BUILD/pcscfctl" --ctl "$CTL" "$@"; }
 now() { date +%s.%N; }
 regs() { json_get "$(ctl stats --json 2>/dev/null)" sip.registrations 2>/dev/null || echo 0; }
+# jnum JSON KEY: the first "KEY":N in the stats (no python per 0.2 s sample)
+jnum() { local v; v=$(grep -o "\"$2\":[0-9]*" <<<"$1" | head -1); echo "${v#*:}"; }
+# cpu_ticks PID: user + system clock ticks so far
+cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat 2>/dev/null || echo 0; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' /proc/$1/status; }
 # umem_kib PID: Rss of the UMEM mappings (private anonymous, exactly
 # XSK_NUM_FRAMES x 4 KiB frames each, userspace/xdp/xsk_port.c)
@@ -84,9 +88,32 @@ for s in ${SIZES//,/ }; do
 		--rate "$RATE" --expires 3600 register wait-file "$LAB_DIR/go" \
 		>"$LAB_DIR/imsue.out" 2>&1 &
 	imsue_pid=$!
-	last=-1 still=0
+	last=-1 still=0 step=0 peak_pend=0 peak_txn=0
+	tk=$(( 100 * 5 )) # clock ticks in a 5 s sample: CPU % of one core below
+	sleep 0.2 # imsue itself: the child of the backgrounded `ue` (ip netns exec)
+	IMSUE=$(pgrep -x imsue -P $imsue_pid || echo $imsue_pid)
+	c_p=$(cpu_ticks "$PID") c_u=$(cpu_ticks "$IMSUE") c_s=$(cpu_ticks "$SIPP_PID")
+	# Every 5 s: where registration stands, what piles up (pending, transactions),
+	# what is lost (worker ring drops), what is sent again (our requests to the
+	# core, the UEs' absorbed), and who had the CPU: the signal of a stall.
+	echo "  t/s    regs  pending  txns  ring_drops  core_retx  ue_retx  timeouts  cpu% pcscfd imsue sipp"
 	while :; do # until every UE is registered, or no progress for 30 s (0.2 s steps)
-		r=$(regs)
+		j=$(ctl stats --json 2>/dev/null)
+		r=$(jnum "$j" registrations)
+		r=${r:-0}
+		pend=$(jnum "$j" pending) txl=$(jnum "$j" txns_live)
+		[ "${pend:-0}" -gt $peak_pend ] && peak_pend=$pend
+		[ "${txl:-0}" -gt $peak_txn ] && peak_txn=$txl
+		if [ $((step % 25)) -eq 0 ] && [ $step -gt 0 ]; then
+			n_p=$(cpu_ticks "$PID") n_u=$(cpu_ticks "$IMSUE") n_s=$(cpu_ticks "$SIPP_PID")
+			printf "  %4.0f %7s %8s %5s %11s %10s %8s %9s      %6d %5d %4d\n" \
+				"$(awk -v a=$t0 -v b="$(now)" 'BEGIN { print b - a }')" "$r" "$pend" "$txl" \
+				"$(jnum "$j" drops)" "$(jnum "$j" txn_req_retx)" "$(jnum "$j" retransmissions)" \
+				"$(jnum "$j" txn_timeouts)" $(( (n_p - c_p) * 100 / tk )) \
+				$(( (n_u - c_u) * 100 / tk )) $(( (n_s - c_s) * 100 / tk ))
+			c_p=$n_p c_u=$n_u c_s=$n_s
+		fi
+		step=$((step + 1))
 		[ "$r" -ge "$N" ] && break
 		if [ "$r" = "$last" ]; then still=$((still + 1)); else still=0; fi
 		[ $still -ge 150 ] && break
