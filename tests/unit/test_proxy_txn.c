@@ -387,6 +387,52 @@ static void lingering_copies(void)
 }
 
 /*
+ * The core's answer already waits unread in our socket (we are behind):
+ * timer E does not send the request again, it waits; once read, the answer
+ * goes to the UE and nothing more goes to the core. With the socket empty
+ * the same request is sent again at T1.
+ */
+static void backlog_defers(void)
+{
+	static char msg[8192], resp[PH_TEXT_MAX];
+	int again = 0, n;
+	char why[128];
+
+	if (ph_init(&h) || ph_register_ue(&h, ALICE, UE, 600, why, sizeof(why))) {
+		TAP_CHECK(0, "backlog: registration: %s", why);
+		ph_fini(&h);
+		return;
+	}
+	ph_core_answer_sub(&h, "200 OK", NULL);
+	build(msg, sizeof(msg), "MESSAGE q1 1", 97, 0);
+	ph_ue_prot(&h, ALICE, REG_SET_NEW, msg);
+	n = ph_core_response(resp, sizeof(resp), h.last_req, "200 OK", NULL);
+	TAP_CHECK(n > 0 && send(h.core_peer, resp, n, 0) == n, "backlog: the 200 queued unread");
+	for (int k = 0; k < 6; k++) {
+		ph_advance(&h, 500);
+		again += ph_count(&h, PH_CORE);
+	}
+	TAP_CHECK(
+		!again && h.p.stats.txn_retx_deferred >= 2,
+		"backlog: 3 s with the answer queued: sent again %d times (want 0), %llu deferred",
+		again, (unsigned long long)h.p.stats.txn_retx_deferred);
+	ph_clear(&h);
+	proxy_from_core(&h.p);
+	TAP_CHECK(ph_to_ue(&h) && ph_status(ph_to_ue(&h)->text) == 200,
+		  "backlog: read at last, the 200 goes to the UE");
+	ph_advance(&h, 4000);
+	TAP_CHECK(!ph_count(&h, PH_CORE), "backlog: and nothing more to the core");
+
+	build(msg, sizeof(msg), "MESSAGE q2 2", 96, 0);
+	ph_ue_prot(&h, ALICE, REG_SET_NEW, msg);
+	ph_advance(&h, 500);
+	TAP_CHECK(ph_count(&h, PH_CORE) == 1 &&
+			  !strncmp(ph_get(&h, PH_CORE, 0)->text, "MESSAGE ", 8),
+		  "backlog: with nothing queued, timer E sends it again at T1");
+	ph_fini(&h);
+}
+
+/*
  * 100,000 live transactions (the default --max-txns): the table is filled
  * with slots as a busy proxy's would be, then one more request from the UE
  * and its retransmission. The hash chain entries and heap entries touched
@@ -445,6 +491,7 @@ int main(void)
 		run(&cases[i], (int)i);
 	subscribe();
 	lingering_copies();
+	backlog_defers();
 	many();
 	return tap_done();
 }
