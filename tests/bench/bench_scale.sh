@@ -122,8 +122,8 @@ for s in ${SIZES//,/ }; do
 			c_p=$n_p c_u=$n_u c_s=$n_s
 		fi
 		step=$((step + 1))
-		[ "$r" -ge "$N" ] && break
 		[ "$r" != "$last" ] && t_last=$(now)
+		[ "$r" -ge "$N" ] && break
 		awk -v a="$t_last" -v b="$(now)" 'BEGIN { exit !(b - a >= 30) }' && break
 		kill -0 $imsue_pid 2>/dev/null || break
 		last=$r
