@@ -104,7 +104,7 @@ for s in ${SIZES//,/ }; do
 	# Every 5 s: where registration stands, what piles up (pending, transactions),
 	# what is lost (worker ring drops), what is sent again (our requests to the
 	# core, the UEs' absorbed), and who had the CPU: the signal of a stall.
-	echo "  t/s    regs  pending  txns  ring_drops  core_retx  ue_retx  timeouts  cpu% pcscfd imsue sipp"
+	echo "  t/s    regs  pending  txns   ring_full  core_retx  ue_retx  timeouts  cpu% pcscfd imsue sipp"
 	while :; do # until every UE is registered, or no progress for 30 s (0.2 s steps)
 		j=$(ctl stats --json 2>/dev/null)
 		r=$(jnum "$j" regs_registered) # authenticated: pending ones are not counted
@@ -116,7 +116,7 @@ for s in ${SIZES//,/ }; do
 			n_p=$(cpu_ticks "$PID") n_u=$(cpu_ticks "$IMSUE") n_s=$(cpu_ticks "$SIPP_PID")
 			printf "  %4.0f %7s %8s %5s %11s %10s %8s %9s      %6d %5d %4d\n" \
 				"$(awk -v a=$t0 -v b="$(now)" 'BEGIN { print b - a }')" "$r" "$pend" "$txl" \
-				"$(jnum "$j" drops)" "$(jnum "$j" txn_req_retx)" "$(jnum "$j" retransmissions)" \
+				"$(jnum "$j" ring_full)" "$(jnum "$j" txn_req_retx)" "$(jnum "$j" retransmissions)" \
 				"$(jnum "$j" txn_timeouts)" $(( (n_p - c_p) * 100 / tk )) \
 				$(( (n_u - c_u) * 100 / tk )) $(( (n_s - c_s) * 100 / tk ))
 			c_p=$n_p c_u=$n_u c_s=$n_s
@@ -173,8 +173,8 @@ for s in ${SIZES//,/ }; do
 		"classifier, random SPIs over all SAs" "${R_RND[$s]:-?}" "${R_HOT[$s]:-?}" "${R_BARE[$s]:-?}" \
 		"$(awk -v a=${R_RND[$s]:-0} -v b=${R_BARE[$s]:-0} 'BEGIN{ if (b) printf "%.2fx", a/b; else print "?" }')"
 	printf "  %-44s %s   mappings %s\n" "SA map" "$live" "$maps"
-	printf "  %-44s pending %s, transactions %s; ring drops %s, requests to the core sent again %s (put off %s), UE retransmissions absorbed %s, timeouts %s; UDP receive-buffer drops: %s; load average %s\n" \
-		"overload signal (peaks, totals)" "$peak_pend" "$peak_txn" "$(jnum "$stats" drops)" \
+	printf "  %-44s pending %s, transactions %s; worker ring full %s, requests to the core sent again %s (put off %s), UE retransmissions absorbed %s, timeouts %s; UDP receive-buffer drops: %s; load average %s\n" \
+		"overload signal (peaks, totals)" "$peak_pend" "$peak_txn" "$(jnum "$stats" ring_full)" \
 		"$(jnum "$stats" txn_req_retx)" "$(jnum "$stats" txn_retx_deferred)" \
 		"$(jnum "$stats" retransmissions)" "$(jnum "$stats" txn_timeouts)" "$sockdrop" "$load"
 done
