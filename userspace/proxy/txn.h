@@ -71,7 +71,8 @@ struct txn_reg {
 /* Bytes of r a buffer keeps: up to sec_client's NUL, not the whole 2.8 KB. */
 static inline size_t txn_reg_len(const struct txn_reg *r)
 {
-	return offsetof(struct txn_reg, sec_client) + strnlen(r->sec_client, REG_SECHDR_MAX - 1) + 1;
+	return offsetof(struct txn_reg, sec_client) + strnlen(r->sec_client, REG_SECHDR_MAX - 1) +
+	       1;
 }
 
 struct txn {
