@@ -35,6 +35,11 @@ source tests/lib/lab.sh
 trap lab_down EXIT
 SIZES=${SIZES:-${BENCH_SCALE_SIZES:-1k,10k}}
 RATE=${RATE:-1000}
+# REGISTERs waiting for the core at once (--max-inflight-reg): beyond, 503 +
+# Retry-After, which imsue honours. When the signalling thread falls behind
+# (a loaded machine) this sheds load early instead of letting transactions
+# time out; 0: no limit.
+MAX_INFLIGHT=${MAX_INFLIGHT:-2000}
 K=465b5ce8b199b49faa5f0a2ee238a6bc
 OPC=cd63cb71954a9f4e48a5994e37a02baf
 CTL=$LAB_DIR/ctl.sock
@@ -50,7 +55,13 @@ num() { # 1k -> 1000, 1M -> 1000000
 }
 ctl() { pns "$BUILD/pcscfctl" --ctl "$CTL" "$@"; }
 now() { date +%s.%N; }
-regs() { json_get "$(ctl stats --json 2>/dev/null)" sip.registrations 2>/dev/null || echo 0; }
+regs() { json_get "$(ctl stats --json 2>/dev/null)" sip.regs_registered 2>/dev/null || echo 0; }
+# jnum JSON KEY: the first "KEY":N in the stats (no python per 0.2 s sample)
+jnum() { local v; v=$(grep -o "\"$2\":[0-9]*" <<<"$1" | head -1); echo "${v#*:}"; }
+# udp_drops: UDP datagrams the kernel dropped for a full socket buffer, in this namespace
+udp_drops() { awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' /proc/net/snmp; }
+# cpu_ticks PID: user + system clock ticks so far
+cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat 2>/dev/null || echo 0; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' /proc/$1/status; }
 # umem_kib PID: Rss of the UMEM mappings (private anonymous, exactly
 # XSK_NUM_FRAMES x 4 KiB frames each, userspace/xdp/xsk_port.c)
@@ -75,6 +86,7 @@ for s in ${SIZES//,/ }; do
 		-p 5060 -buff_size 33554432 -skip_rlimit
 	pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$LAB_DIR/bpffs/pcscf" \
 		--ctl "$CTL" --max-regs "$N" --max-pending "$N" --rate 100000 --burst 100000 --burst-new 100000 \
+		$([ "$MAX_INFLIGHT" -gt 0 ] && echo --max-inflight-reg "$MAX_INFLIGHT") \
 		--log-level warn 2>"$LAB_DIR/pcscfd.log"
 	wait_ctl "$CTL" || { echo "bench_scale: pcscfd did not start"; cat "$LAB_DIR/pcscfd.log"; continue; }
 	PID=$(ip netns pids "$NS_P" | while read -r p; do
@@ -86,18 +98,43 @@ for s in ${SIZES//,/ }; do
 		--rate "$RATE" --expires 3600 register wait-file "$LAB_DIR/go" \
 		>"$LAB_DIR/imsue.out" 2>&1 &
 	imsue_pid=$!
-	last=-1 still=0
+	last=-1 t_last=$(now) step=0 peak_pend=0 peak_txn=0
+	tk=$(( 100 * 5 )) # clock ticks in a 5 s sample: CPU % of one core below
+	sleep 0.2 # imsue itself: the child of the backgrounded `ue` (ip netns exec)
+	IMSUE=$(pgrep -x imsue -P $imsue_pid || echo $imsue_pid)
+	c_p=$(cpu_ticks "$PID") c_u=$(cpu_ticks "$IMSUE") c_s=$(cpu_ticks "$SIPP_PID")
+	# Every 5 s: where registration stands, what piles up (pending, transactions),
+	# what is lost (worker ring drops), what is sent again (our requests to the
+	# core, the UEs' absorbed), and who had the CPU: the signal of a stall.
+	echo "  t/s    regs  pending  txns   ring_full  core_retx  ue_retx  timeouts  cpu% pcscfd imsue sipp"
 	while :; do # until every UE is registered, or no progress for 30 s (0.2 s steps)
-		r=$(regs)
+		j=$(ctl stats --json 2>/dev/null)
+		r=$(jnum "$j" regs_registered) # authenticated: pending ones are not counted
+		r=${r:-0}
+		pend=$(jnum "$j" pending) txl=$(jnum "$j" txns_live)
+		[ "${pend:-0}" -gt $peak_pend ] && peak_pend=$pend
+		[ "${txl:-0}" -gt $peak_txn ] && peak_txn=$txl
+		if [ $((step % 25)) -eq 0 ] && [ $step -gt 0 ]; then
+			n_p=$(cpu_ticks "$PID") n_u=$(cpu_ticks "$IMSUE") n_s=$(cpu_ticks "$SIPP_PID")
+			printf "  %4.0f %7s %8s %5s %11s %10s %8s %9s      %6d %5d %4d\n" \
+				"$(awk -v a=$t0 -v b="$(now)" 'BEGIN { print b - a }')" "$r" "$pend" "$txl" \
+				"$(jnum "$j" ring_full)" "$(jnum "$j" txn_req_retx)" "$(jnum "$j" retransmissions)" \
+				"$(jnum "$j" txn_timeouts)" $(( (n_p - c_p) * 100 / tk )) \
+				$(( (n_u - c_u) * 100 / tk )) $(( (n_s - c_s) * 100 / tk ))
+			c_p=$n_p c_u=$n_u c_s=$n_s
+		fi
+		step=$((step + 1))
+		[ "$r" != "$last" ] && t_last=$(now)
 		[ "$r" -ge "$N" ] && break
-		if [ "$r" = "$last" ]; then still=$((still + 1)); else still=0; fi
-		[ $still -ge 150 ] && break
+		awk -v a="$t_last" -v b="$(now)" 'BEGIN { exit !(b - a >= 30) }' && break
 		kill -0 $imsue_pid 2>/dev/null || break
 		last=$r
 		sleep 0.2
 	done
-	t1=$(now)
+	t1=$t_last # the last registration, not the 30 s without one that ended the wait
 	reg_n=$(regs)
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	sockdrop="pcscfd $(pns bash -c "$(declare -f udp_drops); udp_drops"), core SIPp $(core bash -c "$(declare -f udp_drops); udp_drops"), UEs $(ue bash -c "$(declare -f udp_drops); udp_drops")"
 	rss=$(rss_kib "$PID")
 	umem=$(umem_kib "$PID")
 	maps=$(wc -l </proc/$PID/maps)
@@ -138,6 +175,10 @@ for s in ${SIZES//,/ }; do
 		"classifier, random SPIs over all SAs" "${R_RND[$s]:-?}" "${R_HOT[$s]:-?}" "${R_BARE[$s]:-?}" \
 		"$(awk -v a=${R_RND[$s]:-0} -v b=${R_BARE[$s]:-0} 'BEGIN{ if (b) printf "%.2fx", a/b; else print "?" }')"
 	printf "  %-44s %s   mappings %s\n" "SA map" "$live" "$maps"
+	printf "  %-44s pending %s, transactions %s; worker ring full %s, requests to the core sent again %s (put off %s), UE retransmissions absorbed %s, timeouts %s; UDP receive-buffer drops: %s; load average %s\n" \
+		"overload signal (peaks, totals)" "$peak_pend" "$peak_txn" "$(jnum "$stats" ring_full)" \
+		"$(jnum "$stats" txn_req_retx)" "$(jnum "$stats" txn_retx_deferred)" \
+		"$(jnum "$stats" retransmissions)" "$(jnum "$stats" txn_timeouts)" "$sockdrop" "$load"
 done
 
 echo

@@ -354,6 +354,85 @@ static void subscribe(void)
 }
 
 /*
+ * A registration's two REGISTER transactions linger 32 s (Timer J) after
+ * their finals: only the response copy is kept for that time, not the
+ * request copy nor the REGISTER's state (was ~7 KiB each: a registration
+ * storm's memory per UE). The UE's retransmission of its last REGISTER
+ * still gets the 200 from the copy, and the core sees nothing of it.
+ */
+static void lingering_copies(void)
+{
+	struct txn_table *tt = &h.p.txns;
+	unsigned int regs = 0, lean = 0;
+	char why[128];
+
+	if (ph_init(&h) || ph_register_ue(&h, ALICE, UE, 600, why, sizeof(why))) {
+		TAP_CHECK(0, "lingering: registration: %s", why);
+		ph_fini(&h);
+		return;
+	}
+	for (uint32_t i = 0; i < tt->cap; i++) {
+		const struct txn *t = &tt->t[i];
+
+		if (!t->cookie || t->method != TXN_M_REGISTER)
+			continue;
+		regs++;
+		lean += t->cstate >= TC_COMPLETED && !t->req_buf && !t->reg_buf && t->resp_buf;
+	}
+	TAP_CHECK(regs == 2 && lean == 2,
+		  "lingering: %u REGISTER transactions after the 200, %u keep only their response "
+		  "copy (want 2, 2)",
+		  regs, lean);
+	ph_fini(&h);
+}
+
+/*
+ * The core's answer already waits unread in our socket (we are behind):
+ * timer E does not send the request again, it waits; once read, the answer
+ * goes to the UE and nothing more goes to the core. With the socket empty
+ * the same request is sent again at T1.
+ */
+static void backlog_defers(void)
+{
+	static char msg[8192], resp[PH_TEXT_MAX];
+	int again = 0, n;
+	char why[128];
+
+	if (ph_init(&h) || ph_register_ue(&h, ALICE, UE, 600, why, sizeof(why))) {
+		TAP_CHECK(0, "backlog: registration: %s", why);
+		ph_fini(&h);
+		return;
+	}
+	ph_core_answer_sub(&h, "200 OK", NULL);
+	build(msg, sizeof(msg), "MESSAGE q1 1", 97, 0);
+	ph_ue_prot(&h, ALICE, REG_SET_NEW, msg);
+	n = ph_core_response(resp, sizeof(resp), h.last_req, "200 OK", NULL);
+	TAP_CHECK(n > 0 && send(h.core_peer, resp, n, 0) == n, "backlog: the 200 queued unread");
+	for (int k = 0; k < 6; k++) {
+		ph_advance(&h, 500);
+		again += ph_count(&h, PH_CORE);
+	}
+	TAP_CHECK(
+		!again && h.p.stats.txn_retx_deferred >= 2,
+		"backlog: 3 s with the answer queued: sent again %d times (want 0), %llu deferred",
+		again, (unsigned long long)h.p.stats.txn_retx_deferred);
+	ph_clear(&h);
+	proxy_from_core(&h.p);
+	TAP_CHECK(ph_to_ue(&h) && ph_status(ph_to_ue(&h)->text) == 200,
+		  "backlog: read at last, the 200 goes to the UE");
+	ph_advance(&h, 4000);
+	TAP_CHECK(!ph_count(&h, PH_CORE), "backlog: and nothing more to the core");
+
+	build(msg, sizeof(msg), "MESSAGE q2 2", 96, 0);
+	ph_ue_prot(&h, ALICE, REG_SET_NEW, msg);
+	ph_advance(&h, 500);
+	TAP_CHECK(ph_count(&h, PH_CORE) == 1 &&
+			  !strncmp(ph_get(&h, PH_CORE, 0)->text, "MESSAGE ", 8),
+		  "backlog: with nothing queued, timer E sends it again at T1");
+	ph_fini(&h);
+}
+
+/*
  * 100,000 live transactions (the default --max-txns): the table is filled
  * with slots as a busy proxy's would be, then one more request from the UE
  * and its retransmission. The hash chain entries and heap entries touched
@@ -411,6 +490,8 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(&cases[i], (int)i);
 	subscribe();
+	lingering_copies();
+	backlog_defers();
 	many();
 	return tap_done();
 }

@@ -35,6 +35,7 @@
 #include "imsue/ue_sip.h"
 #include "imsue/ue_spi.h"
 #include "imsue/ue_timer.h"
+#include "imsue/ue_wait.h"
 #include "sip/sec_agree.h"
 
 static void usage(FILE *f)
@@ -462,6 +463,7 @@ struct loop {
 	struct ue *ues;
 	unsigned int n, started, done, ok, regs;
 	struct ue_timers tq;
+	struct ue_waits waits; /* UEs in wait-file, off the timer heap */
 };
 
 /*
@@ -482,6 +484,11 @@ static void kick(struct loop *l, struct ue *u, uint64_t now)
 			l->regs += u->registrations;
 		}
 		return;
+	}
+	if (u->state == UE_SLEEP && u->wait_path && !u->parked &&
+	    ue_wait_park(&l->waits, u->wait_path, u->idx, now)) {
+		u->parked = true;
+		u->deadline_ms = UINT64_MAX; /* the loop looks for the file, not this UE */
 	}
 	d = ue_next_deadline(u);
 	if (d == UINT64_MAX || d == u->sched_ms)
@@ -701,7 +708,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	l.ues = calloc(cfg.n_ues, sizeof(*l.ues));
-	if (!l.ues) {
+	if (!l.ues || ue_wait_init(&l.waits, cfg.n_ues)) {
 		fprintf(stderr, "imsue: out of memory for %u UEs\n", cfg.n_ues);
 		return 1;
 	}
@@ -774,10 +781,22 @@ int main(int argc, char **argv)
 			ue_on_timer(u, now);
 			kick(&l, u, now);
 		}
+		for (uint32_t r; (r = ue_wait_ready(&l.waits, now));)
+			while (r) {
+				struct ue *u = &l.ues[r - 1];
+
+				r = ue_wait_next_ue(&l.waits, r);
+				u->parked = false;
+				u->wait_path = NULL;
+				u->state = UE_IDLE;
+				kick(&l, u, now);
+			}
 		if (l.done >= l.n)
 			break;
 
 		next = ue_timer_next(&l.tq);
+		if (ue_wait_deadline(&l.waits) < next)
+			next = ue_wait_deadline(&l.waits);
 		if (l.started < l.n && t0 + (uint64_t)(l.started * 1000.0 / rate) < next)
 			next = t0 + (uint64_t)(l.started * 1000.0 / rate);
 		now = ue_now_ms();
@@ -820,6 +839,7 @@ int main(int argc, char **argv)
 		ue_fini(&l.ues[i]);
 	ue_dlg_fini(&ue_dialogs);
 	ue_timer_free(&l.tq);
+	ue_wait_fini(&l.waits);
 	free(l.ues);
 	free(pfd);
 	ue_net_close(&net);

@@ -177,6 +177,7 @@ struct ue {
 	bool protected_req; /* the outstanding request went through ESP */
 	bool answered;	    /* the outstanding REGISTER answered a challenge */
 	bool finished;	    /* counted by the loop as done */
+	bool parked;	    /* on the loop's wait-file list (ue_wait.h), not the timer heap */
 	uint64_t deadline_ms;
 	uint64_t sched_ms;     /* time of our live entry in the timer heap, UINT64_MAX: none */
 	const char *wait_path; /* UE_SLEEP until this file exists */

@@ -70,6 +70,7 @@ static void handle_sip(struct worker *w, const uint8_t *frame, uint32_t len,
 	}
 	msg = sip_ring_reserve(w->ring);
 	if (!msg) {
+		w->stats.ring_full++;
 		w->stats.drops++;
 		return;
 	}
@@ -115,6 +116,7 @@ static void esp_to_ring(struct worker *w, struct esp_sa *sa, uint32_t slot, uint
 	}
 	msg = sip_ring_reserve(w->ring);
 	if (!msg) {
+		w->stats.ring_full++;
 		w->stats.drops++;
 		return;
 	}

@@ -300,8 +300,13 @@ static void on_response(struct proxy *p, osip_message_t *msg, struct raw_keys *k
 		return;
 	}
 	/* 100s, retransmitted finals, the answer to our CANCEL: absorbed (txn_client.c). */
-	if (txn_client_response(p, t, msg))
+	if (txn_client_response(p, t, msg)) {
+		uint32_t cookie = t->cookie;
+
 		prep_deliver(p, t, msg, k);
+		if (t->cookie == cookie)
+			txn_client_final_relayed(p, t);
+	}
 }
 
 void proxy_from_core(struct proxy *p)

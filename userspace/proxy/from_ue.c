@@ -121,7 +121,7 @@ static void forward_request(struct proxy *p, const struct sip_in *m, osip_messag
 		if (sec_client)
 			snprintf(reg.sec_client, sizeof(reg.sec_client), "%s", sec_client);
 		reg.expires_req = -1;
-		t->reg_buf = txn_buf_put(&p->txns.bufs, &reg, sizeof(reg));
+		t->reg_buf = txn_buf_put(&p->txns.bufs, &reg, txn_reg_len(&reg));
 		if (!t->reg_buf) {
 			p->stats.txn_no_buf++;
 			txn_free(&p->txns, t);

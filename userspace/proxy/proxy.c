@@ -230,7 +230,7 @@ void proxy_from_kernel_sip(struct proxy *p, int fd)
 	X(txn_full) X(txn_no_buf) X(txn_resent) X(txn_absorbed_100) X(txn_absorbed_final)          \
 	X(txn_absorbed_ack) X(txn_acks_sent) X(txn_stateless_ack) X(txn_cancels)                   \
 	X(txn_cancels_sent) X(txn_481) X(txn_req_retx) X(txn_resp_retx) X(txn_timeouts)           \
-	X(txn_timer_c) X(txn_no_ack)
+	X(txn_timer_c) X(txn_no_ack) X(txn_retx_deferred)
 
 void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 {

@@ -126,6 +126,7 @@ struct proxy_stats {
 	uint64_t txn_cancels_sent;   /* CANCELs we sent downstream */
 	uint64_t txn_481;	   /* CANCEL of no transaction */
 	uint64_t txn_req_retx;	   /* timers A/E: requests sent again downstream */
+	uint64_t txn_retx_deferred; /* A/E to the core put off: its answers wait unread here */
 	uint64_t txn_resp_retx;	   /* timer G: non-2xx finals sent again upstream */
 	uint64_t txn_timeouts;	   /* timers B/F: no final from downstream, 408 upstream */
 	uint64_t txn_timer_c;	   /* Timer C: INVITE CANCELled, 408 upstream */

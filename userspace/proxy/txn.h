@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "pcscf_maps.h"
 #include "reg/reg.h"
 
@@ -61,11 +62,18 @@ struct txn_ue {
 
 /* What a REGISTER's 401/200 handling needs (kept in a buffer: REGISTER only). */
 struct txn_reg {
+	int expires_req; /* Expires the REGISTER asked for; -1 unknown */
 	char impi[REG_IMPI_MAX];
 	char call_id[REG_CALLID_MAX];
-	char sec_client[REG_SECHDR_MAX];
-	int expires_req; /* Expires the REGISTER asked for; -1 unknown */
+	char sec_client[REG_SECHDR_MAX]; /* last: only its string is kept (txn_reg_len) */
 };
+
+/* Bytes of r a buffer keeps: up to sec_client's NUL, not the whole 2.8 KB. */
+static inline size_t txn_reg_len(const struct txn_reg *r)
+{
+	return offsetof(struct txn_reg, sec_client) + strnlen(r->sec_client, REG_SECHDR_MAX - 1) +
+	       1;
+}
 
 struct txn {
 	uint32_t cookie; /* 0: free */

@@ -150,6 +150,15 @@ void txn_client_cancel(struct proxy *p, struct txn *t)
 	txn_client_start(p, c, cancel, len);
 }
 
+void txn_client_final_relayed(struct proxy *p, struct txn *t)
+{
+	if (!t->cookie || t->method == TXN_M_INVITE || t->cstate < TC_COMPLETED)
+		return;
+	txn_buf_free(&p->txns.bufs, t->req_buf);
+	txn_buf_free(&p->txns.bufs, t->reg_buf);
+	t->req_buf = t->reg_buf = 0;
+}
+
 bool txn_client_response(struct proxy *p, struct txn *t, osip_message_t *msg)
 {
 	int code = msg->status_code;

@@ -68,6 +68,13 @@ struct txn *txn_client_match(struct proxy *p, osip_message_t *msg);
  * are absorbed, a non-2xx final to an INVITE is ACKed here.
  */
 bool txn_client_response(struct proxy *p, struct txn *t, osip_message_t *msg);
+/*
+ * After a non-INVITE final went upstream: the request copy (only timers E/F
+ * and a 408 read it) and a REGISTER's txn_reg are given back now, not when
+ * the slot ends 32 s later (Timer J), so a registration storm's lingering
+ * transactions keep only their response copies.
+ */
+void txn_client_final_relayed(struct proxy *p, struct txn *t);
 /* CANCEL the INVITE of t downstream (RFC 3261 9.1: after a provisional, else when one comes). */
 void txn_client_cancel(struct proxy *p, struct txn *t);
 

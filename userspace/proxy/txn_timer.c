@@ -8,6 +8,8 @@
  * H/I/J end the lingering sides; a slot whose two sides are over is freed.
  */
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 #include "common/log.h"
 #include "proxy/proxy_priv.h"
@@ -55,7 +57,24 @@ static void resend(struct proxy *p, struct txn *t, bool up)
 	}
 }
 
-static void run(struct proxy *p, struct txn *t, uint64_t now)
+/*
+ * Datagrams from the core wait unread in our socket: we are behind, and the
+ * answer a timer A/E would ask for again may be among them. Sending the
+ * request again then only doubles the core's work and ours (a 100k
+ * registration storm sent 3 of every 4 requests to the core twice or more
+ * and collapsed), so the retransmission waits one interval more; B/F still
+ * end a transaction that is really unanswered. Looked at once per tick.
+ */
+static bool core_backlogged(struct proxy *p, int *known)
+{
+	int n = 0;
+
+	if (*known < 0)
+		*known = p->core_fd >= 0 && !ioctl(p->core_fd, SIOCINQ, &n) && n > 0;
+	return *known;
+}
+
+static void run(struct proxy *p, struct txn *t, uint64_t now, int *backlog)
 {
 	uint32_t cookie = t->cookie;
 
@@ -88,7 +107,10 @@ static void run(struct proxy *p, struct txn *t, uint64_t now)
 			t->sstate = TS_DONE;
 	}
 	/* After the timeouts: a request that timed out is not sent again. */
-	if (due(t->c_retx_at, now)) {
+	if (due(t->c_retx_at, now) && t->kind != TXN_TERM && core_backlogged(p, backlog)) {
+		p->stats.txn_retx_deferred++;
+		t->c_retx_at = now + t->c_retx_ms;
+	} else if (due(t->c_retx_at, now)) {
 		resend(p, t, false);
 		t->c_retx_ms *= 2;
 		if (t->method != TXN_M_INVITE && t->c_retx_ms > TXN_T2_MS)
@@ -110,9 +132,10 @@ static void run(struct proxy *p, struct txn *t, uint64_t now)
 int txn_tick(struct proxy *p, uint64_t now, int max_ms)
 {
 	struct txn *t;
+	int backlog = -1;
 
 	for (int budget = TICK_BUDGET; budget-- && (t = txn_heap_top(&p->txns)) && t->due <= now;)
-		run(p, t, now);
+		run(p, t, now, &backlog);
 	t = txn_heap_top(&p->txns);
 	if (!t)
 		return max_ms;

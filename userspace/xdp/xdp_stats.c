@@ -59,7 +59,7 @@ out:
 
 #define WORKER_FIELDS(X)                                                                           \
 	X(frames) X(batches) X(drops) X(sip) X(esp) X(esp_errors) X(bad_meta) X(fill_short)        \
-	X(ring_big_full) X(tcp_in) X(tcp_drops)
+	X(ring_big_full) X(ring_full) X(tcp_in) X(tcp_drops)
 #define REASM_FIELDS(X)                                                                            \
 	X(frags) X(done) X(duplicate) X(overlap) X(timeout) X(evicted) X(per_source) X(too_many)   \
 	X(too_big) X(malformed)

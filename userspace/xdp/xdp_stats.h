@@ -27,6 +27,7 @@ struct worker_stats {
 	uint64_t bad_meta;   /* no or bad classifier metadata */
 	uint64_t fill_short; /* fill ring could not take all frames back */
 	uint64_t ring_big_full; /* a reassembled message found the ring's big area full */
+	uint64_t ring_full; /* SIP for the signalling thread found its ring full (it is behind) */
 	uint64_t tcp_in;	/* TCP inside ESP: decrypted segments written to the TUN */
 	uint64_t tcp_drops;	/* ... not written (TCP inside ESP off, TUN full) */
 	struct reasm_stats reasm; /* ESP fragments (copied from the worker's reassembler) */
