@@ -200,6 +200,7 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.max_regs = c->max_regs,
 		.max_dialogs = c->max_dialogs,
 		.max_held = c->max_held,
+		.rx_sigpath = c->rx_sigpath,
 		.max_pending = c->max_pending ? c->max_pending
 					      : (c->max_regs + PCSCFD_PENDING_SHARE - 1) /
 							PCSCFD_PENDING_SHARE,

@@ -140,7 +140,11 @@ void rx_set_abort_handler(rx_abort_fn fn, void *arg);
 int rx_session_authorize(rx_handle *h, const struct rx_media_req *req, rx_done_fn cb, void *arg);
 /* STR, then the handle is dead; a pending callback is dropped. */
 int rx_session_terminate(rx_handle h);
-/* Registration-level signalling path status (AAR with Specific-Action). */
+/*
+ * Registration-level signalling path status (AAR with Specific-Action).
+ * *h == 0 starts a session; otherwise an UPDATE_REQUEST with the new flows
+ * (-ENOENT: h is not a live signalling session).
+ */
 int rx_signalling_subscribe(rx_handle *h, const struct rx_sig_req *req, rx_done_fn cb, void *arg);
 
 struct outbuf;

@@ -305,11 +305,13 @@ int rx_signalling_subscribe(rx_handle *h, const struct rx_sig_req *q, rx_done_fn
 {
 	static struct rx_req r;
 	struct rx_slot *sl;
+	bool fresh = !*h;
 
-	if (!running || !cb || *h)
+	if (!running || !cb)
 		return -EINVAL;
 	memset(&r, 0, offsetof(struct rx_req, sdp));
 	r.op = RX_OP_AAR_SIG;
+	r.update = !fresh; /* new flows of the same registration (new SA set) */
 	r.ue_addr = q->ue_addr;
 	r.pcscf_addr = q->pcscf_addr;
 	r.ports[0] = q->ue_port_pc;
@@ -318,16 +320,26 @@ int rx_signalling_subscribe(rx_handle *h, const struct rx_sig_req *q, rx_done_fn
 	r.ports[3] = q->pcscf_port_ps;
 	if (copy_ident(r.subscription, q->subscription))
 		return -EINVAL;
-	sl = slot_new(SLOT_SIGNALLING, h);
-	if (!sl) {
-		cnt.busy++;
+	if (fresh) {
+		sl = slot_new(SLOT_SIGNALLING, h);
+		if (!sl) {
+			cnt.busy++;
+			return -EBUSY;
+		}
+	} else {
+		sl = slot_of(*h);
+		if (!sl || sl->state != SLOT_SIGNALLING)
+			return -ENOENT;
+	}
+	if (submit(sl, &r, fresh, cb, arg)) {
+		if (fresh)
+			*h = 0;
 		return -EBUSY;
 	}
-	if (submit(sl, &r, true, cb, arg)) {
-		*h = 0;
-		return -EBUSY;
-	}
-	cnt.aar_sig++;
+	if (fresh)
+		cnt.aar_sig++;
+	else
+		cnt.aar_update++;
 	return 0;
 }
 
