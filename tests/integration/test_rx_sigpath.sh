@@ -59,6 +59,7 @@ rx-realm = test
 rx-origin-host = pcscf.test
 rx-origin-realm = test
 rx-signalling-path = on
+rx-timeout = 1000
 EOF
 pns_bg "$BUILD/pcscfd" --config "$LAB_DIR/rx.conf" --iface p0 --addr $P4 --core $CORE4:5060 \
 	--pin-dir "$LAB_PIN" --ctl "$LAB_CTL" --log-level debug --max-dialogs 16 \
@@ -205,6 +206,15 @@ j=$(ctl stats --json)
 echo "# sigpath: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["sigpath"])' "$j")"
 check "counters: sig_aar 2, sig_aar_update 1, sig_allowed 3, sig_failed 0, sig_str 2" \
 	[ "$(json_get "$j" sigpath.sig_aar)/$(json_get "$j" sigpath.sig_aar_update)/$(json_get "$j" sigpath.sig_allowed)/$(json_get "$j" sigpath.sig_failed)/$(json_get "$j" sigpath.sig_str)" = 2/1/3/0/2 ]
+
+# 6. no answer from the PCRF: counted, the registration stays
+echo mute >"$LAB_DIR/pcrf.ctl"
+check "PCRF mute: the UE still registers (200)" ue_run ue-4.log
+for i in $(seq 30); do [ "$(stat_of sigpath.sig_failed)" = 1 ] && break; sleep 0.1; done
+check "the unanswered AAR is counted (sig_failed 1) and logged once" \
+	[ "$(stat_of sigpath.sig_failed)/$(grep -c 'signalling path status not subscribed' "$LAB_DIR/pcscfd.log")" = 1/1 ]
+check "... and the registration is kept (its 4 SAs listed)" [ "$(sa_count sig1@ims.example)" = 4 ]
+echo unmute >"$LAB_DIR/pcrf.ctl"
 
 # tshark: pcscfd's own first signalling AAR, decoded by Wireshark's dissector
 kill "$TSHARK" 2>/dev/null
