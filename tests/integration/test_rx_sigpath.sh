@@ -21,6 +21,7 @@ cd "$(dirname "$0")/../.."
 LAB_ID=rxs-$$ # namespaces pcscf-{ue,p,core}-rxs-PID
 source tests/lib/tap.sh
 source tests/lib/lab.sh
+source tests/lib/rx_lab.sh
 
 K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
 OPC=cd63cb71954a9f4e48a5994e37a02baf
@@ -32,20 +33,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! command -v tshark >/dev/null || ! command -v sipp >/dev/null; then
-	fail "tshark and sipp are needed"
-	tap_done
-	exit 1
-fi
+rx_lab_needs
 ctl() { pns "$BUILD/pcscfctl" --ctl "$LAB_CTL" "$@"; }
 stat_of() { json_get "$(ctl stats --json)" "$1"; }
 
 lab_up 1 with-core
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 32 --per-line 3 >"$LAB_DIR/vectors.csv"
-core tshark -q -i c0 -f 'tcp port 3868' -w "$LAB_DIR/rx.pcap" >"$LAB_DIR/tshark.out" 2>&1 &
-TSHARK=$!
-LAB_PIDS+=($TSHARK)
-for i in $(seq 50); do grep -q Capturing "$LAB_DIR/tshark.out" 2>/dev/null && break; sleep 0.1; done
+rx_capture_start
 
 core python3 tests/tools/pcrf_test.py --listen $CORE4:3868 --origin-host pcrf1.test \
 	--log "$LAB_DIR/pcrf.log" --ctl "$LAB_DIR/pcrf.ctl" >"$LAB_DIR/pcrf.out" 2>&1 &
@@ -117,20 +111,6 @@ sig() {
 flows_want() { # PORT_PC
 	echo "permit out 17 from $P4 $1 to $UE4 $PORT_S|permit out 17 from $P4 6100 to $UE4 $PORT_C|permit out 17 from $UE4 $PORT_C to $P4 6100|permit out 17 from $UE4 $PORT_S to $P4 $1" |
 		tr '|' '\n' | sort | paste -sd'|'
-}
-far_end() { # CID: the requests SIPp received in that call, in order
-	/usr/bin/python3 - "$LAB_DIR/sipp.msg" "$1" <<-'PY'
-	import re, sys
-	log, cid = open(sys.argv[1], errors="replace").read(), sys.argv[2]
-	got = []
-	for m in re.split(r"\n(?=-{10,})", log):
-	    if "message received" not in m or not re.search(r"^Call-ID:\s*%s\s*$" % re.escape(cid), m, re.M | re.I):
-	        continue
-	    first = re.search(r"^([A-Z]+) sip:\S+ SIP/2\.0", m, re.M)
-	    if first:
-	        got.append(first.group(1))
-	print(" ".join(got))
-	PY
 }
 # term_invite CODE: SIPp (port 5070) sends the UE a terminating INVITE, the final must be CODE
 term_invite() {
