@@ -55,8 +55,8 @@ rx-origin-realm = test
 rx-signalling-path = on
 rx-timeout = 1000
 EOF
-pns_bg "$BUILD/pcscfd" --config "$LAB_DIR/rx.conf" --iface p0 --addr $P4 --core $CORE4:5060 \
-	--pin-dir "$LAB_PIN" --ctl "$LAB_CTL" --log-level debug --max-dialogs 16 \
+pns_bg "$BUILD/pcscfd" --config "$LAB_DIR/rx.conf" --iface p0 --addr $P4 --addr $P6 \
+	--core $CORE4:5060 --pin-dir "$LAB_PIN" --ctl "$LAB_CTL" --log-level debug --max-dialogs 16 \
 	--port-ps 6100 --port-pc-pool 6101-6103 2>>"$LAB_DIR/pcscfd.log"
 wait_ctl "$LAB_CTL" || { fail "pcscfd starts"; tail -5 "$LAB_DIR/pcscfd.log"; exit 1; }
 for i in $(seq 50); do
@@ -108,8 +108,9 @@ sig() {
 	    print(" ".join(m["cmd"] for m in log if m["sid"] == sys.argv[3]))
 	PY
 }
-flows_want() { # PORT_PC
-	echo "permit out 17 from $P4 $1 to $UE4 $PORT_S|permit out 17 from $P4 6100 to $UE4 $PORT_C|permit out 17 from $UE4 $PORT_C to $P4 6100|permit out 17 from $UE4 $PORT_S to $P4 $1" |
+flows_want() { # PORT_PC [P UE PORT_C PORT_S]: the four flows, sorted, | separated
+	local pc=$1 p=${2:-$P4} u=${3:-$UE4} c=${4:-$PORT_C} s=${5:-$PORT_S}
+	echo "permit out 17 from $p $pc to $u $s|permit out 17 from $p 6100 to $u $c|permit out 17 from $u $c to $p 6100|permit out 17 from $u $s to $p $pc" |
 		tr '|' '\n' | sort | paste -sd'|'
 }
 # term_invite CODE: SIPp (port 5070) sends the UE a terminating INVITE, the final must be CODE
@@ -197,6 +198,19 @@ check "the unanswered AAR is counted (sig_failed 1) and logged once" \
 	[ "$(stat_of sigpath.sig_failed)/$(grep -c 'signalling path status not subscribed' "$LAB_DIR/pcscfd.log")" = 1/1 ]
 check "... and the registration is kept (its 4 SAs listed)" [ "$(sa_count sig1@ims.example)" = 4 ]
 echo unmute >"$LAB_DIR/pcrf.ctl"
+
+# 7. an IPv6 UE: its flows and Framed-IPv6-Prefix; its de-registration: STR
+check "IPv6 UE: registration and de-registration" \
+	bash -c 'ip netns exec "$1" timeout 30 /usr/bin/python3 tests/integration/scapy_ue.py \
+	--pcscf "$2" --local "$3" --impi sig6@ims.example --impu sig6@ims.example --k "$4" --opc "$5" \
+	--port-c 33010 --port-s 33011 --deregister >"$6" 2>&1' _ "$NS_UE" $P6 $UE6 $K $OPC "$LAB_DIR/ue-6.log"
+N6=$(($(sig count) - 1))
+got6=$(sig flows $N6)
+echo "# IPv6 Flow-Description: $got6"
+check "IPv6: the AAR's four flows name the UE's and our IPv6 addresses" \
+	[ "$got6" = "$(flows_want "$(port_pc_of ue-6.log)" $P6 $UE6 33010 33011)" ]
+check "IPv6: Framed-IPv6-Prefix (97) in the AAR, STR at the de-registration" \
+	[ "$([ -n "$(sig avp $N6 97)" ] && echo prefix)/$(sig cmds "$(sig sid $N6)")" = "prefix/AAR STR" ]
 
 # tshark: pcscfd's own first signalling AAR, decoded by Wireshark's dissector
 kill "$TSHARK" 2>/dev/null
