@@ -49,8 +49,8 @@
 #define SIG_STATS(X)                                                                               \
 	X(sig_aar)                                                                                 \
 	X(sig_aar_update)                                                                          \
-	X(sig_allowed) X(sig_failed) X(sig_str) X(sig_lost) X(sig_dialogs_released)                \
-		X(term_refused_sig_lost)
+	X(sig_allowed)                                                                             \
+	X(sig_failed) X(sig_str) X(sig_lost) X(sig_dialogs_released) X(term_refused_sig_lost)
 
 struct sig_ent {
 	uint64_t rx;	  /* rx_handle, 0 none */
@@ -183,7 +183,7 @@ static void on_aaa(void *arg, rx_handle h, const struct rx_result *r)
 	pr_warn_rl("UE %s: signalling path status not subscribed (%s, result %u/%u): "
 		   "registration kept, tried again at its next REGISTER",
 		   addr_str(&e->ue_addr, ue, sizeof(ue)),
-		   r->verdict == RX_DENY ? "refused" : "no PCRF answered", r->result_code,
+		   r->result_code || r->exp_result ? "refused" : "no PCRF answered", r->result_code,
 		   r->exp_result);
 	end_session(c, ri);
 }
