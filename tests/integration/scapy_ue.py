@@ -920,6 +920,13 @@ class UE:
                                        crypt_key=crypt[1], auth_algo=auth[0], auth_key=auth[1])
             s_out = SecurityAssociation(ESP, spi=spi_pc, crypt_algo=crypt[0], crypt_key=crypt[1],
                                         auth_algo=auth[0], auth_key=auth[1])
+            if a.touch_sa:
+                # RFC 5626 CRLF keepalive through the new set: it is used, the old set
+                # goes (33.203 7.4), terminating requests leave through the new one
+                ka = ipl(bytes(ipl(src=a.local, dst=a.pcscf) /
+                               UDP(sport=a.port_c, dport=port_ps) / b"\r\n\r\n"))
+                self.raw_tx.sendto(bytes(sa_out.encrypt(ka)), (a.pcscf, 0))
+                print("-> CRLF keepalive through the new SA")
             for _ in range(a.answer):
                 req, udp = self.recv_esp(s_in)
                 line = req.split("\r\n")[0]
@@ -987,6 +994,8 @@ def main():
                    help="add an unparsable Authorization to the first REGISTER")
     p.add_argument("--answer", type=int, default=0, metavar="N",
                    help="after the 200, answer N terminating requests (port_s, spi_us) with 200")
+    p.add_argument("--touch-sa", action="store_true",
+                   help="--answer: first a CRLF keepalive through the new SA (it counts as used)")
     p.add_argument("--originate", action="store_true",
                    help="after the 200, MESSAGEs and an INVITE dialog through the SAs")
     p.add_argument("--cancel-call", action="store_true",

@@ -18,6 +18,7 @@ cd "$(dirname "$0")/../.."
 LAB_ID=rxd-$$ # namespaces pcscf-{ue,p,core}-rxd-PID
 source tests/lib/tap.sh
 source tests/lib/lab.sh
+source tests/lib/rx_lab.sh
 
 K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
 OPC=cd63cb71954a9f4e48a5994e37a02baf
@@ -30,20 +31,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! command -v tshark >/dev/null || ! command -v sipp >/dev/null; then
-	fail "tshark and sipp are needed"
-	tap_done
-	exit 1
-fi
+rx_lab_needs
 ctl() { pns "$BUILD/pcscfctl" --ctl "$LAB_CTL" "$@"; }
 stat_of() { json_get "$(ctl stats --json)" "$1"; }
 
 lab_up 1 with-core
 "$BUILD/tools/akavec" --k $K --opc $OPC --count 32 --per-line 3 >"$LAB_DIR/vectors.csv"
-core tshark -q -i c0 -f 'tcp port 3868' -w "$LAB_DIR/rx.pcap" >"$LAB_DIR/tshark.out" 2>&1 &
-TSHARK=$!
-LAB_PIDS+=($TSHARK)
-for i in $(seq 50); do grep -q Capturing "$LAB_DIR/tshark.out" 2>/dev/null && break; sleep 0.1; done
+rx_capture_start
 
 PCRF_PID=
 pcrf_up() {
@@ -103,7 +97,6 @@ call() {
 	return 1
 }
 call6() { CP=$P6 CU=$UE6 call "$@"; }
-source tests/lib/rx_calls.sh # cid_of, far_end, pcrf, last_sid
 
 start reject --rx-max-held 8 --reg-await-auth 5
 check "pcscfd (policy reject): PCRF STATE_OPEN ($STATE)" [ "$STATE" = STATE_OPEN ]

@@ -86,7 +86,7 @@ call() {
 	sed 's/^/# /' "$LAB_DIR/ue-$n.log"
 	return 1
 }
-source tests/lib/rx_calls.sh # cid_of, far_end, pcrf, last_sid
+source tests/lib/rx_lab.sh # cid_of, far_end, pcrf, last_sid
 # aar_view SID N: the Nth AAR of SID as the PCRF decoded it: its Codec-Data and Flow-Descriptions
 aar_view() {
 	/usr/bin/python3 - "$LAB_DIR/pcrf.log" "$1" "$2" <<-'PY'

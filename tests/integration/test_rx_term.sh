@@ -29,6 +29,7 @@ cd "$(dirname "$0")/../.."
 LAB_ID=rxt-$$ # namespaces pcscf-{ue,p,core}-rxt-PID
 source tests/lib/tap.sh
 source tests/lib/lab.sh
+source tests/lib/rx_lab.sh # pcrf, last_sid
 
 K=465b5ce8b199b49faa5f0a2ee238a6bc # TS 35.208 test set 1
 OPC=cd63cb71954a9f4e48a5994e37a02baf
@@ -98,20 +99,6 @@ callee() {
 callee6() { CP=$P6 CU=$UE6 callee "$@"; }
 OFFER=tests/integration/rx/offer.sdp
 G729=tests/integration/rx/g729.sdp
-# pcrf CMD [SID]: how many CMD (AAR, STR, RAA) the PCRF logged (for SID)
-pcrf() {
-	/usr/bin/python3 -c '
-import json, sys
-n = sum(1 for l in open(sys.argv[1]) if json.loads(l)["cmd"] == sys.argv[2]
-        and (len(sys.argv) < 4 or json.loads(l)["sid"] == sys.argv[3]))
-print(n)' "$LAB_DIR/pcrf.log" "$@"
-}
-last_sid() {
-	/usr/bin/python3 -c '
-import json, sys
-print([json.loads(l)["sid"] for l in open(sys.argv[1]) if json.loads(l)["cmd"] == "AAR"][-1])' \
-		"$LAB_DIR/pcrf.log"
-}
 aar_types() { # SID: the AARs' Rx-Request-Types (0 initial, 1 update)
 	/usr/bin/python3 -c '
 import json, sys

@@ -201,6 +201,7 @@ static int setup_proxy(struct pcscfd *d, int nworkers)
 		.max_dialogs = c->max_dialogs,
 		.max_held = c->max_held,
 		.dlg_setup_s = c->dlg_setup_s,
+		.rx_sigpath = c->rx_sigpath,
 		.max_pending = c->max_pending ? c->max_pending
 					      : (c->max_regs + PCSCFD_PENDING_SHARE - 1) /
 							PCSCFD_PENDING_SHARE,

@@ -351,6 +351,16 @@ static int o_rx_unreachable(struct pcscfd_config *c, const char *v)
 	return 0;
 }
 
+/* TS 29.214 4.4.5a: the signalling path status of each registration (proxy/reg_rx.c) */
+static int o_rx_sigpath(struct pcscfd_config *c, const char *v)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "off")) {
+		c->rx_sigpath = v[1] == 'n';
+		return 0;
+	}
+	return set_bool(&c->rx_sigpath, v);
+}
+
 static int o_rx_tw(struct pcscfd_config *c, const char *v)
 {
 	return set_u32(&c->rx.tw_s, v, 6, 3600); /* RFC 3539: Tw at least 6 s */
@@ -414,6 +424,8 @@ static int o_dlg_setup(struct pcscfd_config *c, const char *v)
 	  o_rx_local },                                                                            \
 	{ "rx-unreachable", "POLICY", "no PCRF answers: reject (503, default) or allow",          \
 	  o_rx_unreachable },                                                                      \
+	{ "rx-signalling-path", "on|off", "subscribe to each registration's signalling path "     \
+					  "status, TS 29.214 4.4.5a (default off)", o_rx_sigpath }, \
 	{ "rx-tw", "SECONDS", "watchdog interval Tw (default 6, at least 6)", o_rx_tw },          \
 	{ "rx-tc", "SECONDS", "reconnection interval Tc (default 5)", o_rx_tc },                  \
 	{ "rx-timeout", "MS", "answer timeout of an AAR (default 2000)", o_rx_timeout },          \

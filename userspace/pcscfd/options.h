@@ -73,6 +73,7 @@ struct pcscfd_config {
 	struct rx_config rx; /* Rx to the PCRF (--rx and the rx-* settings) */
 	uint32_t max_dialogs, max_held; /* INVITE dialogs with Rx (proxy/dlg_rx.c); held 0: default */
 	uint32_t dlg_setup_s; /* --dialog-setup-timeout (proxy/dlg_timer.c); 0: default */
+	bool rx_sigpath; /* --rx-signalling-path on: per registration (proxy/reg_rx.c) */
 	/* Scale (issue 8): node id in our SPIs, admission of REGISTERs, what a 503 says. */
 	uint32_t node_id, node_bits; /* top node_bits bits of our SPIs carry node_id */
 	uint32_t max_inflight_reg;   /* REGISTERs at the core at once; 0: no limit */

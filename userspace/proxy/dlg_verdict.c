@@ -20,6 +20,7 @@
 #include "proxy/dlg_rx.h"
 #include "proxy/orig.h"
 #include "proxy/proxy_priv.h"
+#include "proxy/reg_rx.h"
 #include "reg/reg.h"
 
 /* STR (when a session is there) and the slot back. */
@@ -166,7 +167,8 @@ void dlg_on_abort(void *arg, rx_handle h, enum rx_abort_reason why)
 				     : "RELEASE_CAUSE;cause=3;text=\"Media bearer or QoS lost\"";
 
 	if (!d) {
-		rx_session_terminate(h);
+		if (!reg_rx_on_abort(p, h, why)) /* reg_rx.c: a registration's */
+			rx_session_terminate(h);
 		return;
 	}
 	pr_info_rl("dialog %s: the PCRF ended its session (%s): BYE to both sides", d->call_id,

@@ -22,6 +22,7 @@
 #include "proxy/proxy_priv.h"
 #include "proxy/raw_keys.h"
 #include "proxy/reg_event.h"
+#include "proxy/reg_rx.h"
 #include "proxy/terminating.h"
 #include "proxy/sip_msg.h"
 #include "proxy/txn_proxy.h"
@@ -243,6 +244,8 @@ static void on_register_2xx(struct proxy *p, struct txn *t, osip_message_t *msg)
 	/* TS 24.229 5.2.3: subscribe to (refresh) the UE's reg event; Expires 0 at the end. */
 	if (promoted)
 		reg_event_on_registration(p, reg_of(p, t)->impi, expires);
+	if (promoted && expires) /* reg_rx.c: signalling path status (29.214 4.4.5a) */
+		reg_rx_registered(p, reg_of(p, t)->impi);
 	if (expires == 0 && reg_find(p->regs, reg_of(p, t)->impi)) {
 		reg_on_dereg_response_sent(p->regs, reg_of(p, t)->impi, proxy_now_ms());
 		pr_info_rl("200 for %s: de-registered, SA sets deleted", reg_of(p, t)->impi);

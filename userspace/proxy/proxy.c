@@ -21,6 +21,7 @@
 #include "proxy/tcp_esp.h"
 #include "proxy/terminating.h"
 #include "proxy/dlg_rx.h"
+#include "proxy/reg_rx.h"
 #include "proxy/txn_proxy.h"
 
 /* A test's clock (proxy_io.now_ms): process-wide, so callers need no proxy at hand. */
@@ -116,6 +117,8 @@ static int proxy_setup(struct proxy *p, const struct proxy_config *cfg,
 		ret = reg_event_init(p);
 	if (!ret)
 		ret = dlg_init(p); /* dlg_rx.c */
+	if (!ret)
+		ret = reg_rx_init(p);
 	return ret;
 }
 
@@ -157,6 +160,7 @@ void proxy_fini(struct proxy *p)
 	reg_event_fini(p);
 	term_fini(p);
 	dlg_fini(p); /* after the registrations: their end may still send a BYE */
+	reg_rx_fini(p); /* after the registrations too: their end sends the STR */
 	txn_fini(&p->txns);
 	ue_link_close(p);
 	tcp_ue_close(p);
@@ -256,6 +260,7 @@ void proxy_stats_render(const struct proxy *p, struct outbuf *o, bool json)
 			      (unsigned long long)reg_pending_evictions(p->regs), "txns_live",
 			      p->txns.live);
 	dlg_stats_render(p, o, json); /* dlg_rx.c */
+	reg_rx_stats_render(p, o, json);
 }
 
 /*

@@ -56,6 +56,7 @@ struct proxy_config {
 	const char *tcp_tun; /* TUN of TCP inside ESP (tcp_esp.h); NULL: off */
 	uint32_t max_dialogs, max_held; /* dlg_rx.c: dialogs 0 = no table; held 0 = DLG_DEF_HELD */
 	uint32_t dlg_setup_s; /* dlg_timer.c: a dialog's bound to get up; 0: Timer C + 64*T1 */
+	bool rx_sigpath; /* reg_rx.c: signalling path status per registration over Rx */
 	/* Scale (admit.c): node id in our SPIs, REGISTER admission, what our 503s say. */
 	uint8_t node_bits;
 	uint32_t node_id;
@@ -179,6 +180,7 @@ struct proxy {
 	struct reg_event *regev; /* reg_event.c */
 	struct tcp_esp *tesp;	 /* tcp_esp.c; NULL: TCP inside ESP off */
 	struct dlg_ctx *dlg;	 /* dlg_rx.c: INVITE dialogs with Rx */
+	struct reg_rx *regrx;	 /* reg_rx.c: signalling path status; NULL: off */
 	int core_fd;
 	char core_via_host[64];
 	uint16_t core_via_port;

@@ -19,6 +19,7 @@
 #include "proxy/reg_event.h"
 #include "proxy/tcp_esp.h"
 #include "proxy/dlg_rx.h"
+#include "proxy/reg_rx.h"
 
 static void sa_params(const struct reg_sa_set *set, enum reg_sa_which which,
 		      struct esp_sa_params *sp)
@@ -145,6 +146,7 @@ static void reg_gone(void *ctx, const struct reg *r)
 {
 	reg_event_reg_gone(ctx, r);
 	dlg_reg_gone(ctx, r); /* dlg_rx.c: its dialogs' Rx sessions end */
+	reg_rx_gone(ctx, r);  /* reg_rx.c: its signalling path session ends (STR) */
 }
 
 const struct reg_ops proxy_reg_ops = {

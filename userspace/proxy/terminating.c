@@ -38,6 +38,7 @@
 #include "common/log.h"
 #include "proxy/proxy_priv.h"
 #include "proxy/reg_event.h"
+#include "proxy/reg_rx.h"
 #include "proxy/sip_msg.h"
 #include "proxy/terminating.h"
 #include "proxy/dlg_rx.h"
@@ -282,6 +283,10 @@ void term_from_core(struct proxy *p, osip_message_t *msg, const struct term_peer
 		p->stats.term_unavailable++;
 		if (!ack)
 			term_reply_core(p, msg, &src, 480, "Temporarily Unavailable");
+		return;
+	}
+	if (!ack && reg_rx_refuse(p, r, msg)) { /* reg_rx.c: signalling path lost */
+		term_reply_core(p, msg, &src, 480, "Temporarily Unavailable");
 		return;
 	}
 	if (hop(msg)) {

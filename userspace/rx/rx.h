@@ -144,7 +144,11 @@ int rx_session_authorize(rx_handle *h, const struct rx_media_req *req, rx_done_f
  * was granted, so none; -ENOENT: no such handle.
  */
 int rx_session_terminate(rx_handle h);
-/* Registration-level signalling path status (AAR with Specific-Action). */
+/*
+ * Registration-level signalling path status (AAR with Specific-Action).
+ * *h == 0 starts a session; otherwise an UPDATE_REQUEST with the new flows
+ * (-ENOENT: h is not a live signalling session).
+ */
 int rx_signalling_subscribe(rx_handle *h, const struct rx_sig_req *req, rx_done_fn cb, void *arg);
 
 struct outbuf;

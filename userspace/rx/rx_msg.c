@@ -425,6 +425,9 @@ static int build_aar_sig(struct msg *m, const struct rx_req *r)
 
 	addr_str(&r->ue_addr, ue, sizeof(ue));
 	addr_str(&r->pcscf_addr, pc, sizeof(pc));
+	/* an update names itself; the initial AAR stays as it was (no AAR-Request-Type) */
+	if (r->update && add_num(m, d.rx_req_type, 1))
+		return -ENOMEM;
 	g = add(m, d.mcd);
 	if (!g)
 		return -ENOMEM;

@@ -256,12 +256,37 @@ static int submit(struct rx_slot *sl, struct rx_req *r, bool fresh, rx_done_fn c
 	return 0;
 }
 
+/* *h == 0: a new slot of kind st (*h set, 0 again on failure); else h's live slot of that kind. */
+static int aar_submit(rx_handle *h, enum slot_state st, struct rx_req *r, rx_done_fn cb, void *arg)
+{
+	bool fresh = !*h;
+	struct rx_slot *sl;
+
+	if (fresh) {
+		sl = slot_new(st, h);
+		if (!sl) {
+			cnt.busy++;
+			return -EBUSY;
+		}
+	} else {
+		sl = slot_of(*h);
+		if (!sl || sl->state != st)
+			return -ENOENT;
+	}
+	if (submit(sl, r, fresh, cb, arg)) {
+		if (fresh)
+			*h = 0;
+		return -EBUSY;
+	}
+	return 0;
+}
+
 int rx_session_authorize(rx_handle *h, const struct rx_media_req *q, rx_done_fn cb, void *arg)
 {
 	static struct rx_req r; /* signalling thread only */
 	size_t alen = q->answer ? q->answer_len : 0;
-	struct rx_slot *sl;
 	bool fresh = !*h;
+	int err;
 
 	if (!running || !q->offer || !cb || q->offer_len > RX_SDP_MAX ||
 	    alen > RX_SDP_MAX - q->offer_len) /* no wrap-around */
@@ -279,22 +304,9 @@ int rx_session_authorize(rx_handle *h, const struct rx_media_req *q, rx_done_fn 
 		r.alen = q->answer_len;
 		memcpy(r.sdp + r.olen, q->answer, q->answer_len);
 	}
-	if (fresh) {
-		sl = slot_new(SLOT_SESSION, h);
-		if (!sl) {
-			cnt.busy++;
-			return -EBUSY;
-		}
-	} else {
-		sl = slot_of(*h);
-		if (!sl || sl->state != SLOT_SESSION)
-			return -ENOENT;
-	}
-	if (submit(sl, &r, fresh, cb, arg)) {
-		if (fresh)
-			*h = 0;
-		return -EBUSY;
-	}
+	err = aar_submit(h, SLOT_SESSION, &r, cb, arg);
+	if (err)
+		return err;
 	if (fresh)
 		cnt.aar++;
 	else
@@ -305,12 +317,14 @@ int rx_session_authorize(rx_handle *h, const struct rx_media_req *q, rx_done_fn 
 int rx_signalling_subscribe(rx_handle *h, const struct rx_sig_req *q, rx_done_fn cb, void *arg)
 {
 	static struct rx_req r;
-	struct rx_slot *sl;
+	bool fresh = !*h;
+	int err;
 
-	if (!running || !cb || *h)
+	if (!running || !cb)
 		return -EINVAL;
 	memset(&r, 0, offsetof(struct rx_req, sdp));
 	r.op = RX_OP_AAR_SIG;
+	r.update = !fresh; /* new flows of the same registration (new SA set) */
 	r.ue_addr = q->ue_addr;
 	r.pcscf_addr = q->pcscf_addr;
 	r.ports[0] = q->ue_port_pc;
@@ -319,16 +333,13 @@ int rx_signalling_subscribe(rx_handle *h, const struct rx_sig_req *q, rx_done_fn
 	r.ports[3] = q->pcscf_port_ps;
 	if (copy_ident(r.subscription, q->subscription))
 		return -EINVAL;
-	sl = slot_new(SLOT_SIGNALLING, h);
-	if (!sl) {
-		cnt.busy++;
-		return -EBUSY;
-	}
-	if (submit(sl, &r, true, cb, arg)) {
-		*h = 0;
-		return -EBUSY;
-	}
-	cnt.aar_sig++;
+	err = aar_submit(h, SLOT_SIGNALLING, &r, cb, arg);
+	if (err)
+		return err;
+	if (fresh)
+		cnt.aar_sig++;
+	else
+		cnt.aar_update++;
 	return 0;
 }
 
