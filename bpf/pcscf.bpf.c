@@ -179,28 +179,30 @@ static __always_inline int is_protected(const struct pcscf_config *cfg, __u16 po
 
 /*
  * The SA an ESP header names (SPI and sequence number must both be there,
- * RFC 4303 2): PCSCF_STAT_MAX with its slot and generation, or the counter
- * of why not. The SPI's low bits index the array; the entry must hold this
- * very SPI (an empty entry holds 0, a reused one its successor's SPI). The
+ * RFC 4303 2): PCSCF_STAT_MAX with its slot, or the counter of why not. The
+ * SPI's low bits index the array; the index's tag must be this very SPI's
+ * bits above them (an empty index holds 0, a reused one its successor's). The
  * addresses and ports the SA is bound to are the worker's to check (before
  * the ICV, pcscf_maps.h): here only what keeps unknown SPIs off the rings.
  */
 static __always_inline enum pcscf_stat live_sa(struct pkt_info *pi, void *end, __u32 *slot,
 					       __u32 *gen)
 {
-	struct pcscf_sa_value *sa;
+	struct pcscf_sa_tags *sa;
 	__be32 *esp = pi->l4;
-	__u32 key;
+	__u32 spi, idx, key;
 
 	if ((void *)(esp + 2) > end)
 		return PCSCF_STAT_MALFORMED;
-	key = bpf_ntohl(esp[0]) & PCSCF_SPI_SLOT_MASK;
+	spi = bpf_ntohl(esp[0]);
+	idx = spi & PCSCF_SPI_SLOT_MASK;
+	key = idx / PCSCF_SA_PER_ELEM;
 	sa = bpf_map_lookup_elem(&pcscf_sa, &key);
-	/* keys below the base are never written: their entries hold spi 0 */
-	if (!sa || !esp[0] || sa->spi != esp[0])
+	/* indices below the base are never written: their tags are 0 */
+	if (!sa || sa->tag[idx % PCSCF_SA_PER_ELEM] != pcscf_sa_tag(spi))
 		return PCSCF_STAT_ESP_UNKNOWN_SPI;
-	*slot = pcscf_sa_key_slot(key);
-	*gen = sa->generation;
+	*slot = pcscf_sa_key_slot(idx);
+	*gen = 0; /* the worker's: pcscf_xdp_meta */
 	return PCSCF_STAT_MAX;
 }
 

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 
 #define PCSCF_MAX_ADDRS	   8
-#define PCSCF_MAX_SAS	   262144
+#define PCSCF_MAX_SAS	   65536 /* elements: 4 SPI indices each */
 #define PCSCF_MAX_QUEUES   64
 #define PCSCF_RL_ENTRIES   65536
 #define PCSCF_DEF_SIP_PORT 5060
@@ -65,23 +65,46 @@ enum pcscf_sa_state {
 };
 
 /*
- * Value of pcscf_sa: 8 bytes, eight entries a cache line, so that the part
- * of the array live SAs touch is 8 bytes per SA (16 MB for 2M SAs, the size
- * of an L3) rather than a line each: random ESP at a million UEs misses the
- * cache and the TLB at a fraction of the rate (README: "SA map value").
- * An entry is live when spi equals the packet's SPI (an empty or reused
- * entry holds 0 or another SPI). Slot (pcscf_sa_key_slot) and generation go
- * to the worker in the frame metadata so it finds its ESP state without a
- * second lookup and can tell a reused slot from the SA it expected.
+ * Element of pcscf_sa: the tags of four consecutive SPI indices (index =
+ * the SPI's low PCSCF_SPI_SLOT_BITS bits, element = index / 4, tag =
+ * tag[index % 4]), 2 bytes an SA where a BPF array rounds any value to 8:
+ * the part of the array live SAs touch is 4 MB for 2M SAs, which stays in
+ * the cache where 8 bytes an SA (16 MB) missed it on most random packets
+ * (README: "SA map value"). A tag is PCSCF_SA_TAG_LIVE | the SPI's bits
+ * above the index (tag and node id, 32 - PCSCF_SPI_SLOT_BITS bits), so the
+ * classifier's check is still of the whole SPI; 0 is an empty index.
+ * Only the slot (pcscf_sa_key_slot) goes to the worker in the frame
+ * metadata: the worker takes the SA now in that slot with its generation,
+ * and its ESP engine compares the packet's SPI with the SA's before
+ * anything else, which tells a reused slot from the SA the packet named.
  * Everything else about the SA (the addresses and ports it is bound to, its
  * expiry) is checked in userspace before the ICV: the ESP engine compares
- * SPI, both addresses and inner ports, and the daemon empties the entry when
+ * SPI, both addresses and inner ports, and the daemon empties the index when
  * the SA expires.
  */
-struct pcscf_sa_value {
-	__u32 spi;	  /* network byte order, as on the wire; 0: empty */
-	__u32 generation; /* the set's: bumped whenever the slot is reused */
+#define PCSCF_SA_PER_ELEM 4
+#define PCSCF_SA_TAG_LIVE 0x8000
+
+struct pcscf_sa_tags {
+	__u16 tag[PCSCF_SA_PER_ELEM];
 };
+
+static inline __u16 pcscf_sa_tag(__u32 spi)
+{
+	return PCSCF_SA_TAG_LIVE | (__u16)(spi >> PCSCF_SPI_SLOT_BITS);
+}
+
+/* The SPI (host order) a live tag at index names. */
+static inline __u32 pcscf_sa_tag_spi(__u16 tag, __u32 index)
+{
+	return (__u32)(tag & ~PCSCF_SA_TAG_LIVE) << PCSCF_SPI_SLOT_BITS | index;
+}
+
+/* Elements of pcscf_sa that hold indices 0 .. indices - 1. */
+static inline __u32 pcscf_sa_elems(__u32 indices)
+{
+	return (indices + PCSCF_SA_PER_ELEM - 1) / PCSCF_SA_PER_ELEM;
+}
 
 /*
  * A source prefix: addr with the host bits already cleared, and its mask
@@ -200,7 +223,7 @@ enum pcscf_meta_kind {
  */
 struct pcscf_xdp_meta {
 	__u32 sa_slot;
-	__u32 sa_generation;
+	__u32 sa_generation; /* 0: the worker reads the slot's (pcscf_sa_tags) */
 	__u16 l3_off;	  /* the IP header */
 	__u16 l4_off;	  /* the UDP (SIP) or ESP header, after options / extension headers */
 	__u16 proto_off;  /* the byte naming the l4 protocol: IPv4 protocol or last next header */

@@ -31,14 +31,14 @@ show_tables() {
 	pns "$BUILD/pcscfctl" --ctl "$CTL" sa list
 	echo "--- bpftool map dump pinned $PIN/pcscf_sa (inbound SAs the classifier lets through)"
 	pns bpftool map dump pinned "$PIN/pcscf_sa" -j | /usr/bin/python3 -c '
-import json, socket, sys
-rows = [e for e in json.load(sys.stdin) if e["formatted"]["value"]["spi"]]
-for e in rows:
-    k, v = e["formatted"]["key"], e["formatted"]["value"]
-    # slot from the key (pcscf_sa_key_slot); state and ports: pcscfctl sa list above
-    print("  [%-5d] spi 0x%08x  slot %-4d gen %-3d" % (k, socket.ntohl(v["spi"]),
-          ((k - 256) << 1) + (k & 1), v["generation"]))
-print("  (%d live entries of the array)" % len(rows))'
+import json, sys
+# four SPI indices an element, each a tag: 0x8000 | the SPI bits above the index (pcscf_maps.h)
+rows = [(e["formatted"]["key"] * 4 + i, t) for e in json.load(sys.stdin)
+        for i, t in enumerate(e["formatted"]["value"]["tag"]) if t]
+for k, t in rows:
+    # slot from the index (pcscf_sa_key_slot); state and ports: pcscfctl sa list above
+    print("  [%-5d] spi 0x%08x  slot %-4d" % (k, (t & 0x7fff) << 23 | k, ((k - 256) << 1) + (k & 1)))
+print("  (%d live SPIs in the array)" % len(rows))'
 }
 ue_wait() { # the UE log line that says it reached a pause point
 	local i

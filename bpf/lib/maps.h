@@ -14,7 +14,7 @@
 
 /*
  * Inbound SAs, indexed by the low bits of our SPI (pcscf_maps.h): one cache
- * line per lookup at any size (8-byte values, eight a line), where a hash
+ * line per lookup at any size (2-byte tags, 32 a line), where a hash
  * map's bucket and element miss the cache once the SA set outgrows it. pcscfd sizes it from --max-regs before
  * loading (xdp_loader.c); PCSCF_MAX_SAS is what other loaders get.
  */
@@ -22,7 +22,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PCSCF_MAX_SAS);
 	__type(key, __u32);
-	__type(value, struct pcscf_sa_value);
+	__type(value, struct pcscf_sa_tags);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pcscf_sa SEC(".maps");
 

@@ -24,9 +24,10 @@ print(" ".join(sorted(str(r["spi"]) for r in json.load(sys.stdin)
       if r["impi"] == sys.argv[1] and r["dir"] == "in")))' "$1"; }
 map_has_spis() { # "spi spi ...": how many of them the classifier map still holds
 	pns bpftool map dump pinned "$LAB_DIR/bpffs/pcscf/pcscf_sa" -j | /usr/bin/python3 -c '
-import json, socket, sys
-keys = {socket.ntohl(e["formatted"]["value"]["spi"]) for e in json.load(sys.stdin)
-        if e["formatted"]["value"]["spi"]}
+import json, sys
+# four SPI indices an element, tag = 0x8000 | the SPI above its index (pcscf_maps.h)
+keys = {(t & 0x7fff) << 23 | (e["formatted"]["key"] * 4 + i) for e in json.load(sys.stdin)
+        for i, t in enumerate(e["formatted"]["value"]["tag"]) if t}
 print(sum(int(s) in keys for s in sys.argv[1].split()))' "$1"
 }
 

@@ -63,6 +63,10 @@ check "--max-regs 1000000 with --node-bits 8: exit 2, one line naming the SPI sp
 out=$(pns "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --node-id 3 2>&1)
 check "--node-id without --node-bits: exit 2 ($out)" test $? -eq 2 -a -n "$(echo "$out" | grep 'node-id 3')"
 
+# A pin of the older (spi, generation) layout: 8-byte values too, and the
+# element count --max-regs 20000 needs, no BTF naming pcscf_sa_tags.
+mkdir -p "$PIN"
+bpftool map create "$PIN/pcscf_sa" type array key 4 value 8 entries 40064 name pcscf_sa
 "$BUILD/tools/akavec" --k $K --opc $OPC --count $((3 * N + 2000)) --per-line 3 >"$LAB_DIR/vectors.csv"
 sipp_bg "$LAB_DIR/sipp.out" -sf tests/sipp/scscf.xml -inf "$LAB_DIR/vectors.csv" -i "$CORE4" \
 	-p 5060 -buff_size 8388608 -skip_rlimit
@@ -72,8 +76,11 @@ pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$PIN"
 PID1=${LAB_PIDS[-1]}
 wait_ctl "$CTL" || { fail "pcscfd starts"; cat "$LAB_DIR/pcscfd.log"; exit 1; }
 entries=$(pns bpftool map show pinned "$PIN/pcscf_sa" -j | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["max_entries"])')
-check "SA map sized from --max-regs 20000: 160256 entries (256 for SPIs 0-255, 4 sets x 2 inbound SAs each; bpftool: $entries)" \
-	test "$entries" -eq 160256
+check "SA map sized from --max-regs 20000: 160256 SPI indices (256 for SPIs 0-255, 4 sets x 2 inbound SAs each), 4 to an element (bpftool: $entries)" \
+	test "$entries" -eq 40064
+btf=$(pns bpftool map show pinned "$PIN/pcscf_sa" -j | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("btf_id", 0))')
+check "a pinned SA map of the same size in the older 8-byte layout was re-created (BTF id now: $btf)" \
+	test "$btf" -gt 0
 
 # --- shared ports: two addresses on the same ports, and two UEs behind one address
 imsue pair 2 "--ue-prefix $PAIR" register send-options wait-file "$LAB_DIR/go-pair" deregister &
@@ -154,13 +161,13 @@ wait "$PID1"
 pns_bg "$BUILD/pcscfd" --iface p0 --addr $P4 --core $CORE4:5060 --pin-dir "$PIN" --ctl "$CTL" \
 	--max-regs 3 --retry-after 1 --log-level info 2>"$LAB_DIR/pcscfd-full.log"
 wait_ctl "$CTL" || { fail "pcscfd --max-regs 3 starts"; tail -5 "$LAB_DIR/pcscfd-full.log"; }
-check "the pinned SA map of 160256 entries, unused, was re-created with 280 (--max-regs 3)" \
-	grep -q "pinned SA map $PIN/pcscf_sa held 160256 entries and no program used it: re-created with 280" \
+check "the pinned SA map of 40064 elements, unused, was re-created with 70 (--max-regs 3: 280 indices)" \
+	grep -q "pinned SA map $PIN/pcscf_sa held 40064 entries and no program used it: re-created with 70" \
 	"$LAB_DIR/pcscfd-full.log"
 out=$(pns "$BUILD/pcscfd" --iface pc0 --addr $PCORE4 --core $CORE4:5060 --pin-dir "$PIN" \
 	--ctl "$LAB_DIR/other.sock" --max-regs 5 --core-listen $PCORE4:5070 2>&1)
 check "a second pcscfd needing another size while the first uses the pinned map: refused, naming $PIN/pcscf_sa" \
-	test -n "$(echo "$out" | grep "pinned SA map $PIN/pcscf_sa holds 280 entries.*still uses it")"
+	test -n "$(echo "$out" | grep "pinned SA map $PIN/pcscf_sa holds 70 entries.*still uses it")"
 imsue full 3 "--ue-prefix 10.96.0.0/24" register wait-file "$LAB_DIR/go-full" deregister &
 pid_full=$!
 ue ip route add local 10.96.0.0/24 dev lo

@@ -139,8 +139,9 @@ rows = [r for r in json.load(sys.stdin) if r["impi"] == sys.argv[1]
 print(len(rows))' "$@"
 }
 
-# map_entries: how many inbound SAs the classifier's pinned SA map holds.
+# map_entries: how many inbound SAs the classifier's pinned SA map holds
+# (live tags: four SPI indices an element, pcscf_maps.h).
 map_entries() {
 	pns bpftool map dump pinned "$LAB_PIN/pcscf_sa" -j |
-		/usr/bin/python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e["formatted"]["value"]["spi"]))'
+		/usr/bin/python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) for t in e["formatted"]["value"]["tag"] if t))'
 }

@@ -170,7 +170,7 @@ static int measure(struct size_run *z, int nz, int bare_fd)
 static int live(const char *pin)
 {
 	enum { BATCH = 65536 };
-	static struct pcscf_sa_value vals[BATCH];
+	static struct pcscf_sa_tags vals[BATCH];
 	static __u32 keys[BATCH];
 	struct bpf_map_info info = {};
 	__u32 ilen = sizeof(info), out_batch, n;
@@ -187,7 +187,8 @@ static int live(const char *pin)
 		n = BATCH;
 		err = bpf_map_lookup_batch(fd, in, &out_batch, keys, vals, &n, &o);
 		for (__u32 i = 0; i < n; i++)
-			nlive += vals[i].spi != 0;
+			for (int j = 0; j < PCSCF_SA_PER_ELEM; j++)
+				nlive += vals[i].tag[j] != 0;
 		in = &out_batch;
 	} while (!err);
 	if (errno != ENOENT) {

@@ -66,7 +66,7 @@ static inline void fx_addrs(struct pcscf_config *cfg)
 	cfg->n_addrs = 2;
 }
 
-/* sa_entries: pcscf_sa's size as pcscfd would set it (0: the object's default). */
+/* sa_entries: SPI indices pcscf_sa holds, as pcscfd sizes it (0: the object's default). */
 static inline int fx_setup_sized(struct xdp_fixture *fx, const struct pcscf_config *cfg_in,
 				 uint32_t sa_entries)
 {
@@ -87,7 +87,8 @@ static inline int fx_setup_sized(struct xdp_fixture *fx, const struct pcscf_conf
 	/* No pins from tests: the maps live as long as this process. */
 	bpf_object__for_each_map(m, fx->skel->obj)
 		bpf_map__set_pin_path(m, NULL);
-	if (sa_entries && bpf_map__set_max_entries(fx->skel->maps.pcscf_sa, sa_entries))
+	if (sa_entries &&
+	    bpf_map__set_max_entries(fx->skel->maps.pcscf_sa, pcscf_sa_elems(sa_entries)))
 		return -EINVAL;
 	err = pcscf_bpf__load(fx->skel);
 	if (err)

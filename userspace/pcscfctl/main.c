@@ -130,13 +130,13 @@ static int stats_from_pins(const char *pin_dir, bool json)
 
 /*
  * Without pcscfd only the classifier's view is left: which inbound SPIs it
- * lets through, to which slot and generation. State, expiry, keys and ports
- * live in the daemon only (the map holds 8 bytes an SA, pcscf_maps.h).
+ * lets through, to which slot. Generation, state, expiry, keys and ports
+ * live in the daemon only (the map holds 2 bytes an SA, pcscf_maps.h).
  */
 static int sa_from_pins(const char *pin_dir, bool json)
 {
 	__u32 key, next, *prev = NULL;
-	struct pcscf_sa_value v;
+	struct pcscf_sa_tags v;
 	struct pcscf_bpf_handles h;
 	int err = open_pins(&h, pin_dir), n = 0;
 
@@ -147,20 +147,26 @@ static int sa_from_pins(const char *pin_dir, bool json)
 		pcscf_xdp_release(&h);
 		return -ENOENT;
 	}
-	printf(json ? "[" : "%-10s %-3s %8s %10s  (pcscfd not running: classifier map only)\n",
-	       "spi", "dir", "slot", "gen");
+	printf(json ? "[" : "%-10s %-3s %8s  (pcscfd not running: classifier map only)\n", "spi",
+	       "dir", "slot");
 	while (!bpf_map_get_next_key(h.sa_fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(h.sa_fd, &key, &v) || !v.spi || key < PCSCF_SA_MAP_BASE)
-			continue; /* an array: empty entries too */
-		if (json)
-			printf("%s{\"spi\":%u,\"dir\":\"in\",\"slot\":%u,\"generation\":%u}",
-			       n ? "," : "", ntohl(v.spi), pcscf_sa_key_slot(key), v.generation);
-		else
-			printf("0x%08x %-3s %8u %10u\n", ntohl(v.spi), "in", pcscf_sa_key_slot(key),
-			       v.generation);
-		n++;
+		if (bpf_map_lookup_elem(h.sa_fd, &key, &v))
+			continue;
+		for (__u32 i = 0; i < PCSCF_SA_PER_ELEM; i++) {
+			__u32 idx = key * PCSCF_SA_PER_ELEM + i;
+
+			if (!v.tag[i] || idx < PCSCF_SA_MAP_BASE)
+				continue; /* an array: empty indices too */
+			if (json)
+				printf("%s{\"spi\":%u,\"dir\":\"in\",\"slot\":%u}", n ? "," : "",
+				       pcscf_sa_tag_spi(v.tag[i], idx), pcscf_sa_key_slot(idx));
+			else
+				printf("0x%08x %-3s %8u\n", pcscf_sa_tag_spi(v.tag[i], idx), "in",
+				       pcscf_sa_key_slot(idx));
+			n++;
+		}
 	}
 	if (json)
 		printf("]\n");

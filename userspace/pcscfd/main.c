@@ -121,11 +121,11 @@ static int sa_map_fits(const struct pcscf_bpf_handles *h, uint32_t max_regs)
 
 	if (bpf_obj_get_info_by_fd(h->sa_fd, &mi, &len))
 		return -errno;
-	if (mi.max_entries >= sa_map_entries(max_regs))
+	if (mi.max_entries >= pcscf_sa_elems(sa_map_entries(max_regs)))
 		return 0;
 	pr_err("the attached pcscf_xdp's SA map (id %u) holds %u entries; --max-regs %u needs %u: "
 	       "detach it (ip link set dev IF xdp off) or lower --max-regs",
-	       mi.id, mi.max_entries, max_regs, sa_map_entries(max_regs));
+	       mi.id, mi.max_entries, max_regs, pcscf_sa_elems(sa_map_entries(max_regs)));
 	return -ENOSPC;
 }
 

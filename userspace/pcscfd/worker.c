@@ -133,12 +133,14 @@ static void esp_to_ring(struct worker *w, struct esp_sa *sa, uint32_t slot, uint
 
 /*
  * ESP: the classifier found a live SA and told us its slot; the ESP engine
- * checks ICV, replay window and selectors.
+ * checks SPI (a slot reused since holds another), ICV, replay window and
+ * selectors.
  */
 static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
 		       const struct pcscf_xdp_meta *m)
 {
-	struct esp_sa *sa = sa_slots_get(w->slots, m->sa_slot, m->sa_generation);
+	uint32_t gen;
+	struct esp_sa *sa = sa_slots_get_any(w->slots, m->sa_slot, &gen);
 	struct frame_sip f;
 
 	w->stats.esp++;
@@ -148,7 +150,7 @@ static void handle_esp(struct worker *w, uint8_t *frame, uint32_t len,
 		w->stats.drops++;
 		return;
 	}
-	esp_to_ring(w, sa, m->sa_slot, m->sa_generation, xsk_frame_esp(sa, frame, len, m, &f), &f);
+	esp_to_ring(w, sa, m->sa_slot, gen, xsk_frame_esp(sa, frame, len, m, &f), &f);
 }
 
 /*
@@ -161,6 +163,7 @@ static void handle_esp_frag(struct worker *w, uint8_t *frame, uint32_t len,
 	struct reasm_out out;
 	struct frame_sip f;
 	struct esp_sa *sa;
+	uint32_t gen;
 	int rc;
 
 	rc = reasm_add(&w->reasm, frame + m->l3_off, len - m->l3_off, w->now_ns, m->sa_slot,
@@ -170,14 +173,13 @@ static void handle_esp_frag(struct worker *w, uint8_t *frame, uint32_t len,
 	if (rc != 1)
 		return;
 	w->stats.esp++;
-	sa = sa_slots_get(w->slots, out.sa_slot, out.sa_generation);
+	sa = sa_slots_get_any(w->slots, out.sa_slot, &gen);
 	if (!sa) {
 		w->stats.esp_errors++;
 		w->stats.drops++;
 		return;
 	}
-	esp_to_ring(w, sa, out.sa_slot, out.sa_generation, xsk_esp_packet(sa, out.pkt, out.len, &f),
-		    &f);
+	esp_to_ring(w, sa, out.sa_slot, gen, xsk_esp_packet(sa, out.pkt, out.len, &f), &f);
 }
 
 /*

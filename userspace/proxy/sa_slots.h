@@ -83,8 +83,14 @@ void sa_slots_retire(struct sa_slots *s, uint32_t slot);
 /* Destroys what no worker can reach any more; call regularly. */
 void sa_slots_reclaim(struct sa_slots *s);
 
-/* Worker side. Valid until the worker's next quiescent or offline call. */
-static inline struct esp_sa *sa_slots_get(struct sa_slots *s, uint32_t slot, uint32_t generation)
+/*
+ * Worker side. Valid until the worker's next quiescent or offline call.
+ * The SA in slot now, and its generation in *generation (the classifier
+ * names a slot only: whether the SA is the one the packet's SPI names is
+ * the ESP engine's first check).
+ */
+static inline struct esp_sa *sa_slots_get_any(struct sa_slots *s, uint32_t slot,
+					      uint32_t *generation)
 {
 	struct sa_slot *e;
 
@@ -102,10 +108,21 @@ static inline struct esp_sa *sa_slots_get(struct sa_slots *s, uint32_t slot, uin
 		 * (which are release stores), so having read either new value we
 		 * read the odd or a later count here.
 		 */
-		if (!(s1 & 1) && atomic_load_explicit(&e->seq, memory_order_relaxed) == s1)
-			return g == generation ? sa : NULL;
+		if (!(s1 & 1) && atomic_load_explicit(&e->seq, memory_order_relaxed) == s1) {
+			*generation = g;
+			return sa;
+		}
 	}
 	return NULL;
+}
+
+/* The SA in slot if it is still of generation. */
+static inline struct esp_sa *sa_slots_get(struct sa_slots *s, uint32_t slot, uint32_t generation)
+{
+	uint32_t g;
+	struct esp_sa *sa = sa_slots_get_any(s, slot, &g);
+
+	return sa && g == generation ? sa : NULL;
 }
 
 /*

@@ -65,7 +65,7 @@
  * address and bought nothing the SPI and the selectors do not give.
  *
  * Identity of an SA for the data plane: slot = set index * 4 + which and the
- * set's generation (struct pcscf_sa_value.slot/.generation); slots survive
+ * set's generation (pcscf_xdp_meta.sa_slot, the worker's slot table); slots survive
  * reg_save()/reg_load() so BPF maps left pinned across a restart stay valid.
  */
 #ifndef PCSCF_REG_H
@@ -364,7 +364,7 @@ static inline bool reg_sa_inbound(enum reg_sa_which which)
 {
 	return which == REG_SA_PS || which == REG_SA_PC;
 }
-/* The UE port an SA is bound to (pcscf_sa_value.ue_port). */
+/* The UE port an SA is bound to. */
 static inline uint16_t reg_sa_ue_port(const struct reg_sa_set *s, enum reg_sa_which which)
 {
 	return which == REG_SA_PS || which == REG_SA_UC ? s->port_uc : s->port_us;

@@ -132,11 +132,13 @@ int pcscf_xdp_attach(struct pcscf_bpf_handles *h, int ifindex, const char *pin_d
 	}
 	h->skel = skel;
 	if (h->sa_entries) {
-		err = pcscf_sa_pin_check(pin_dir, h->sa_entries);
+		uint32_t elems = pcscf_sa_elems(h->sa_entries); /* 4 SPI indices each */
+
+		err = pcscf_sa_pin_check(pin_dir, elems);
 		if (!err)
-			err = bpf_map__set_max_entries(skel->maps.pcscf_sa, h->sa_entries);
+			err = bpf_map__set_max_entries(skel->maps.pcscf_sa, elems);
 		if (err) {
-			pr_err("SA map of %u entries: %s", h->sa_entries, strerror(-err));
+			pr_err("SA map of %u entries: %s", elems, strerror(-err));
 			return err;
 		}
 	}

@@ -35,11 +35,34 @@ static int addr_index(const struct pcscf_bpf_handles *h, const struct pcscf_addr
 	return -EADDRNOTAVAIL;
 }
 
+/*
+ * One index's tag is written by rewriting its element (pcscf_sa_tags): the
+ * signalling thread is the only writer, so the other three tags are
+ * written back as they were. The classifier reads the element while the
+ * kernel copies the new value over it (an array update is a memcpy of the
+ * value, not one atomic store); it reads only its packet's own 2-byte tag,
+ * which is naturally aligned and the same before and after the copy unless
+ * it is the index being written, where old or new tag is as good as the
+ * write happening just before or after the packet. If expect is not 0 the
+ * index must hold it (a delete of the SA that is there): -ENOENT otherwise.
+ */
+static int sa_tag_write(const struct pcscf_bpf_handles *h, __u32 index, __u16 tag, __u16 expect)
+{
+	__u32 e = index / PCSCF_SA_PER_ELEM;
+	struct pcscf_sa_tags t;
+
+	if (bpf_map_lookup_elem(h->sa_fd, &e, &t))
+		return errno == ENOENT && !expect ? -E2BIG : -errno; /* past the end */
+	if (expect && t.tag[index % PCSCF_SA_PER_ELEM] != expect)
+		return -ENOENT;
+	t.tag[index % PCSCF_SA_PER_ELEM] = tag;
+	return ret(bpf_map_update_elem(h->sa_fd, &e, &t, BPF_EXIST));
+}
+
 int xdp_sa_put(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcscf_addr *daddr,
 	       const struct xdp_sa *v)
 {
 	__u32 k = spi & PCSCF_SPI_SLOT_MASK;
-	struct pcscf_sa_value val = { .spi = htonl(spi), .generation = v->generation };
 	int idx = addr_index(h, daddr);
 
 	if (idx < 0)
@@ -49,7 +72,7 @@ int xdp_sa_put(const struct pcscf_bpf_handles *h, uint32_t spi, const struct pcs
 	/* the classifier hands the worker the slot the key names, not this one */
 	if (k < PCSCF_SA_MAP_BASE || v->slot != pcscf_sa_key_slot(k))
 		return -EINVAL;
-	return ret(bpf_map_update_elem(h->sa_fd, &k, &val, BPF_ANY));
+	return sa_tag_write(h, k, pcscf_sa_tag(spi), 0);
 }
 
 int xdp_prefix_parse(const char *s, struct pcscf_prefix *out)
@@ -91,15 +114,7 @@ int xdp_prefix_parse(const char *s, struct pcscf_prefix *out)
  */
 int xdp_sa_del(const struct pcscf_bpf_handles *h, uint32_t spi)
 {
-	__u32 k = spi & PCSCF_SPI_SLOT_MASK;
-	struct pcscf_sa_value v;
-
-	if (bpf_map_lookup_elem(h->sa_fd, &k, &v))
-		return -errno;
-	if (!v.spi || v.spi != htonl(spi))
-		return -ENOENT;
-	memset(&v, 0, sizeof(v));
-	return ret(bpf_map_update_elem(h->sa_fd, &k, &v, BPF_EXIST));
+	return sa_tag_write(h, spi & PCSCF_SPI_SLOT_MASK, 0, pcscf_sa_tag(spi));
 }
 
 uint64_t mono_ns(void)

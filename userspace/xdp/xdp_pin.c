@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "pcscf_maps.h"
 #include "common/log.h"
@@ -45,6 +46,20 @@ static uint32_t prog_using(uint32_t map_id, char *name, size_t cap)
 	return found;
 }
 
+/*
+ * Whether the map's values are this version's pcscf_sa_tags: the earlier
+ * 8-byte layout (one SPI and generation an index) had the same value size.
+ */
+static bool values_are_tags(const struct bpf_map_info *mi)
+{
+	struct btf *btf = mi->btf_id ? btf__load_from_kernel_by_id(mi->btf_id) : NULL;
+	const struct btf_type *t = btf ? btf__type_by_id(btf, mi->btf_value_type_id) : NULL;
+	bool ok = t && !strcmp(btf__name_by_offset(btf, t->name_off), "pcscf_sa_tags");
+
+	btf__free(btf);
+	return ok;
+}
+
 int pcscf_sa_pin_check(const char *pin_dir, uint32_t want_entries)
 {
 	struct bpf_map_info mi = {};
@@ -64,7 +79,7 @@ int pcscf_sa_pin_check(const char *pin_dir, uint32_t want_entries)
 	/* The SA array of this version (older ones pinned a hash map of another layout). */
 	if (mi.type == BPF_MAP_TYPE_ARRAY && mi.max_entries == want_entries &&
 	    mi.key_size == sizeof(uint32_t) &&
-	    mi.value_size == sizeof(struct pcscf_sa_value))
+	    mi.value_size == sizeof(struct pcscf_sa_tags) && values_are_tags(&mi))
 		return 0;
 	user = prog_using(mi.id, pname, sizeof(pname));
 	if (user) {
@@ -72,7 +87,7 @@ int pcscf_sa_pin_check(const char *pin_dir, uint32_t want_entries)
 		       "%u (key %zu, value %zu) and program %u (%s) still uses it: stop what "
 		       "runs it, or use another --pin-dir or --max-regs %s",
 		       path, mi.max_entries, mi.key_size, mi.value_size, want_entries,
-		       sizeof(uint32_t), sizeof(struct pcscf_sa_value), user, pname,
+		       sizeof(uint32_t), sizeof(struct pcscf_sa_tags), user, pname,
 		       "that fits it");
 		return -EBUSY;
 	}
