@@ -29,8 +29,9 @@
  *   BYE, CANCEL, failed INVITE: rx_session_terminate(h)  (STR; no callback after it)
  *   abort handler (RAR bearer lost, ASR): end the dialog with BYE to both sides,
  *                          then rx_session_terminate(h).
- *   registration:          rx_signalling_subscribe(&h, ...) after the 200 to REGISTER,
- *                          rx_session_terminate(h) at its end.
+ *   registration:          rx_signalling_subscribe(&h, ...) after the 200 to REGISTER
+ *                          (again with h for a new SA set: UPDATE_REQUEST),
+ *                          rx_session_terminate(h) at its end (proxy/reg_rx.c).
  */
 #ifndef PCSCF_RX_H
 #define PCSCF_RX_H
