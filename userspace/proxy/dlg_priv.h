@@ -101,6 +101,7 @@ void dlg_on_aaa(void *arg, rx_handle h, const struct rx_result *r);
 void dlg_on_abort(void *arg, rx_handle h, enum rx_abort_reason why);
 bool dlg_authorize(struct proxy *p, const struct txn *t, struct dlg *d, osip_message_t *msg,
 		   const char *sdp, size_t sdp_len);
+void dlg_aar_sent(struct dlg_ctx *c, struct dlg *d, rx_handle h, bool update);
 struct rx_media_req dlg_media_req(const struct dlg *d, const char *answer, size_t answer_len,
 				  bool ue_offered);
 

@@ -223,14 +223,7 @@ static bool authorize(struct proxy *p, struct txn *t, struct dlg *d, osip_messag
 		refuse(p, t, d, msg, err == -EBUSY ? 503 : 500, NULL);
 		return true;
 	}
-	if (!update)
-		dlg_set_rx(&c->t, d, h);
-	if (update)
-		c->st.aar_update++;
-	else
-		c->st.aar++;
-	c->st.held++;
-	d->state = DLG_AUTHORIZING;
+	dlg_aar_sent(c, d, h, update);
 	return true;
 }
 

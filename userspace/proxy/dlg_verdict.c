@@ -196,6 +196,19 @@ void dlg_learn_far(struct proxy *p, const struct txn *t, struct dlg *d, osip_mes
 		d->core_route[0] = '\0';
 }
 
+/* An AAR is out for d's held answer: the session's handle, counters, state. */
+void dlg_aar_sent(struct dlg_ctx *c, struct dlg *d, rx_handle h, bool update)
+{
+	if (update) {
+		c->st.aar_update++;
+	} else {
+		dlg_set_rx(&c->t, d, h);
+		c->st.aar++;
+	}
+	c->st.held++;
+	d->state = DLG_AUTHORIZING;
+}
+
 /* What the AAR says of a dialog: its kept offer, this answer, who offered. */
 struct rx_media_req dlg_media_req(const struct dlg *d, const char *answer, size_t answer_len,
 				  bool ue_offered)
@@ -244,13 +257,6 @@ bool dlg_authorize(struct proxy *p, const struct txn *t, struct dlg *d, osip_mes
 		dlg_refuse(p, d, msg, &to, err == -EBUSY ? 503 : 500, NULL);
 		return true;
 	}
-	if (!update)
-		dlg_set_rx(&c->t, d, h);
-	if (update)
-		c->st.aar_update++;
-	else
-		c->st.aar++;
-	c->st.held++;
-	d->state = DLG_AUTHORIZING;
+	dlg_aar_sent(c, d, h, update);
 	return true;
 }
